@@ -1,0 +1,4 @@
+/**
+ * Prompt tokenizers: CLIP byte-level BPE and a simple word-level vocabulary.
+ */
+package io.diffusionbatch.engine.tokenizer;
