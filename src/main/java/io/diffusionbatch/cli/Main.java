@@ -1,7 +1,52 @@
 package io.diffusionbatch.cli;
 
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/** Entry point: {@code java -jar diffusion-batch.jar COMMAND [OPTIONS]}. */
 public final class Main {
+
+    static final String USAGE = """
+            usage: java -jar target/diffusion-batch.jar COMMAND [OPTIONS]
+
+            commands:
+              generate   render images or videos from a model folder
+                         --model DIR --prompt TEXT [--negative TEXT] [--seed N] [--sampler NAME]
+                         [--steps N] [--guidance X] [--guidance-rescale X] [--eta X]
+                         [--width W --height H] [--frames N --fps N]
+                         [--timestep-spacing leading|trailing|linspace]
+                         [--prediction-type epsilon|v_prediction|sample]
+                         [--batch N] [--count N] [--device cpu|cuda] [--threads N]
+                         [--format png|npy|gif|mp4] [--save-latent] --out PATH
+                         samplers: ddpm, ddim, euler, euler-a, dpmpp-2m, dpmpp-2m-karras, lcm
+              help       this text
+            """;
+
+    private Main() {
+    }
+
     public static void main(String[] args) {
-        System.out.println("diffusion-batch");
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs a command line; returns the exit code (0 ok, 2 bad usage or input, 1 failure). */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+            out.print(USAGE);
+            return args.length == 0 ? 2 : 0;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        try {
+            return switch (args[0]) {
+                case "generate" -> new GenerateCommand(out, err).run(rest);
+                default -> throw new UsageException("unknown command '" + args[0] + "'; try 'help'");
+            };
+        } catch (UsageException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        } catch (RuntimeException e) {
+            err.println("failed: " + e);
+            return 1;
+        }
     }
 }

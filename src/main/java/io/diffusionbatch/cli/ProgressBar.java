@@ -1,0 +1,41 @@
+package io.diffusionbatch.cli;
+
+import io.diffusionbatch.engine.ProgressListener;
+import java.io.PrintStream;
+import java.util.Locale;
+
+/** A one-line progress bar on a stream (stderr), redrawn at most ten times a second. Not thread-safe. */
+final class ProgressBar implements ProgressListener {
+
+    private static final int WIDTH = 30;
+    private final PrintStream out;
+    private final long start = System.nanoTime();
+    private long lastDraw;
+
+    ProgressBar(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public void progress(long done, long total) {
+        long now = System.nanoTime();
+        if (done < total && now - lastDraw < 100_000_000L) {
+            return;
+        }
+        lastDraw = now;
+        out.print("\r" + render(done, total, (now - start) / 1e9));
+        if (done >= total) {
+            out.println();
+        }
+        out.flush();
+    }
+
+    static String render(long done, long total, double seconds) {
+        double frac = total == 0 ? 1 : Math.min(1, (double) done / total);
+        int filled = (int) Math.round(frac * WIDTH);
+        double rate = seconds > 0 ? done / seconds : 0;
+        String eta = rate > 0 && done < total ? String.format(Locale.ROOT, " ETA %.0fs", (total - done) / rate) : "";
+        return String.format(Locale.ROOT, "[%s%s] %3d%% %d/%d steps %.1f steps/s%s", "#".repeat(filled),
+                ".".repeat(WIDTH - filled), Math.round(frac * 100), done, total, rate, eta);
+    }
+}

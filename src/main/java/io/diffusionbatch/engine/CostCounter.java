@@ -1,0 +1,89 @@
+package io.diffusionbatch.engine;
+
+import io.diffusionbatch.engine.graph.GraphStats;
+import io.diffusionbatch.engine.model.ModelFolder;
+import io.diffusionbatch.engine.model.OnnxNetwork;
+import io.diffusionbatch.engine.model.TensorSpec;
+import io.diffusionbatch.engine.model.UnetSignature;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Parameters and FLOPs of a model's networks, counted from their graphs at the resolution of
+ * each request and cached per resolution. Thread-safe.
+ */
+final class CostCounter {
+
+    private record Key(long height, long width, long frames) {
+    }
+
+    private record Sizes(GraphStats text, GraphStats unet, GraphStats vae) {
+    }
+
+    private final ModelFolder model;
+    private final UnetSignature sig;
+    private final long contextLength;
+    private final long hiddenSize;
+    private final String vaeInput;
+    private final int sizeFactor;
+    private final Map<Key, Sizes> cache = new ConcurrentHashMap<>();
+
+    CostCounter(ModelFolder model, UnetSignature sig, OnnxNetwork textEncoder, OnnxNetwork vae, int contextLength,
+                int sizeFactor) {
+        this.model = model;
+        this.sig = sig;
+        this.contextLength = contextLength;
+        long hidden = sig.encoderHiddenStates() == null ? -1 : sig.encoderHiddenStates().dim(2);
+        if (hidden < 0 && textEncoder != null) {
+            TensorSpec out = textEncoder.outputOrFirst("last_hidden_state");
+            hidden = out.rank() == 3 ? out.dim(2) : -1;
+        }
+        this.hiddenSize = hidden;
+        this.vaeInput = vae == null ? null : vae.inputs().keySet().iterator().next();
+        this.sizeFactor = sizeFactor;
+    }
+
+    /** The cost of one item with these settings, {@code nfe} denoiser evaluations and guidance on or off. */
+    ModelCost cost(SamplingParams p, boolean guided, int nfe) {
+        long h = p.height() / sizeFactor, w = p.width() / sizeFactor, f = Math.max(1, p.frames());
+        Sizes s = cache.computeIfAbsent(new Key(h, w, sig.isVideo() ? f : 0), this::count);
+        long te = flops(s.text()), un = flops(s.unet()), va = flops(s.vae());
+        long perSample = nfe * un + (guided ? 2 : 1) * te + f * va;
+        int unresolved = unresolved(s.text()) + unresolved(s.unet()) + unresolved(s.vae());
+        return new ModelCost(params(s.text()), params(s.unet()), params(s.vae()), te, un, va * f, perSample, unresolved);
+    }
+
+    private Sizes count(Key k) {
+        Map<String, long[]> unetShapes = new HashMap<>();
+        unetShapes.put("sample", sig.isVideo() ? new long[] {1, sig.latentChannels(), k.frames(), k.height(), k.width()}
+                : new long[] {1, sig.latentChannels(), k.height(), k.width()});
+        unetShapes.put("timestep", sig.timestep().rank() == 0 ? new long[0] : new long[] {1});
+        if (sig.encoderHiddenStates() != null) {
+            unetShapes.put("encoder_hidden_states", new long[] {1, contextLength, hiddenSize});
+        }
+        GraphStats text = model.textEncoder() == null ? null
+                : stats(model.textEncoder(), Map.of("input_ids", new long[] {1, contextLength},
+                        "attention_mask", new long[] {1, contextLength}));
+        GraphStats vae = model.vaeDecoder() == null ? null
+                : stats(model.vaeDecoder(), Map.of(vaeInput, new long[] {1, sig.latentChannels(), k.height(), k.width()}));
+        return new Sizes(text, stats(model.unet(), unetShapes), vae);
+    }
+
+    private static GraphStats stats(Path file, Map<String, long[]> shapes) {
+        return GraphStats.of(file, shapes);
+    }
+
+    private static long flops(GraphStats s) {
+        return s == null ? 0 : s.flopsPerEvaluation();
+    }
+
+    private static long params(GraphStats s) {
+        return s == null ? 0 : s.parameters();
+    }
+
+    private static int unresolved(GraphStats s) {
+        return s == null ? 0 : s.unresolvedNodes();
+    }
+}

@@ -1,0 +1,57 @@
+package io.diffusionbatch.engine.model;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
+import ai.onnxruntime.OrtSession;
+import io.diffusionbatch.engine.EngineException;
+
+/**
+ * Session options for the configured device, and the names of what actually runs.
+ *
+ * @param device   {@code cpu} or {@code cuda}
+ * @param deviceId CUDA device ordinal
+ * @param threads  intra-op threads, 0 = ONNX Runtime's default
+ */
+public record ExecutionDevice(String device, int deviceId, int threads) {
+
+    /** Where the networks run, as recorded: {@code cpu} or {@code cuda:N}. */
+    public String label() {
+        return "cuda".equals(device) ? "cuda:" + deviceId : "cpu";
+    }
+
+    /** The ONNX Runtime execution provider that runs the networks. */
+    public String providerName() {
+        return "cuda".equals(device) ? "CUDAExecutionProvider" : "CPUExecutionProvider";
+    }
+
+    /**
+     * New session options for this device; the caller closes them.
+     *
+     * @throws EngineException when CUDA is asked for and this ONNX Runtime build or machine lacks it
+     */
+    public OrtSession.SessionOptions sessionOptions() {
+        OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+        try {
+            o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (threads > 0) {
+                o.setIntraOpNumThreads(threads);
+            }
+            if ("cuda".equals(device)) {
+                if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+                    throw new EngineException("device: cuda was requested but this build of ONNX Runtime has no CUDA"
+                            + " execution provider (available: " + OrtEnvironment.getAvailableProviders()
+                            + "); build with 'mvn -Pcuda package' on a machine with CUDA, or use --device cpu");
+                }
+                o.addCUDA(deviceId);
+            }
+            return o;
+        } catch (OrtException e) {
+            o.close();
+            throw new EngineException("device: cannot use " + label() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            o.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.diffusionbatch.engine.model;
+
+import io.diffusionbatch.engine.EngineException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A model folder in the ONNX export layout of Stable Diffusion:
+ * <pre>
+ *   model_index.json
+ *   scheduler/scheduler_config.json
+ *   tokenizer/                 (with a text encoder)
+ *   text_encoder/model.onnx    optional: absent = unconditional model
+ *   unet/model.onnx            required
+ *   vae_decoder/model.onnx     optional: absent = pixel-space model
+ * </pre>
+ * Immutable and thread-safe; {@link #sha256()} reads every file once and caches nothing.
+ *
+ * @param root              the folder
+ * @param name              its file name, used as the model's display name
+ * @param schedulerConfig   scheduler/scheduler_config.json
+ * @param tokenizer         tokenizer folder, or null for unconditional models
+ * @param textEncoder       text_encoder/model.onnx, or null
+ * @param unet              unet/model.onnx
+ * @param vaeDecoder        vae_decoder/model.onnx, or null
+ * @param vaeScalingFactor  latents are divided by this before decoding (vae_decoder/config.json
+ *                          {@code scaling_factor}; 0.18215, Stable Diffusion's, when not given)
+ */
+public record ModelFolder(Path root, String name, Path schedulerConfig, Path tokenizer, Path textEncoder, Path unet,
+                          Path vaeDecoder, double vaeScalingFactor) {
+
+    /** Stable Diffusion 1.x/2.x's latent scaling factor, used when the VAE's config does not give one. */
+    public static final double DEFAULT_VAE_SCALING_FACTOR = 0.18215;
+
+    /**
+     * Opens and checks a model folder.
+     *
+     * @throws EngineException naming the missing or malformed file
+     */
+    public static ModelFolder open(Path dir) {
+        Path root = dir.toAbsolutePath().normalize();
+        if (!Files.isDirectory(root)) {
+            throw new EngineException("model: folder " + dir + " does not exist");
+        }
+        require(root, "model_index.json");
+        Path scheduler = require(root, "scheduler/scheduler_config.json");
+        Path unet = require(root, "unet/model.onnx");
+        Path textEncoder = optional(root, "text_encoder/model.onnx");
+        Path tokenizer = null;
+        if (textEncoder != null) {
+            tokenizer = root.resolve("tokenizer");
+            if (!Files.isDirectory(tokenizer)) {
+                throw new EngineException("model: " + root + " has text_encoder/model.onnx but no tokenizer/ folder");
+            }
+        }
+        Path vae = optional(root, "vae_decoder/model.onnx");
+        double scaling = vae == null ? 1.0 : readScalingFactor(root.resolve("vae_decoder/config.json"));
+        Path fileName = root.getFileName();
+        return new ModelFolder(root, fileName == null ? root.toString() : fileName.toString(), scheduler, tokenizer,
+                textEncoder, unet, vae, scaling);
+    }
+
+    public boolean isLatent() {
+        return vaeDecoder != null;
+    }
+
+    public boolean isConditional() {
+        return textEncoder != null;
+    }
+
+    /**
+     * SHA-256 over every regular file of the folder: for each, in order of its relative path
+     * ('/'-separated), the path's UTF-8 bytes, a zero byte, the file's own SHA-256. Hidden files
+     * (names starting with '.') are skipped.
+     */
+    public String sha256() {
+        try (Stream<Path> walk = Files.walk(root)) {
+            List<Path> files = walk.filter(Files::isRegularFile)
+                    .filter(p -> !isHidden(root.relativize(p)))
+                    .sorted((a, b) -> rel(a).compareTo(rel(b)))
+                    .toList();
+            MessageDigest folder = sha();
+            for (Path f : files) {
+                folder.update(rel(f).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                folder.update((byte) 0);
+                folder.update(fileSha256(f));
+            }
+            return HexFormat.of().formatHex(folder.digest());
+        } catch (IOException e) {
+            throw new EngineException("model: cannot read " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String rel(Path p) {
+        return root.relativize(p).toString().replace('\\', '/');
+    }
+
+    private static boolean isHidden(Path rel) {
+        for (Path part : rel) {
+            if (part.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static byte[] fileSha256(Path f) throws IOException {
+        MessageDigest d = sha();
+        byte[] buf = new byte[1 << 16];
+        try (InputStream in = Files.newInputStream(f)) {
+            for (int n; (n = in.read(buf)) > 0; ) {
+                d.update(buf, 0, n);
+            }
+        }
+        return d.digest();
+    }
+
+    private static MessageDigest sha() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path require(Path root, String rel) {
+        Path p = root.resolve(rel);
+        if (!Files.isRegularFile(p)) {
+            throw new EngineException("model: " + root + " has no " + rel
+                    + " (expected the Stable Diffusion ONNX layout: model_index.json, scheduler/scheduler_config.json,"
+                    + " unet/model.onnx, optional text_encoder/ + tokenizer/, optional vae_decoder/)");
+        }
+        return p;
+    }
+
+    private static Path optional(Path root, String rel) {
+        Path p = root.resolve(rel);
+        return Files.isRegularFile(p) ? p : null;
+    }
+
+    private static double readScalingFactor(Path config) {
+        if (!Files.isRegularFile(config)) {
+            return DEFAULT_VAE_SCALING_FACTOR;
+        }
+        try {
+            JsonNode node = JsonMapper.builder().build().readTree(config.toFile());
+            JsonNode f = node.get("scaling_factor");
+            if (f == null || f.isNull()) {
+                return DEFAULT_VAE_SCALING_FACTOR;
+            }
+            if (!f.isNumber() || !(f.asDouble() > 0)) {
+                throw new EngineException("model: " + config + ": scaling_factor must be a positive number, was " + f);
+            }
+            return f.asDouble();
+        } catch (tools.jackson.core.JacksonException e) {
+            throw new EngineException("model: " + config + " is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package io.diffusionbatch.engine.model;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import io.diffusionbatch.engine.EngineException;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One ONNX network of a model folder (text encoder, UNet or VAE decoder) in an ONNX Runtime
+ * session, with its inputs and outputs read from the graph.
+ *
+ * <p>Thread-safe: ONNX Runtime sessions may be run concurrently. Close it to free the session.
+ */
+public final class OnnxNetwork implements AutoCloseable {
+
+    private final String role;
+    private final Path file;
+    private final OrtSession session;
+    private final Map<String, TensorSpec> inputs;
+    private final Map<String, TensorSpec> outputs;
+
+    private OnnxNetwork(String role, Path file, OrtSession session) throws OrtException {
+        this.role = role;
+        this.file = file;
+        this.session = session;
+        this.inputs = specs(session.getInputInfo());
+        this.outputs = specs(session.getOutputInfo());
+    }
+
+    /**
+     * Loads a network.
+     *
+     * @param role what it is in the model ("unet", "text_encoder", "vae_decoder"), used in messages
+     */
+    public static OnnxNetwork open(OrtEnvironment env, String role, Path file, OrtSession.SessionOptions options) {
+        try {
+            return new OnnxNetwork(role, file, env.createSession(file.toString(), options));
+        } catch (OrtException e) {
+            throw new EngineException(role + ": ONNX Runtime cannot load " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public String role() {
+        return role;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Graph inputs in declaration order. */
+    public Map<String, TensorSpec> inputs() {
+        return inputs;
+    }
+
+    /** Graph outputs in declaration order. */
+    public Map<String, TensorSpec> outputs() {
+        return outputs;
+    }
+
+    /** The named input, or an error that lists what the graph has. */
+    public TensorSpec input(String name) {
+        TensorSpec s = inputs.get(name);
+        if (s == null) {
+            throw new EngineException(role + ": " + file + " has no input '" + name + "'; its inputs are " + inputs.values());
+        }
+        return s;
+    }
+
+    /** The output called {@code preferred}, or the first output. */
+    public TensorSpec outputOrFirst(String preferred) {
+        TensorSpec s = outputs.get(preferred);
+        return s != null ? s : outputs.values().iterator().next();
+    }
+
+    /** A float output, flattened, with its shape. */
+    public record Output(float[] data, long[] shape) {
+    }
+
+    /**
+     * Runs the network and returns one float output.
+     *
+     * @param feed   input tensors by name; closed by this method
+     * @param output name of the output to return
+     */
+    public Output run(Map<String, OnnxTensor> feed, String output) {
+        try (OrtSession.Result r = session.run(feed, java.util.Set.of(output))) {
+            OnnxTensor t = (OnnxTensor) r.get(output).orElseThrow();
+            FloatBuffer fb = t.getFloatBuffer();
+            float[] out = new float[fb.remaining()];
+            fb.get(out);
+            return new Output(out, t.getInfo().getShape());
+        } catch (OrtException e) {
+            throw new EngineException(role + ": ONNX Runtime failed: " + e.getMessage(), e);
+        } finally {
+            feed.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            throw new EngineException(role + ": cannot close session: " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, TensorSpec> specs(Map<String, NodeInfo> info) {
+        Map<String, TensorSpec> m = new LinkedHashMap<>();
+        for (NodeInfo n : info.values()) {
+            if (n.getInfo() instanceof TensorInfo t) {
+                m.put(n.getName(), new TensorSpec(n.getName(), t.type, t.getShape()));
+            }
+        }
+        return java.util.Collections.unmodifiableMap(m);
+    }
+}
