@@ -34,6 +34,17 @@ checked against commit 58eb52c of huggingface/diffusers):
   diffusers quirk reproduced here on purpose); DDPM's is the next entry of the
   list (-1 after the last).
 
+Cross-check done when this file was written (not part of the repository): the
+six diffusers scheduler modules of that commit, run with torch 1.13 after
+switching their float32 tables to float64, replayed every case of the fixture
+(same x_init and noise rows) and reproduced timesteps, sigmas,
+init_noise_sigma, input scales and trajectories to within 4e-15 relative.
+
+Magnitudes: with the toy model the trajectories are not "images"; most stay
+below ~30 in absolute value, but the sigma-space cases with large sigma_max
+reach 1e2 (linear betas, sigma_max 157) and 3e4 (squaredcos_cap_v2, sigma_max
+2.0e4), so compare with a relative tolerance, e.g. |a - b| <= tol (1 + |b|).
+
 Model used for the fixture (elementwise, dimension 8):
 ``out = 0.1 * x_in + 0.05 * cos(0.01 * t)`` with ``t`` the model timestep as
 passed (possibly fractional for Euler).  The replay loop is
@@ -714,15 +725,31 @@ def self_check():
     e1 = DPMpp2M(resolve_config("dpmpp-2m", LINEAR_TRAILING), 50, order=1)
     err1 = float(np.max(np.abs(run(e1, z, np.zeros((50, DIM)), smooth)[-1] - ref)))
     print("    dpm++ 2M errors at 25/50/100 steps: %s; first order at 50: %.3g" % (errs, err1))
-    if not (errs[1] < errs[0] and errs[2] < errs[1] and errs[1] < err1):
+    if not (errs[0] / errs[1] > 3.0 and errs[1] / errs[2] > 3.0 and errs[1] < err1):
         raise AssertionError("DPM++ 2M does not converge faster than first order")
-    print("ok  dpm++ 2M converges and beats first order")
+    print("ok  dpm++ 2M error ratio per halving > 3 (second order) and beats first order")
 
     # fixture is deterministic
     a, b = build_all(), build_all()
-    if json.dumps(a) != json.dumps(b):
+    if to_json(a) != to_json(b) or json.loads(to_json(a)) != json.loads(json.dumps(a)):
         raise AssertionError("fixture not deterministic")
     print("ok  fixture build is deterministic (%d cases)" % len(a["cases"]))
+
+
+def to_json(data):
+    """Readable JSON: one key per line, number lists on one line, matrices one row per line.
+    Floats are written by json (repr), i.e. with full double precision."""
+    def dump(v, ind):
+        pad = " " * ind
+        if isinstance(v, dict):
+            items = [pad + "  " + json.dumps(k) + ": " + dump(x, ind + 2).lstrip() for k, x in v.items()]
+            return pad + "{\n" + ",\n".join(items) + "\n" + pad + "}"
+        if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            return pad + "[\n" + ",\n".join(dump(x, ind + 2) for x in v) + "\n" + pad + "]"
+        if isinstance(v, list) and v and all(isinstance(x, list) for x in v):
+            return pad + "[\n" + ",\n".join(pad + "  " + json.dumps(x) for x in v) + "\n" + pad + "]"
+        return pad + json.dumps(v)
+    return dump(data, 0) + "\n"
 
 
 def main(argv=None):
@@ -736,8 +763,7 @@ def main(argv=None):
     data = build_all()
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
-        json.dump(data, f, indent=1)
-        f.write("\n")
+        f.write(to_json(data))
     print("wrote %s (%d cases, %d bytes)" % (os.path.normpath(args.out), len(data["cases"]),
                                              os.path.getsize(args.out)))
     return 0
