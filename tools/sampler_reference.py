@@ -29,6 +29,8 @@ checked against commit 58eb52c of huggingface/diffusers):
   (fractional) timestep.  DPM++ uses N+1 points and drops the last for
   leading/linspace (leading ratio T // (N+1)).  LCM ignores spacing and
   steps_offset entirely (its own "skipping step" selection).
+* all "round" above is numpy's round-half-to-even (Math.rint in Java, not
+  Math.round).
 * DDIM's previous timestep is always ``t - T // N`` (even for linspace /
   trailing spacing, where that is not the next timestep of the list -- a
   diffusers quirk reproduced here on purpose); DDPM's is the next entry of the
@@ -99,6 +101,28 @@ Cases written (name: what it pins down):
 * ``ddim-trainedbetas-100-8``: trained_betas (100 values) with
   num_train_timesteps 100, 8 steps, leading.
 * ``euler-a-sd15-leading-20``: Euler ancestral at 20 steps.
+
+Extensions:
+
+* ``ddim-sd15-sample-10``, ``euler-sd15-sample-10``, ``dpmpp-2m-sd15-sample-10``:
+  prediction_type sample (the output is x0 itself).  Euler-a rejects it, as
+  diffusers does.
+* ``euler-a-sd15-vpred-10``: Euler ancestral with v_prediction.
+* ``ddpm-sd15-vpred-clip-10``: DDPM with v_prediction and clip_sample true
+  (range 1.0).
+* ``lcm-sd15-vpred-orig20-scaling5-4``: LCM with original_inference_steps 20
+  (skip schedule 999, 949, ..., 49 -> 999, 749, 499, 249) and
+  timestep_scaling 5, v_prediction.
+* ``dpmpp-2m-karras-linear-trailing-10``: Karras sigmas on the linear betas
+  (spacing is irrelevant for Karras; timesteps from log-sigma interpolation,
+  rounded).
+* ``euler-zerosnr-trailing-vpred-10``, ``dpmpp-2m-zerosnr-trailing-vpred-10``:
+  zero-SNR rescale in the sigma samplers, where the terminal alpha-bar becomes
+  2**-24 (sigma_max = sqrt(2**24 - 1) ~ 4096).
+* ``ddim-sd15-linspace-eta1-7``: DDIM with eta 1 and linspace spacing at 7
+  steps (timesteps 999, 832, 666, 500, 333, 166, 0 -- numpy rounds halves to
+  even, 832.5 -> 832 and 166.5 -> 166, unlike Java's Math.round; prev =
+  t - 142, so the step does not land on the next listed timestep).
 """
 
 import argparse
@@ -392,6 +416,11 @@ class EulerAncestral(Euler):
     to sigma_down, then fresh noise of std sigma_up, with sigma_up^2 = s_next^2 (s^2 - s_next^2) / s^2 and
     sigma_down^2 = s_next^2 - sigma_up^2 (Song et al. 2021 ancestral DDPM step, eta = 1)."""
 
+    def denoised(self, out, x, sigma):
+        if self.cfg["prediction_type"] == "sample":   # as in diffusers: not supported by Euler ancestral
+            raise ValueError("prediction_type 'sample' is not supported by euler-a")
+        return Euler.denoised(self, out, x, sigma)
+
     def step(self, i, out, x, noise):
         s, s_next = self.sigmas[i], self.sigmas[i + 1]
         x0 = self.denoised(out, x, s)
@@ -548,6 +577,8 @@ SD15 = {
 }
 LINEAR_TRAILING = {"beta_schedule": "linear", "beta_start": 0.0001, "beta_end": 0.02,
                    "timestep_spacing": "trailing"}
+ZEROSNR_VPRED = dict(SD15, rescale_betas_zero_snr=True, timestep_spacing="trailing", steps_offset=0,
+                     prediction_type="v_prediction")
 COSINE_LINSPACE = {"beta_schedule": "squaredcos_cap_v2", "timestep_spacing": "linspace"}
 
 
@@ -584,9 +615,7 @@ def case_specs():
         ("ddim-sd15-vpred-10", "ddim", with_(SD15, prediction_type="v_prediction"), 10, 0.0),
         ("euler-sd15-vpred-10", "euler", with_(SD15, prediction_type="v_prediction"), 10, 0.0),
         ("dpmpp-2m-sd15-vpred-10", "dpmpp-2m", with_(SD15, prediction_type="v_prediction"), 10, 0.0),
-        ("ddim-zerosnr-trailing-vpred-10", "ddim",
-         with_(SD15, rescale_betas_zero_snr=True, timestep_spacing="trailing", steps_offset=0,
-               prediction_type="v_prediction"), 10, 0.0),
+        ("ddim-zerosnr-trailing-vpred-10", "ddim", ZEROSNR_VPRED, 10, 0.0),
         ("ddpm-sd15-leading-50", "ddpm", SD15, 50, 0.0),
         ("ddpm-linear-defaults-10", "ddpm", {}, 10, 0.0),
         ("euler-sd15-defaultspacing-10", "euler", sd15_no_spacing, 10, 0.0),
@@ -594,6 +623,18 @@ def case_specs():
          {"num_train_timesteps": 100, "trained_betas": trained, "timestep_spacing": "leading",
           "set_alpha_to_one": False, "clip_sample": False}, 8, 0.0),
         ("euler-a-sd15-leading-20", "euler-a", SD15, 20, 0.0),
+        # extensions beyond the required list
+        ("ddim-sd15-sample-10", "ddim", with_(SD15, prediction_type="sample"), 10, 0.0),
+        ("euler-sd15-sample-10", "euler", with_(SD15, prediction_type="sample"), 10, 0.0),
+        ("dpmpp-2m-sd15-sample-10", "dpmpp-2m", with_(SD15, prediction_type="sample"), 10, 0.0),
+        ("euler-a-sd15-vpred-10", "euler-a", with_(SD15, prediction_type="v_prediction"), 10, 0.0),
+        ("ddpm-sd15-vpred-clip-10", "ddpm", with_(SD15, prediction_type="v_prediction", clip_sample=True), 10, 0.0),
+        ("lcm-sd15-vpred-orig20-scaling5-4", "lcm",
+         with_(SD15, prediction_type="v_prediction", original_inference_steps=20, timestep_scaling=5.0), 4, 0.0),
+        ("dpmpp-2m-karras-linear-trailing-10", "dpmpp-2m-karras", LINEAR_TRAILING, 10, 0.0),
+        ("euler-zerosnr-trailing-vpred-10", "euler", ZEROSNR_VPRED, 10, 0.0),
+        ("dpmpp-2m-zerosnr-trailing-vpred-10", "dpmpp-2m", ZEROSNR_VPRED, 10, 0.0),
+        ("ddim-sd15-linspace-eta1-7", "ddim", with_(SD15, timestep_spacing="linspace", steps_offset=0), 7, 1.0),
     ]
     return specs
 
