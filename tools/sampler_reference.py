@@ -61,8 +61,10 @@ Every case carries one standard-normal noise row per step (numpy
 
 Cases written (name: what it pins down):
 
-* ``<sampler>-sd15-leading-10`` for ddpm, ddim (eta 0), euler, euler-a,
-  dpmpp-2m, dpmpp-2m-karras: the Stable Diffusion 1.5 scheduler config
+* ``ddpm-sd15-leading-10``, ``ddim-sd15-leading-eta0-10``,
+  ``euler-sd15-leading-10``, ``euler-a-sd15-leading-10``,
+  ``dpmpp-2m-sd15-leading-10``, ``dpmpp-2m-karras-sd15-leading-10``: the
+  Stable Diffusion 1.5 scheduler config
   (scaled_linear 0.00085..0.012, leading, steps_offset 1, set_alpha_to_one
   false, clip_sample false, epsilon) at 10 steps.  Euler's init_noise_sigma is
   sqrt(sigma_max^2 + 1) for leading spacing.  DPM++ leading uses
@@ -769,6 +771,20 @@ def self_check():
     if not (errs[0] / errs[1] > 3.0 and errs[1] / errs[2] > 3.0 and errs[1] < err1):
         raise AssertionError("DPM++ 2M does not converge faster than first order")
     print("ok  dpm++ 2M error ratio per halving > 3 (second order) and beats first order")
+
+    # every case is described in the module docstring; euler-a rejects 'sample' like diffusers
+    import re
+    described = set(re.findall(r"``([a-z0-9.<>-]+)``", __doc__))
+    for spec in case_specs():
+        n = spec[0]
+        if n not in described:
+            raise AssertionError("case %s is not described in the docstring" % n)
+    try:
+        run(make_sampler("euler-a", with_(SD15, prediction_type="sample"), 2), z, np.zeros((2, DIM)))
+        raise AssertionError("euler-a accepted prediction_type sample")
+    except ValueError:
+        pass
+    print("ok  all cases described in the docstring; euler-a rejects prediction_type sample")
 
     # fixture is deterministic
     a, b = build_all(), build_all()
