@@ -1,0 +1,215 @@
+package io.diffusionbatch.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole pipeline on the tiny real ONNX models, on ONNX Runtime's CPU provider. */
+class EngineTest {
+
+    private static Engine sd1;
+    private static Engine sd4;
+
+    @BeforeAll
+    static void open() {
+        sd1 = TestModels.open("tiny-sd", 1);
+        sd4 = TestModels.open("tiny-sd", 4);
+    }
+
+    @AfterAll
+    static void close() {
+        sd1.close();
+        sd4.close();
+    }
+
+    private static List<GenerationSpec> specs(SamplingParams p, String prompt, long... seeds) {
+        List<GenerationSpec> s = new ArrayList<>();
+        for (long seed : seeds) {
+            s.add(new GenerationSpec(prompt, "", seed, p));
+        }
+        return s;
+    }
+
+    private static double maxAbsDiff(float[] a, float[] b) {
+        assertThat(a).hasSameSizeAs(b);
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+
+    @Test
+    void latentTextToImageWithGuidanceCountsTwoEvaluationsPerStep() {
+        SamplingParams p = sd1.defaultParams().withSteps(10);
+        GeneratedItem item = sd1.generate(specs(p, "a red circle on a blue background", 7)).get(0);
+        assertThat(item.pixelShape()).containsExactly(3, 32, 32);
+        assertThat(item.latentShape()).containsExactly(4, 8, 8);
+        for (float v : item.pixels()) {
+            assertThat(v).isBetween(-1f, 1f);
+        }
+        ItemCounters c = item.counters();
+        assertThat(c.nfe()).isEqualTo(20);
+        assertThat(c.steps()).isEqualTo(10);
+        assertThat(c.batchSize()).isEqualTo(1);
+        assertThat(c.device()).isEqualTo("cpu");
+        assertThat(c.executionProvider()).isEqualTo("CPUExecutionProvider");
+        assertThat(c.denoiseSeconds()).isPositive();
+        assertThat(c.decodeSeconds()).isPositive();
+        assertThat(c.cost().unetParams()).isPositive();
+        assertThat(c.cost().flopsPerSample())
+                .isEqualTo(20 * c.cost().unetFlops() + 2 * c.cost().textEncoderFlops() + c.cost().vaeDecoderFlops());
+    }
+
+    @Test
+    void anItemDoesNotDependOnItsBatchCompanions() {
+        SamplingParams p = sd1.defaultParams().withSteps(8).withSampler("euler-a");
+        long[] seeds = {11, 12, 13, 14, 15};
+        List<GeneratedItem> alone = sd1.generate(specs(p, "a green square at the top left", seeds));
+        List<GeneratedItem> together = sd4.generate(specs(p, "a green square at the top left", seeds));
+        double worst = 0;
+        for (int i = 0; i < seeds.length; i++) {
+            worst = Math.max(worst, maxAbsDiff(alone.get(i).pixels(), together.get(i).pixels()));
+        }
+        System.out.printf(Locale.ROOT, "batch 1 vs batch 4: max abs difference of decoded pixels %.3e%n", worst);
+        assertThat(worst).isLessThanOrEqualTo(1e-4);
+        assertThat(together.get(0).counters().batchSize()).isEqualTo(4);
+        assertThat(together.get(4).counters().batchSize()).isEqualTo(1);
+        // and different seeds really differ
+        assertThat(maxAbsDiff(alone.get(0).pixels(), alone.get(1).pixels())).isGreaterThan(0.01);
+    }
+
+    @Test
+    void theSameSeedGivesIdenticalPixelsTwice() {
+        SamplingParams p = sd1.defaultParams().withSteps(6).withSampler("ddpm");
+        float[] a = sd1.generate(specs(p, "a blue star", 99)).get(0).pixels();
+        float[] b = sd1.generate(specs(p, "a blue star", 99)).get(0).pixels();
+        assertThat(a).isEqualTo(b);
+    }
+
+    @Test
+    void theNegativePromptSteersOnlyWhenGuidanceIsOn() {
+        SamplingParams guided = sd1.defaultParams().withSteps(6).withGuidance(5);
+        SamplingParams unguided = guided.withGuidance(1.0);
+        float[] g1 = sd1.generate(List.of(new GenerationSpec("a red circle", "", 3, guided))).get(0).pixels();
+        float[] g2 = sd1.generate(List.of(new GenerationSpec("a red circle", "blue", 3, guided))).get(0).pixels();
+        assertThat(maxAbsDiff(g1, g2)).isGreaterThan(1e-3);
+        GeneratedItem u1 = sd1.generate(List.of(new GenerationSpec("a red circle", "", 3, unguided))).get(0);
+        GeneratedItem u2 = sd1.generate(List.of(new GenerationSpec("a red circle", "blue", 3, unguided))).get(0);
+        assertThat(u1.pixels()).isEqualTo(u2.pixels());
+        assertThat(u1.counters().nfe()).isEqualTo(6);
+        assertThat(u1.counters().flopsPerSample())
+                .isEqualTo(6 * u1.counters().cost().unetFlops() + u1.counters().cost().textEncoderFlops()
+                        + u1.counters().cost().vaeDecoderFlops());
+    }
+
+    @Test
+    void aFixedBatchGraphGivesTheSameImagesAsTheDynamicOne() {
+        try (Engine fixed = TestModels.open("tiny-sd-fixed-batch", 3)) {
+            SamplingParams p = sd1.defaultParams().withSteps(5).withGuidance(3);
+            List<GeneratedItem> a = fixed.generate(specs(p, "a small yellow ring", 1, 2, 3));
+            List<GeneratedItem> b = sd1.generate(specs(p, "a small yellow ring", 1, 2, 3));
+            for (int i = 0; i < 3; i++) {
+                assertThat(maxAbsDiff(a.get(i).pixels(), b.get(i).pixels())).isLessThanOrEqualTo(1e-4);
+            }
+        }
+    }
+
+    @Test
+    void pixelUnconditionalAndVideoModelsRun() {
+        try (Engine pixel = TestModels.open("tiny-pixel", 2);
+             Engine uncond = TestModels.open("tiny-uncond", 2);
+             Engine video = TestModels.open("tiny-video", 2)) {
+            assertThat(pixel.sizeFactor()).isEqualTo(1);
+            GeneratedItem px = pixel.generate(specs(pixel.defaultParams().withSteps(4), "a red circle", 1)).get(0);
+            assertThat(px.pixelShape()).containsExactly(3, 16, 16);
+            assertThat(px.pixels()).isEqualTo(px.latent());
+
+            assertThat(uncond.isConditional()).isFalse();
+            assertThat(uncond.defaultParams().guidance()).isEqualTo(1.0);
+            GeneratedItem un = uncond.generate(specs(uncond.defaultParams().withSteps(4), "", 1)).get(0);
+            assertThat(un.pixelShape()).containsExactly(3, 32, 32);
+            assertThat(un.counters().nfe()).isEqualTo(4);
+            assertThat(un.counters().cost().textEncoderParams()).isZero();
+
+            assertThat(video.isVideo()).isTrue();
+            GeneratedItem v = video.generate(specs(video.defaultParams().withSteps(3), "a red circle moving right", 5)).get(0);
+            assertThat(v.isVideo()).isTrue();
+            assertThat(v.pixelShape()).containsExactly(8, 3, 32, 32);
+            assertThat(v.latentShape()).containsExactly(4, 8, 8, 8);
+            assertThat(v.counters().nfe()).isEqualTo(6);
+        }
+    }
+
+    @Test
+    void videoFramesAreDecodedOneByOne() {
+        try (Engine video = TestModels.open("tiny-video", 1); Engine sd = TestModels.open("tiny-sd", 1)) {
+            // tiny-video's VAE is tiny-sd's: decoding frame f of the video latent on its own must give frame f
+            GeneratedItem v = video.generate(specs(video.defaultParams().withSteps(2), "a red circle", 5)).get(0);
+            assertThat(v.pixels().length).isEqualTo(8 * 3 * 32 * 32);
+            float[] frames = v.pixels();
+            // frames differ from each other (the latent's frame axis is carried through)
+            float[] f0 = java.util.Arrays.copyOfRange(frames, 0, 3 * 32 * 32);
+            float[] f7 = java.util.Arrays.copyOfRange(frames, 7 * 3 * 32 * 32, 8 * 3 * 32 * 32);
+            assertThat(maxAbsDiff(f0, f7)).isGreaterThan(1e-3);
+        }
+    }
+
+    @Test
+    void settingsAreCheckedAgainstTheModelWithMessagesNamingTheField() {
+        SamplingParams ok = sd1.defaultParams();
+        assertThat(sd1.violations(ok)).isEmpty();
+        assertThat(sd1.sizeFactor()).isEqualTo(4);
+        assertThat(sd1.violations(ok.withSize(30, 32))).anySatisfy(m -> assertThat(m).startsWith("width: must be a multiple of 4"));
+        assertThat(sd1.violations(ok.withSize(64, 64))).anySatisfy(m -> assertThat(m).startsWith("width: model tiny-sd only makes 32"));
+        assertThat(sd1.violations(ok.withSteps(0))).anySatisfy(m -> assertThat(m).startsWith("steps: must be between 1 and 1000"));
+        assertThat(sd1.violations(ok.withSteps(1001))).anySatisfy(m -> assertThat(m).startsWith("steps:"));
+        assertThat(sd1.violations(ok.withSampler("plms"))).anySatisfy(m -> assertThat(m).startsWith("sampler: unknown 'plms'"));
+        assertThat(sd1.violations(ok.withGuidance(-1))).anySatisfy(m -> assertThat(m).startsWith("guidance:"));
+        assertThat(sd1.violations(ok.withFrames(8))).anySatisfy(m -> assertThat(m).startsWith("frames: model tiny-sd is an image model"));
+        try (Engine uncond = TestModels.open("tiny-uncond", 1)) {
+            assertThat(uncond.violations(uncond.defaultParams().withGuidance(7.5)))
+                    .anySatisfy(m -> assertThat(m).startsWith("guidance: model tiny-uncond is unconditional"));
+        }
+        assertThatThrownBy(() -> sd1.generate(specs(ok.withSteps(0), "x", 1)))
+                .isInstanceOf(EngineException.class).hasMessageStartingWith("item 0: steps:");
+    }
+
+    @Test
+    void aPromptOverTheTokenLimitIsTruncatedAndSaysSo() {
+        SamplingParams p = sd1.defaultParams().withSteps(2);
+        GeneratedItem shortOne = sd1.generate(specs(p, "a red circle", 1)).get(0);
+        GeneratedItem longOne = sd1.generate(specs(p, "a small red circle at the top left on a white background", 1)).get(0);
+        assertThat(shortOne.promptTruncated()).isFalse();
+        assertThat(longOne.promptTruncated()).isTrue();
+        assertThat(longOne.promptTokens()).isGreaterThan(8);
+    }
+
+    @Test
+    void badModelFoldersGetClearErrors(@TempDir Path empty) {
+        assertThatThrownBy(() -> TestModels.open("bad-unet-inputs", 1))
+                .isInstanceOf(EngineException.class)
+                .hasMessageContaining("unet:").hasMessageContaining("must have exactly sample, timestep");
+        assertThatThrownBy(() -> Engine.open(empty.resolve("nope"), EngineOptions.cpu()))
+                .hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> Engine.open(empty, EngineOptions.cpu()))
+                .hasMessageContaining("has no model_index.json");
+    }
+
+    @Test
+    void cudaWithoutCudaIsAClearError() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(
+                ai.onnxruntime.OrtEnvironment.getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA));
+        assertThatThrownBy(() -> Engine.open(TestModels.dir("tiny-sd"), new EngineOptions("cuda", 0, 0, 1)))
+                .isInstanceOf(EngineException.class)
+                .hasMessageStartingWith("device: cuda was requested but this build of ONNX Runtime has no CUDA");
+    }
+}
