@@ -31,8 +31,12 @@ import tools.jackson.databind.JsonNode;
  * mapped through {@code bytes_to_unicode}, {@code </w>} appended to the last symbol of each word,
  * and merges applied lowest rank first. The result is {@code bos + tokens + eos}, truncated to
  * {@link #maxLength()} with the end-of-text token kept last, then padded with the pad token
- * ({@code <|endoftext|>} for SD 1.x, {@code !} for SD 2.x). ftfy's mojibake repairs are not
- * applied.
+ * ({@code <|endoftext|>} for SD 1.x, {@code !} for SD 2.x). ftfy's mojibake repairs and
+ * control-character removal are not applied, and CJK ideographs are not split apart the way
+ * transformers' ftfy-less fallback (BasicTokenizer) does; the text path is that of the ftfy
+ * variant. In {@code merges.txt} a first line starting with {@code #version} is skipped (the
+ * references skip line 1 unconditionally) and all rules are used (CLIP caps them at 48,894,
+ * which the shipped files never exceed).
  *
  * <p>Immutable after construction and thread-safe: the BPE cache is a {@link ConcurrentHashMap}
  * (bounded in size). Arguments must not be null.
