@@ -13,7 +13,9 @@ import io.diffusionbatch.engine.model.UnetSignature;
 import io.diffusionbatch.engine.noise.SeedNoise;
 import io.diffusionbatch.engine.sampler.Sampler;
 import io.diffusionbatch.engine.sampler.Samplers;
+import io.diffusionbatch.engine.schedule.PredictionType;
 import io.diffusionbatch.engine.schedule.SchedulerConfig;
+import io.diffusionbatch.engine.schedule.TimestepSpacing;
 import io.diffusionbatch.engine.tokenizer.TokenizedPrompt;
 import io.diffusionbatch.engine.tokenizer.Tokenizer;
 import io.diffusionbatch.engine.tokenizer.Tokenizers;
@@ -351,10 +353,10 @@ public final class Engine implements AutoCloseable {
     private SchedulerConfig schedulerFor(SamplingParams p) {
         SchedulerConfig c = scheduler;
         if (p.timestepSpacing() != null) {
-            c = c.withTimestepSpacing(p.timestepSpacing());
+            c = c.withTimestepSpacing(TimestepSpacing.fromConfig(p.timestepSpacing()));
         }
         if (p.predictionType() != null) {
-            c = c.withPredictionType(p.predictionType());
+            c = c.withPredictionType(PredictionType.fromConfig(p.predictionType()));
         }
         return c;
     }

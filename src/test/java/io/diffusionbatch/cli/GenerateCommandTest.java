@@ -1,0 +1,87 @@
+package io.diffusionbatch.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code generate} command end to end on the tiny models: files, summary, and bad options. */
+class GenerateCommandTest {
+
+    private static final String TINY_SD = "src/test/resources/models/tiny-sd";
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void writesOnePngPerItemWithSidecarsAndASummary(@TempDir Path dir) throws Exception {
+        Run r = run("generate", "--model", TINY_SD, "--prompt", "a red circle", "--seed", "40", "--steps", "4",
+                "--count", "3", "--batch", "2", "--out", dir.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("done: 3 images, NFE 8/image").contains("images/s").contains("batch 2, cpu");
+        assertThat(r.err()).contains("100%").contains("12/12 steps");
+        List<String> names = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            s.forEach(p -> names.add(p.getFileName().toString()));
+        }
+        assertThat(names).containsExactlyInAnyOrder("00000-40.png", "00000-40.json", "00001-41.png", "00001-41.json",
+                "00002-42.png", "00002-42.json");
+        assertThat(ImageIO.read(dir.resolve("00001-41.png").toFile()).getWidth()).isEqualTo(32);
+        assertThat(Files.readString(dir.resolve("00001-41.json"))).contains("\"seed\" : 41").contains("\"batch_size\" : 2");
+    }
+
+    @Test
+    void aSingleFileOutputAndItsLatent(@TempDir Path dir) {
+        Path png = dir.resolve("one.png");
+        Run r = run("generate", "--model", TINY_SD, "--prompt", "a blue star", "--seed", "1", "--steps", "3",
+                "--sampler", "ddim", "--save-latent", "--out", png.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(png).exists();
+        assertThat(dir.resolve("one.json")).exists();
+        assertThat(dir.resolve("one.latent.npy")).exists();
+    }
+
+    @Test
+    void badValuesNameTheOptionAndTheRule(@TempDir Path dir) {
+        String out = dir.toString();
+        assertThat(run("generate", "--model", TINY_SD, "--prompt", "x", "--sampler", "plms", "--out", out).err())
+                .contains("--sampler: unknown 'plms'; one of ddpm, ddim, euler, euler-a, dpmpp-2m, dpmpp-2m-karras, lcm");
+        assertThat(run("generate", "--model", TINY_SD, "--prompt", "x", "--steps", "0", "--out", out).err())
+                .contains("--steps: must be between 1 and 1000, was 0");
+        assertThat(run("generate", "--model", TINY_SD, "--prompt", "x", "--steps", "1001", "--out", out).err())
+                .contains("--steps: must be between 1 and 1000, was 1001");
+        assertThat(run("generate", "--model", TINY_SD, "--prompt", "x", "--width", "30", "--out", out).err())
+                .contains("--width: must be a multiple of 4");
+        assertThat(run("generate", "--model", TINY_SD, "--prompt", "x", "--guidance", "-2", "--out", out).err())
+                .contains("--guidance: must be a finite number >= 0, was -2.0");
+        assertThat(run("generate", "--model", TINY_SD, "--prompt", "x", "--steps", "ten", "--out", out).err())
+                .contains("--steps: must be an integer, was 'ten'");
+        assertThat(run("generate", "--model", TINY_SD, "--prompt", "x", "--format", "mp4", "--out", out).err())
+                .contains("--format: mp4 cannot hold an image");
+        assertThat(run("generate", "--model", TINY_SD, "--out", out).err()).contains("--prompt: required");
+        assertThat(run("generate", "--model", dir.resolve("missing").toString(), "--prompt", "x", "--out", out).err())
+                .contains("model: folder").contains("does not exist");
+        assertThat(run("generate", "--model", TINY_SD, "--prompt", "x", "--device", "tpu", "--out", out).err())
+                .contains("--device: must be cpu or cuda");
+        Run bad = run("generate", "--model", TINY_SD, "--prompt", "x", "--bogus", "1", "--out", out);
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--bogus: unknown option");
+    }
+}
