@@ -32,11 +32,17 @@ public final class DdpmSampler extends AbstractSampler {
     /** The DDPM/DDIM timestep table for the configured spacing. */
     static double[] discreteTimesteps(SchedulerConfig c, int steps) {
         int t = c.numTrainTimesteps();
-        return switch (c.timestepSpacing()) {
+        double[] ts = switch (c.timestepSpacing()) {
             case LINSPACE -> Timesteps.linspaceRounded(t, steps);
             case LEADING -> Timesteps.leading(t, steps, c.stepsOffset());
             case TRAILING -> Timesteps.trailing(t, t, steps);
         };
+        if (ts[0] >= t) {
+            throw new IllegalArgumentException("steps: " + steps + " with leading spacing and steps_offset "
+                    + c.stepsOffset() + " gives timestep " + (long) ts[0] + ", beyond num_train_timesteps - 1 ("
+                    + (t - 1) + ")");
+        }
+        return ts;
     }
 
     @Override

@@ -90,6 +90,12 @@ public final class DpmSolverPlusPlus2MSampler extends AbstractSampler {
                 sig[i] = Timesteps.interp(ts[i], train);
             }
         }
+        for (int i = 1; i < sig.length; i++) {
+            if (!(sig[i] < sig[i - 1])) {
+                throw new IllegalArgumentException("steps: " + steps + " is too many for this spacing: noise level "
+                        + i + " repeats the previous one (the multistep solver needs distinct levels)");
+            }
+        }
         double[] sigmas = new double[sig.length + 1];
         System.arraycopy(sig, 0, sigmas, 0, sig.length);
         sigmas[sig.length] = 0.0;

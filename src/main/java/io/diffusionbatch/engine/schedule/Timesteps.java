@@ -65,9 +65,14 @@ public final class Timesteps {
         return t;
     }
 
-    /** "trailing" spacing: {@code round(arange(start, 0, -T / n)) - 1}. */
+    /**
+     * "trailing" spacing: {@code round(arange(start, 0, -T / n)) - 1}, cut to at most {@code n} entries.
+     * For some n (61, 103, 121, …) numpy's arange yields an extra element ≈ 1e-13, which diffusers turns
+     * into a timestep −1; that spurious entry is dropped here.
+     */
     public static double[] trailing(int start, int trainSteps, int n) {
-        double[] t = arange(start, 0, -((double) trainSteps / n));
+        double[] all = arange(start, 0, -((double) trainSteps / n));
+        double[] t = all.length > n ? java.util.Arrays.copyOf(all, n) : all;
         for (int i = 0; i < t.length; i++) {
             t[i] = round(t[i]) - 1;
         }
