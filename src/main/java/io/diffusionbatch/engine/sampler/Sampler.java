@@ -46,4 +46,12 @@ public interface Sampler {
      * @param noise       fresh Gaussian noise for stochastic samplers; deterministic samplers ignore it
      */
     void step(int step, float[][] x, float[][] modelOutput, StepNoise noise);
+
+    /**
+     * Whether {@link #step} asks its {@link StepNoise} for values (on at least some steps). Deterministic
+     * samplers never call it, so their result depends only on the initial noise.
+     */
+    default boolean isStochastic() {
+        return false;
+    }
 }
