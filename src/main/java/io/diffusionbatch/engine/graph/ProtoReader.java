@@ -129,7 +129,10 @@ final class ProtoReader {
                 require(8);
                 pos += 8;
             }
-            case LEN -> pos += readLength();
+            case LEN -> {
+                int len = readLength(); // not "pos += readLength()": that would read pos before the prefix
+                pos += len;
+            }
             case FIXED32 -> {
                 require(4);
                 pos += 4;
