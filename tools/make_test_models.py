@@ -365,7 +365,11 @@ def write_json(path, obj):
         f.write("\n")
 
 
+SAVED = {}  # (folder name, component) -> model, for the pipeline references
+
+
 def save_model(folder, component, model):
+    SAVED[(os.path.basename(folder), component)] = model
     os.makedirs(os.path.join(folder, component), exist_ok=True)
     onnx.save(model, os.path.join(folder, component, "model.onnx"))
 
@@ -457,29 +461,130 @@ class References:
 # Checks on behaviour (printed and asserted)
 # --------------------------------------------------------------------------------------------
 
-def ddim_sample(unet_model, te_model, vae_model, prompt_ids, seed, steps=10, guidance=7.5, cond=True):
-    """Deterministic DDIM (eta 0) with CFG, leading spacing + offset 1; returns the decoded image."""
-    ac = alphas_cumprod64()
+def ddim_timesteps(steps):
+    """diffusers' DDIMScheduler timesteps for "leading" spacing and steps_offset 1."""
     ratio = NUM_TRAIN_TIMESTEPS // steps
-    ts = (np.arange(steps) * ratio)[::-1] + 1
+    return [int(t) for t in (np.arange(steps) * ratio)[::-1] + 1]
+
+
+def ddim(unet_model, x, steps, timestep_feed, ehs_uncond=None, ehs_cond=None, guidance=None):
+    """Deterministic DDIM (eta 0, set_alpha_to_one false, no clipping) as diffusers computes it,
+    with classifier-free guidance when ehs_* are given: the UNet batch is [uncond..., cond...]
+    and eps = eps_u + guidance (eps_c - eps_u)."""
+    ac = alphas_cumprod64()
+    ts = ddim_timesteps(steps)
+    ratio = NUM_TRAIN_TIMESTEPS // steps
+    x = x.astype(np.float32)
+    for t in ts:
+        feeds = {"sample": x, "timestep": timestep_feed(t)}
+        if ehs_cond is not None:
+            feeds["sample"] = np.concatenate([x, x])
+            feeds["encoder_hidden_states"] = np.concatenate([ehs_uncond, ehs_cond])
+        eps = evaluate(unet_model, feeds)["out_sample"].astype(np.float64)
+        if ehs_cond is not None:
+            eu, ec = eps[: x.shape[0]], eps[x.shape[0]:]
+            eps = eu + guidance * (ec - eu)
+        prev = t - ratio
+        a_t = ac[t]
+        a_prev = ac[prev] if prev >= 0 else ac[0]
+        x0 = (x - np.sqrt(1 - a_t) * eps) / np.sqrt(a_t)
+        x = (np.sqrt(a_prev) * x0 + np.sqrt(1 - a_prev) * eps).astype(np.float32)
+    return x
+
+
+def int1(t):
+    return np.array([t], np.int64)
+
+
+def ddim_sample(unet_model, te_model, vae_model, prompt_ids, seed, steps=10, guidance=7.5, cond=True):
+    """10-step DDIM (+ CFG) from seeded latents; returns (latent, decoded image)."""
     lat = np.random.default_rng(seed).standard_normal((1, 4, 8, 8)).astype(np.float32)
     if cond:
         ehs = evaluate(te_model, {"input_ids": np.array([ids_for(""), prompt_ids], np.int64)})["last_hidden_state"]
-    for i, t in enumerate(ts):
-        if cond:
-            eps2 = evaluate(unet_model, {"sample": np.concatenate([lat, lat]),
-                                         "timestep": np.array([t], np.int64),
-                                         "encoder_hidden_states": ehs})["out_sample"]
-            eps = eps2[0:1] + guidance * (eps2[1:2] - eps2[0:1])
-        else:
-            eps = evaluate(unet_model, {"sample": lat, "timestep": np.array([t], np.int64)})["out_sample"]
-        prev = ts[i + 1] if i + 1 < len(ts) else -1
-        a_t = ac[t]
-        a_prev = ac[prev] if prev >= 0 else ac[0]
-        x0 = (lat - np.sqrt(1 - a_t) * eps) / np.sqrt(a_t)
-        lat = (np.sqrt(a_prev) * x0 + np.sqrt(1 - a_prev) * eps).astype(np.float32)
+        lat = ddim(unet_model, lat, steps, int1, ehs[:1], ehs[1:], guidance)
+    else:
+        lat = ddim(unet_model, lat, steps, int1)
     img = evaluate(vae_model, {"latent_sample": lat / np.float32(SCALING_FACTOR)})["sample"]
     return lat, img
+
+
+def write_pipeline_references(root):
+    """Whole DDIM runs (initial noise given explicitly, so no RNG is involved) for end-to-end tests."""
+    rng = np.random.default_rng(2024)
+    runs = []
+
+    def decode(folder, lat):
+        return evaluate(SAVED[(folder, "vae_decoder")], {"latent_sample": lat / np.float32(SCALING_FACTOR)})["sample"]
+
+    def encode(folder, ids):
+        return evaluate(SAVED[(folder, "text_encoder")], {"input_ids": np.array(ids, np.int64)})["last_hidden_state"]
+
+    def run(description, folder, steps, x, feed_kind, outputs, prompt=None, guidance=None):
+        runs.append({
+            "description": description, "model": folder, "sampler": "ddim", "eta": 0.0,
+            "num_inference_steps": steps, "timesteps": ddim_timesteps(steps),
+            "timestep_input": feed_kind, "guidance_scale": guidance, "prompt": prompt,
+            "uncond_input_ids": [ids_for("")] if prompt is not None else None,
+            "cond_input_ids": [ids_for(prompt)] if prompt is not None else None,
+            "initial_sample": tensor_json(x),
+            "outputs": {k: tensor_json(v) for k, v in outputs.items()},
+        })
+
+    feeds = {"int64[1]": int1,
+             "int64[]": lambda t: np.array(t, np.int64),
+             "float32[batch]": None}
+
+    # analytic-gaussian-int, 50 steps: an exact epsilon, so the samples end near N(0.5, 0.3^2)
+    x = rng.standard_normal((4, 3, 8, 8)).astype(np.float32)
+    out = ddim(SAVED[("analytic-gaussian-int", "unet")], x, 50, feeds["int64[]"])
+    # The exact probability-flow ODE maps x_t affinely: z = (x - sqrt(abar) mu) / sqrt(abar s^2 + 1 - abar)
+    # is preserved. Started from N(0, 1) at t_start and ended at abar_end = alphas_cumprod[0]:
+    ac = alphas_cumprod64()
+    a0, a1 = ac[ddim_timesteps(50)[0]], ac[0]
+    sd0, sd1 = np.sqrt(a0 * GAUSS_SIGMA ** 2 + 1 - a0), np.sqrt(a1 * GAUSS_SIGMA ** 2 + 1 - a1)
+    ode_mean = np.sqrt(a1) * GAUSS_MU - sd1 * np.sqrt(a0) * GAUSS_MU / sd0
+    ode_std = sd1 / sd0
+    print(f"analytic-gaussian-int DDIM(50): mean {out.mean():.4f}, std {out.std():.4f}; "
+          f"exact ODE from N(0,1) at t={ddim_timesteps(50)[0]}: mean {ode_mean:.4f}, std {ode_std:.4f}")
+    assert abs(out.mean() - ode_mean) < 0.02 and abs(out.std() - ode_std) < 0.03
+    run("analytic-gaussian-int, DDIM 50 steps", "analytic-gaussian-int", 50, x, "int64[]", {"final_sample": out})
+
+    # tiny-uncond, 10 steps, decoded
+    x = rng.standard_normal((1, 4, 8, 8)).astype(np.float32)
+    lat = ddim(SAVED[("tiny-uncond", "unet")], x, 10, int1)
+    run("tiny-uncond, DDIM 10 steps", "tiny-uncond", 10, x, "int64[1]",
+        {"final_latent": lat, "image": decode("tiny-uncond", lat)})
+
+    # tiny-sd, 10 steps, CFG 7.5, decoded
+    prompt = "a red circle on a blue background"
+    x = rng.standard_normal((1, 4, 8, 8)).astype(np.float32)
+    lat = ddim(SAVED[("tiny-sd", "unet")], x, 10, int1,
+               encode("tiny-sd", [ids_for("")]), encode("tiny-sd", [ids_for(prompt)]), 7.5)
+    run("tiny-sd, DDIM 10 steps, CFG 7.5", "tiny-sd", 10, x, "int64[1]",
+        {"final_latent": lat, "image": decode("tiny-sd", lat)}, prompt, 7.5)
+
+    # tiny-pixel, 10 steps, CFG 5, per-sample float timesteps
+    prompt = "a green square on the left"
+    x = rng.standard_normal((1, 3, 16, 16)).astype(np.float32)
+    out = ddim(SAVED[("tiny-pixel", "unet")], x, 10, lambda t: np.full(2, t, np.float32),
+               encode("tiny-pixel", [ids_for("")]), encode("tiny-pixel", [ids_for(prompt)]), 5.0)
+    run("tiny-pixel, DDIM 10 steps, CFG 5", "tiny-pixel", 10, x, "float32[batch]", {"final_sample": out}, prompt, 5.0)
+
+    # tiny-video, 5 steps, CFG 7.5; frames 0 and 7 decoded after (B, C, F, H, W) -> (B*F, C, H, W)
+    prompt = "a yellow star on a black background"
+    x = rng.standard_normal((1, 4, 8, 8, 8)).astype(np.float32)
+    lat = ddim(SAVED[("tiny-video", "unet")], x, 5, int1,
+               encode("tiny-video", [ids_for("")]), encode("tiny-video", [ids_for(prompt)]), 7.5)
+    frames = np.transpose(lat, (0, 2, 1, 3, 4)).reshape(8, 4, 8, 8)
+    run("tiny-video, DDIM 5 steps, CFG 7.5", "tiny-video", 5, x, "int64[1]",
+        {"final_latent": lat, "frame0_image": decode("tiny-video", frames[0:1]),
+         "frame7_image": decode("tiny-video", frames[7:8])}, prompt, 7.5)
+
+    with open(os.path.join(root, "reference-pipelines.json"), "w") as f:
+        f.write('{"generator": "tools/make_test_models.py (numpy DDIM, as diffusers DDIMScheduler with eta 0)",\n')
+        f.write(' "runs": [\n')
+        f.write(",\n".join(json.dumps(r, separators=(",", ":")) for r in runs))
+        f.write("\n]}\n")
 
 
 # --------------------------------------------------------------------------------------------
@@ -643,6 +748,8 @@ def main():
     refs.add("tiny-video unet (1 video, 8 frames)", "tiny-video", "unet", un,
              {"sample": data_rng.standard_normal((1, 4, 8, 8, 8)).astype(np.float32),
               "timestep": np.array([300], np.int64), "encoder_hidden_states": ehs}, 1e-4)
+
+    write_pipeline_references(root)
 
     with open(os.path.join(root, "reference-outputs.json"), "w") as f:
         # one case per line keeps the file small and its diffs readable

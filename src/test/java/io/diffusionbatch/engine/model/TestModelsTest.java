@@ -354,6 +354,152 @@ class TestModelsTest {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // Whole DDIM runs (reference-pipelines.json), replayed with ONNX Runtime
+    // ---------------------------------------------------------------------------------------------
+
+    static Stream<Arguments> pipelineRuns() throws IOException {
+        JsonNode root;
+        try (InputStream in = Files.newInputStream(modelsDir().resolve("reference-pipelines.json"))) {
+            root = JSON.readTree(in);
+        }
+        List<Arguments> runs = new ArrayList<>();
+        for (JsonNode r : root.get("runs")) {
+            runs.add(Arguments.of(r.get("description").asString(), r));
+        }
+        assertThat(runs).hasSize(5);
+        return runs.stream();
+    }
+
+    /**
+     * DDIM (eta 0, "leading" spacing, steps_offset 1, final alpha = alphas_cumprod[0]) with
+     * classifier-free guidance over a [uncond, cond] UNet batch, computed here in double and with
+     * ONNX Runtime for the networks; must end where the generator's numpy run ended.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("pipelineRuns")
+    void ddimRunsReplayWithOnnxRuntime(String description, JsonNode run) throws OrtException {
+        String model = run.get("model").asString();
+        int steps = run.get("num_inference_steps").asInt();
+        int ratio = 1000 / steps;
+        double[] ac = alphasCumprod();
+        JsonNode init = run.get("initial_sample");
+        long[] shape = longs(init.get("shape"));
+        float[] x = floatData(init.get("data"));
+        boolean cfg = !run.get("prompt").isNull();
+        double guidance = cfg ? run.get("guidance_scale").asDouble() : 1;
+        float[] ehs = null;
+        if (cfg) {
+            float[] u = encode(model, longs(run.get("uncond_input_ids").get(0)));
+            float[] c = encode(model, longs(run.get("cond_input_ids").get(0)));
+            ehs = concat(u, c);
+        }
+        int batch = (int) shape[0];
+        int unetBatch = cfg ? 2 * batch : batch;
+        long[] unetShape = shape.clone();
+        unetShape[0] = unetBatch;
+        String kind = run.get("timestep_input").asString();
+        List<Integer> expectedTimesteps = new ArrayList<>();
+        for (JsonNode t : run.get("timesteps")) {
+            expectedTimesteps.add(t.asInt());
+        }
+        List<Integer> timesteps = new ArrayList<>();
+        for (int i = steps - 1; i >= 0; i--) {
+            timesteps.add(i * ratio + 1); // "leading" spacing, steps_offset 1
+        }
+        assertThat(timesteps).isEqualTo(expectedTimesteps);
+
+        for (int t : timesteps) {
+            float[] input = cfg ? concat(x, x) : x;
+            float[] eps;
+            Map<String, OnnxTensor> feeds = new HashMap<>();
+            try {
+                feeds.put("sample", OnnxTensor.createTensor(env, FloatBuffer.wrap(input), unetShape));
+                feeds.put("timestep", switch (kind) {
+                    case "int64[1]" -> OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {t}), new long[] {1});
+                    case "int64[]" -> OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {t}), new long[0]);
+                    case "float32[batch]" -> {
+                        float[] ts = new float[unetBatch];
+                        java.util.Arrays.fill(ts, t);
+                        yield OnnxTensor.createTensor(env, FloatBuffer.wrap(ts), new long[] {unetBatch});
+                    }
+                    default -> throw new IllegalArgumentException("timestep_input " + kind);
+                });
+                if (cfg) {
+                    feeds.put("encoder_hidden_states", OnnxTensor.createTensor(env, FloatBuffer.wrap(ehs),
+                            new long[] {unetBatch, 8, 16}));
+                }
+                try (OrtSession.Result r = session(model, "unet").run(feeds)) {
+                    eps = floats(((OnnxTensor) r.get("out_sample").orElseThrow()).getFloatBuffer());
+                }
+            } finally {
+                for (OnnxTensor v : feeds.values()) {
+                    v.close();
+                }
+            }
+            double aT = ac[t];
+            double aPrev = t - ratio >= 0 ? ac[t - ratio] : ac[0];
+            for (int i = 0; i < x.length; i++) {
+                double e = cfg ? eps[i] + guidance * (eps[x.length + i] - eps[i]) : eps[i];
+                double x0 = (x[i] - Math.sqrt(1 - aT) * e) / Math.sqrt(aT);
+                x[i] = (float) (Math.sqrt(aPrev) * x0 + Math.sqrt(1 - aPrev) * e);
+            }
+        }
+
+        JsonNode outs = run.get("outputs");
+        for (Map.Entry<String, JsonNode> out : outs.properties()) {
+            float[] got = switch (out.getKey()) {
+                case "final_sample", "final_latent" -> x;
+                case "image" -> decode(model, x);
+                case "frame0_image", "frame7_image" -> decode(model, frame(x, shape, out.getKey().equals("frame0_image") ? 0 : 7));
+                default -> throw new IllegalArgumentException("unknown output " + out.getKey());
+            };
+            float[] want = floatData(out.getValue().get("data"));
+            assertThat(got).hasSameSizeAs(want);
+            double worst = 0;
+            for (int i = 0; i < want.length; i++) {
+                worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1.0, Math.abs(want[i])));
+            }
+            assertThat(worst).as(description + ": worst error of " + out.getKey()).isLessThanOrEqualTo(1e-3);
+        }
+    }
+
+    private static float[] encode(String model, long[] ids) throws OrtException {
+        try (OnnxTensor t = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {1, ids.length});
+                OrtSession.Result r = session(model, "text_encoder").run(Map.of("input_ids", t))) {
+            return floats(((OnnxTensor) r.get("last_hidden_state").orElseThrow()).getFloatBuffer());
+        }
+    }
+
+    private static float[] decode(String model, float[] latent) throws OrtException {
+        float[] scaled = new float[latent.length];
+        for (int i = 0; i < latent.length; i++) {
+            scaled[i] = latent[i] / 0.18215f;
+        }
+        try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(scaled), new long[] {latent.length / 256, 4, 8, 8});
+                OrtSession.Result r = session(model, "vae_decoder").run(Map.of("latent_sample", t))) {
+            return floats(((OnnxTensor) r.get("sample").orElseThrow()).getFloatBuffer());
+        }
+    }
+
+    /** Frame f of a (1, C, F, H, W) video latent as a (1, C, H, W) image latent. */
+    private static float[] frame(float[] video, long[] shape, int f) {
+        int c = (int) shape[1];
+        int frames = (int) shape[2];
+        int hw = (int) (shape[3] * shape[4]);
+        float[] out = new float[c * hw];
+        for (int ch = 0; ch < c; ch++) {
+            System.arraycopy(video, (ch * frames + f) * hw, out, ch * hw, hw);
+        }
+        return out;
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // JSON <-> tensors
     // ---------------------------------------------------------------------------------------------
 
