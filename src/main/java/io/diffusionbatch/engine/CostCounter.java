@@ -1,11 +1,10 @@
 package io.diffusionbatch.engine;
 
 import io.diffusionbatch.engine.graph.GraphStats;
-import io.diffusionbatch.engine.model.ModelFolder;
 import io.diffusionbatch.engine.model.OnnxNetwork;
 import io.diffusionbatch.engine.model.TensorSpec;
 import io.diffusionbatch.engine.model.UnetSignature;
-import java.nio.file.Path;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,18 +21,23 @@ final class CostCounter {
     private record Sizes(GraphStats text, GraphStats unet, GraphStats vae) {
     }
 
-    private final ModelFolder model;
     private final UnetSignature sig;
+    private final OnnxNetwork unet;
+    private final OnnxNetwork textEncoder;
+    private final OnnxNetwork vae;
     private final long contextLength;
     private final long hiddenSize;
     private final String vaeInput;
     private final int sizeFactor;
     private final Map<Key, Sizes> cache = new ConcurrentHashMap<>();
 
-    CostCounter(ModelFolder model, UnetSignature sig, OnnxNetwork textEncoder, OnnxNetwork vae, int contextLength,
+    /** Networks may be null where the model has none; none of them is run or closed here. */
+    CostCounter(UnetSignature sig, OnnxNetwork unet, OnnxNetwork textEncoder, OnnxNetwork vae, int contextLength,
                 int sizeFactor) {
-        this.model = model;
         this.sig = sig;
+        this.unet = unet;
+        this.textEncoder = textEncoder;
+        this.vae = vae;
         this.contextLength = contextLength;
         long hidden = sig.encoderHiddenStates() == null ? -1 : sig.encoderHiddenStates().dim(2);
         if (hidden < 0 && textEncoder != null) {
@@ -63,16 +67,22 @@ final class CostCounter {
         if (sig.encoderHiddenStates() != null) {
             unetShapes.put("encoder_hidden_states", new long[] {1, contextLength, hiddenSize});
         }
-        GraphStats text = model.textEncoder() == null ? null
-                : stats(model.textEncoder(), Map.of("input_ids", new long[] {1, contextLength},
+        GraphStats text = textEncoder == null ? null
+                : stats(textEncoder, Map.of("input_ids", new long[] {1, contextLength},
                         "attention_mask", new long[] {1, contextLength}));
-        GraphStats vae = model.vaeDecoder() == null ? null
-                : stats(model.vaeDecoder(), Map.of(vaeInput, new long[] {1, sig.latentChannels(), k.height(), k.width()}));
-        return new Sizes(text, stats(model.unet(), unetShapes), vae);
+        GraphStats vaeStats = vae == null ? null
+                : stats(vae, Map.of(vaeInput, new long[] {1, sig.latentChannels(), k.height(), k.width()}));
+        return new Sizes(text, stats(unet, unetShapes), vaeStats);
     }
 
-    private static GraphStats stats(Path file, Map<String, long[]> shapes) {
-        return GraphStats.of(file, shapes);
+    private static GraphStats stats(OnnxNetwork net, Map<String, long[]> shapes) {
+        Map<String, long[]> known = new HashMap<>(shapes);
+        known.keySet().retainAll(net.inputs().keySet());
+        try {
+            return GraphStats.of(net.file(), known);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new EngineException(net.role() + ": cannot count the FLOPs of " + net.file() + ": " + e.getMessage(), e);
+        }
     }
 
     private static long flops(GraphStats s) {
@@ -84,6 +94,6 @@ final class CostCounter {
     }
 
     private static int unresolved(GraphStats s) {
-        return s == null ? 0 : s.unresolvedNodes();
+        return s == null ? 0 : s.unresolvedNodes().size();
     }
 }

@@ -116,7 +116,7 @@ public final class Engine implements AutoCloseable {
             opened.forEach(OnnxNetwork::close);
             throw e;
         }
-        this.costs = new CostCounter(model, sig, textEncoder, vae, tokenizer == null ? 0 : tokenizer.maxLength(), sizeFactor);
+        this.costs = new CostCounter(sig, unet, textEncoder, vae, tokenizer == null ? 0 : tokenizer.maxLength(), sizeFactor);
     }
 
     /**
