@@ -18,7 +18,10 @@ final class CostCounter {
     private record Key(long height, long width, long frames) {
     }
 
-    private record Sizes(GraphStats text, GraphStats unet, GraphStats vae) {
+    private record Sizes(PerSample text, PerSample unet, PerSample vae) {
+    }
+
+    private record PerSample(long params, long flops, int unresolved) {
     }
 
     private final UnetSignature sig;
@@ -67,33 +70,47 @@ final class CostCounter {
         if (sig.encoderHiddenStates() != null) {
             unetShapes.put("encoder_hidden_states", new long[] {1, contextLength, hiddenSize});
         }
-        GraphStats text = textEncoder == null ? null
+        PerSample text = textEncoder == null ? null
                 : stats(textEncoder, Map.of("input_ids", new long[] {1, contextLength},
                         "attention_mask", new long[] {1, contextLength}));
-        GraphStats vaeStats = vae == null ? null
+        PerSample vaeStats = vae == null ? null
                 : stats(vae, Map.of(vaeInput, new long[] {1, sig.latentChannels(), k.height(), k.width()}));
         return new Sizes(text, stats(unet, unetShapes), vaeStats);
     }
 
-    private static GraphStats stats(OnnxNetwork net, Map<String, long[]> shapes) {
-        Map<String, long[]> known = new HashMap<>(shapes);
-        known.keySet().retainAll(net.inputs().keySet());
+    /**
+     * Counts a network for one sample. A graph with a fixed batch size is counted at that size
+     * and its FLOPs divided by it.
+     */
+    private static PerSample stats(OnnxNetwork net, Map<String, long[]> shapes) {
+        long batch = Math.max(1, net.inputs().values().iterator().next().dim(0));
+        Map<String, long[]> known = new HashMap<>();
+        shapes.forEach((name, shape) -> {
+            if (net.inputs().containsKey(name)) {
+                long[] s = shape.clone();
+                if (s.length > 0 && net.input(name).rank() == s.length) {
+                    s[0] = net.input(name).dim(0) > 0 ? net.input(name).dim(0) : s[0];
+                }
+                known.put(name, s);
+            }
+        });
         try {
-            return GraphStats.of(net.file(), known);
+            GraphStats g = GraphStats.of(net.file(), known);
+            return new PerSample(g.parameters(), g.flopsPerEvaluation() / batch, g.unresolvedNodes().size());
         } catch (IOException | IllegalArgumentException e) {
             throw new EngineException(net.role() + ": cannot count the FLOPs of " + net.file() + ": " + e.getMessage(), e);
         }
     }
 
-    private static long flops(GraphStats s) {
-        return s == null ? 0 : s.flopsPerEvaluation();
+    private static long flops(PerSample s) {
+        return s == null ? 0 : s.flops();
     }
 
-    private static long params(GraphStats s) {
-        return s == null ? 0 : s.parameters();
+    private static long params(PerSample s) {
+        return s == null ? 0 : s.params();
     }
 
-    private static int unresolved(GraphStats s) {
-        return s == null ? 0 : s.unresolvedNodes().size();
+    private static int unresolved(PerSample s) {
+        return s == null ? 0 : s.unresolved();
     }
 }
