@@ -43,7 +43,8 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Null handling: {@code negativePrompt == null} is normalised to {@code ""}; {@code modelHash} and
  * {@code modelName} may be null; {@code extra == null} becomes empty. {@code modelHash} must be hexadecimal,
  * 8..64 characters; it is lower-cased and cut to its first 10 characters (A1111's short hash of the
- * SHA-256). Immutable and thread-safe.
+ * SHA-256). {@code extra} keeps insertion order for {@code format()}; record equality compares it as a map
+ * (order-insensitive). Immutable and thread-safe.
  *
  * @param prompt         positive prompt, not null
  * @param negativePrompt negative prompt, null/empty for none
@@ -70,7 +71,11 @@ public record A1111Parameters(String prompt, String negativePrompt, int steps, S
     private static final Pattern KEY = Pattern.compile("\\w[\\w \\-/]+", Pattern.UNICODE_CHARACTER_CLASS);
     private static final Pattern SIZE = Pattern.compile("^(\\d+)x(\\d+)$");
     private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]{8,64}");
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** Loaded on first {@link #parse}: {@link #format()} needs no JSON library. */
+    private static final class Json {
+        static final JsonMapper MAPPER = JsonMapper.builder().build();
+    }
 
     public A1111Parameters {
         Objects.requireNonNull(prompt, "prompt must not be null");
@@ -222,7 +227,7 @@ public record A1111Parameters(String prompt, String negativePrompt, int steps, S
             String v = m.group(2);
             if (v.length() >= 2 && v.charAt(0) == '"' && v.charAt(v.length() - 1) == '"') {
                 try {
-                    v = JSON.readValue(v, String.class);
+                    v = Json.MAPPER.readValue(v, String.class);
                 } catch (RuntimeException e) {
                     // like the web UI's unquote: keep the raw text when it is not valid JSON
                 }

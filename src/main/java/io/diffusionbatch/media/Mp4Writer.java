@@ -6,18 +6,25 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 
-import org.jcodec.api.SequenceEncoder;
+import org.jcodec.api.transcode.PixelStore;
+import org.jcodec.api.transcode.SinkImpl;
+import org.jcodec.api.transcode.VideoFrameWithPacket;
 import org.jcodec.common.Codec;
 import org.jcodec.common.Format;
 import org.jcodec.common.io.NIOUtils;
 import org.jcodec.common.io.SeekableByteChannel;
 import org.jcodec.common.model.ColorSpace;
+import org.jcodec.common.model.Packet;
 import org.jcodec.common.model.Picture;
-import org.jcodec.common.model.Rational;
 
 /**
- * Writes H.264 video in an MP4 (ISO base media) file with jcodec's pure-Java encoder
- * ({@link SequenceEncoder}; no AWT, no native code). Frames are converted from RGB to YUV 4:2:0 by jcodec.
+ * Writes H.264 video (Baseline profile) in an MP4 (ISO base media) file with jcodec's pure-Java encoder and
+ * muxer (no AWT, no native code).
+ *
+ * <p><b>Colour:</b> frames are converted here, not by jcodec, to BT.601 limited-range ("TV", Y 16..235,
+ * Cb/Cr 16..240) YUV 4:2:0, chroma being the mean of each 2x2 block; this is what players assume for an H.264
+ * stream without colour information. (jcodec 0.2.5's own RGB path, {@code SequenceEncoder}, produces
+ * full-range values with a wrong blue weight in luma and no full-range flag, which players show too dark.)
  *
  * <p><b>Odd sizes:</b> 4:2:0 chroma needs even dimensions, so a frame with an odd width or height is
  * <em>padded</em> by one column/row that repeats the last column/row (edge replication); nothing is cropped.
@@ -36,7 +43,9 @@ public final class Mp4Writer implements AutoCloseable {
     private final Path target;
     private final Path tmp;
     private final SeekableByteChannel channel;
-    private final SequenceEncoder encoder;
+    private final SinkImpl sink;
+    private final int fpsNum;
+    private final int fpsDen;
     private int width = -1;
     private int height = -1;
     private int frames;
@@ -48,8 +57,13 @@ public final class Mp4Writer implements AutoCloseable {
         SeekableByteChannel ch = null;
         try {
             ch = NIOUtils.writableChannel(tmp.toFile());
-            this.encoder = new SequenceEncoder(ch, Rational.R(fpsNum, fpsDen), Format.MOV, Codec.H264, null);
+            // Format.MOV selects jcodec's MP4Muxer (ISO brand); the sink converts Annex B to MP4 samples + avcC
+            SinkImpl s = SinkImpl.createWithStream(ch, Format.MOV, Codec.H264, null);
+            s.init();
+            this.sink = s;
             this.channel = ch;
+            this.fpsNum = fpsNum;
+            this.fpsDen = fpsDen;
         } catch (IOException | RuntimeException e) {
             if (ch != null) {
                 ch.close();
@@ -118,7 +132,10 @@ public final class Mp4Writer implements AutoCloseable {
             throw new IllegalArgumentException("all frames must be " + width + "x" + height + ", frame " + frames
                     + " is " + frame.width() + "x" + frame.height());
         }
-        encoder.encodeNativeFrame(toPicture(frame));
+        // timescale fpsNum, each frame lasting fpsDen ticks: frame n starts at n * fpsDen / fpsNum seconds
+        Packet packet = Packet.createPacket(null, (long) frames * fpsDen, fpsNum, fpsDen, frames,
+                Packet.FrameType.KEY, null);
+        sink.outputVideoFrame(new VideoFrameWithPacket(packet, new PixelStore.LoanerPicture(toPicture(frame), 0)));
         frames++;
     }
 
@@ -141,7 +158,7 @@ public final class Mp4Writer implements AutoCloseable {
             if (frames == 0) {
                 throw new IllegalStateException("no frames were added to " + target);
             }
-            encoder.finish();
+            sink.finish();
             channel.close();
             AtomicFiles.moveInto(tmp, target);
         } finally {
@@ -150,24 +167,57 @@ public final class Mp4Writer implements AutoCloseable {
         }
     }
 
-    /** jcodec RGB picture (one interleaved plane, samples stored as {@code value - 128}), edge-padded to even. */
+    /**
+     * The frame as a jcodec YUV 4:2:0 picture (planes Y, Cb, Cr; samples stored as {@code value - 128}),
+     * edge-padded to even size, BT.601 limited range:
+     * {@code Y = 16 + (65.481 R + 128.553 G + 24.966 B) / 255},
+     * {@code Cb = 128 + (-37.797 R - 74.203 G + 112 B) / 255},
+     * {@code Cr = 128 + (112 R - 93.786 G - 18.214 B) / 255}, rounded half up. jcodec labels this layout
+     * {@code YUV420J}; the label is not written to the stream.
+     */
     static Picture toPicture(RgbImage f) {
         int w = videoWidth(f.width());
         int h = videoHeight(f.height());
-        Picture pic = Picture.create(w, h, ColorSpace.RGB);
-        byte[] dst = pic.getPlaneData(0);
-        byte[] src = f.rgb();
-        for (int y = 0; y < h; y++) {
-            int sy = Math.min(y, f.height() - 1);
-            for (int x = 0; x < w; x++) {
-                int sx = Math.min(x, f.width() - 1);
-                int s = (sy * f.width() + sx) * 3;
-                int d = (y * w + x) * 3;
-                dst[d] = (byte) ((src[s] & 0xFF) - 128);
-                dst[d + 1] = (byte) ((src[s + 1] & 0xFF) - 128);
-                dst[d + 2] = (byte) ((src[s + 2] & 0xFF) - 128);
+        Picture pic = Picture.create(w, h, ColorSpace.YUV420J);
+        byte[] yp = pic.getPlaneData(0);
+        byte[] up = pic.getPlaneData(1);
+        byte[] vp = pic.getPlaneData(2);
+        int cw = w / 2;
+        for (int by = 0; by < h; by += 2) {
+            for (int bx = 0; bx < w; bx += 2) {
+                double rs = 0;
+                double gs = 0;
+                double bs = 0;
+                for (int dy = 0; dy < 2; dy++) {
+                    for (int dx = 0; dx < 2; dx++) {
+                        int x = bx + dx;
+                        int y = by + dy;
+                        int s = (Math.min(y, f.height() - 1) * f.width() + Math.min(x, f.width() - 1)) * 3;
+                        int r = f.rgb()[s] & 0xFF;
+                        int g = f.rgb()[s + 1] & 0xFF;
+                        int b = f.rgb()[s + 2] & 0xFF;
+                        rs += r;
+                        gs += g;
+                        bs += b;
+                        yp[y * w + x] = (byte) (lumaBt601(r, g, b) - 128);
+                    }
+                }
+                rs /= 4;
+                gs /= 4;
+                bs /= 4;
+                int ci = (by / 2) * cw + bx / 2;
+                up[ci] = (byte) (clamp((int) Math.floor(128 + (-37.797 * rs - 74.203 * gs + 112.0 * bs) / 255 + 0.5), 16, 240) - 128);
+                vp[ci] = (byte) (clamp((int) Math.floor(128 + (112.0 * rs - 93.786 * gs - 18.214 * bs) / 255 + 0.5), 16, 240) - 128);
             }
         }
         return pic;
+    }
+
+    static int lumaBt601(int r, int g, int b) {
+        return clamp((int) Math.floor(16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255 + 0.5), 16, 235);
+    }
+
+    private static int clamp(int v, int lo, int hi) {
+        return v < lo ? lo : Math.min(v, hi);
     }
 }

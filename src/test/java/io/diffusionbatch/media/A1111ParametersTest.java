@@ -46,11 +46,12 @@ class A1111ParametersTest {
         extra.put("Schedule type", "Karras");
         extra.put("Lora hashes", "a: 1, b: 2");
         extra.put("Note", "say \"hi\"\\now\nnext\ttab");
+        extra.put("Lora", "<lora:x:0.8>");
         extra.put("Tiling", "Tiling");
         A1111Parameters p = new A1111Parameters("p", "n", 5, "DDIM", 0.5, 0, 64, 32, null, "m, v2", extra);
         assertThat(p.format()).isEqualTo("p\nNegative prompt: n\nSteps: 5, Sampler: DDIM, CFG scale: 0.5, Seed: 0, "
                 + "Size: 64x32, Model: \"m, v2\", Schedule type: Karras, Lora hashes: \"a: 1, b: 2\", "
-                + "Note: \"say \\\"hi\\\"\\\\now\\nnext\\ttab\", Tiling");
+                + "Note: \"say \\\"hi\\\"\\\\now\\nnext\\ttab\", Lora: \"<lora:x:0.8>\", Tiling");
     }
 
     @Test

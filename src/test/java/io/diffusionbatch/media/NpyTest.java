@@ -19,8 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
  * /usr/bin/python3 -c "import numpy as np; \
  *   np.save('tiny_2x3.npy', np.array([[0.0, 1.0, -2.5], [3.25, 1e-8, -0.0]], dtype='&lt;f4')); \
  *   np.save('tiny_1d_5.npy', np.arange(5, dtype='&lt;f4') * 0.5); \
- *   np.save('tiny_scalar.npy', np.array(7.5, dtype='&lt;f4'))"
+ *   np.save('tiny_scalar.npy', np.array(7.5, dtype='&lt;f4')); \
+ *   np.save('tiny_17d.npy', (np.arange(6, dtype='&lt;f4') - 2.5).reshape((3,) + (1,)*15 + (2,)))"
  * </pre>
+ * The 17-d file is there because only a long header shows numpy's spare "growth axis" spaces: with them its
+ * header is 192 bytes, without them it would be 128.
  */
 class NpyTest {
 
@@ -60,6 +63,13 @@ class NpyTest {
         assertThat(NpyWriter.encode(DATA_2X3, 2, 3)).isEqualTo(fixture("tiny_2x3.npy"));
         assertThat(NpyWriter.encode(new float[]{0f, 0.5f, 1f, 1.5f, 2f}, 5)).isEqualTo(fixture("tiny_1d_5.npy"));
         assertThat(NpyWriter.encode(new float[]{7.5f})).isEqualTo(fixture("tiny_scalar.npy"));
+        int[] shape17 = new int[17];
+        java.util.Arrays.fill(shape17, 1);
+        shape17[0] = 3;
+        shape17[16] = 2;
+        byte[] npy17 = NpyWriter.encode(new float[]{-2.5f, -1.5f, -0.5f, 0.5f, 1.5f, 2.5f}, shape17);
+        assertThat(npy17).hasSize(192 + 24).isEqualTo(fixture("tiny_17d.npy"));
+        assertThat(NpyReader.decode(npy17).shape()).containsExactly(shape17);
     }
 
     @Test
