@@ -19,6 +19,10 @@ public final class Main {
                          [--batch N] [--count N] [--device cpu|cuda] [--threads N]
                          [--format png|npy|gif|mp4] [--save-latent] --out PATH
                          samplers: ddpm, ddim, euler, euler-a, dpmpp-2m, dpmpp-2m-karras, lcm
+              bench      engine throughput: overhead vs a bare ONNX Runtime loop, per-sampler cost,
+                         batch scaling (markdown tables; see docs/BENCHMARKS.md)
+                         --model DIR [--sampler NAME] [--steps N] [--batch N] [--batches 1,2,4,8]
+                         [--items N] [--rounds N] [--threads N] [--device cpu|cuda]
               help       this text
             """;
 
@@ -39,6 +43,7 @@ public final class Main {
         try {
             return switch (args[0]) {
                 case "generate" -> new GenerateCommand(out, err).run(rest);
+                case "bench" -> new BenchCommand(out).run(rest);
                 default -> throw new UsageException("unknown command '" + args[0] + "'; try 'help'");
             };
         } catch (UsageException e) {

@@ -361,6 +361,54 @@ public final class Engine implements AutoCloseable {
         return c;
     }
 
+    /**
+     * The floor the engine's overhead is measured against: the same sessions run the same calls a
+     * micro-batch of {@code batch} items makes with these settings — one text-encoder call, one
+     * UNet call per step (both halves of guidance in one call), the VAE — on inputs built once,
+     * with no tokenizing, noise, sampler, guidance or result assembly. For benchmarks.
+     *
+     * @return wall seconds of the calls
+     */
+    public double bareLoopSeconds(SamplingParams p, int batch) {
+        if (sig.fixedBatch() > 0) {
+            throw new EngineException("unet: the bare loop needs a dynamic batch dimension, " + sig.sample());
+        }
+        boolean cfg = p.usesGuidance() && isConditional();
+        int rows = cfg ? 2 * batch : batch;
+        long[] latentShape = latentShape(p);
+        float[] sample = SeedNoise.gaussian(1, 0, (int) (rows * product(latentShape)));
+        long[] sampleShape = prepend(rows, latentShape);
+        long len = isConditional() ? tokenizer.maxLength() : 0;
+        long[] ids = new long[(int) (rows * len)];
+        double[] timesteps = Samplers.create(p.sampler(), schedulerFor(p), p.steps(), p.eta()).timesteps();
+        long[] frameShape = sig.isVideo() ? new long[] {latentShape[0], latentShape[2], latentShape[3]} : latentShape;
+        int frames = sig.isVideo() ? (int) latentShape[1] : 1;
+        float[] latents = java.util.Arrays.copyOf(sample, (int) (batch * product(latentShape)));
+
+        long start = System.nanoTime();
+        float[] embeddings = null;
+        long[] embeddingShape = null;
+        if (isConditional()) {
+            OnnxNetwork.Output e = textEncoder.run(new HashMap<>(Map.of("input_ids",
+                    longs(textEncoder.input("input_ids").type(), ids, new long[] {rows, len}))), textOutput);
+            embeddings = e.data();
+            embeddingShape = e.shape();
+        }
+        for (double t : timesteps) {
+            Map<String, OnnxTensor> feed = new HashMap<>();
+            feed.put("sample", floats(sample, sampleShape));
+            feed.put("timestep", timestepTensor(t, rows));
+            if (embeddings != null) {
+                feed.put("encoder_hidden_states", floats(embeddings, embeddingShape));
+            }
+            unet.run(feed, sig.output());
+        }
+        if (vae != null) {
+            vae.run(new HashMap<>(Map.of(vaeInput, floats(latents, prepend((long) batch * frames, frameShape)))), vaeOutput);
+        }
+        return (System.nanoTime() - start) / 1e9;
+    }
+
     /** (C, H, W) or (C, F, H, W) of one item's latent. */
     private long[] latentShape(SamplingParams p) {
         long c = sig.latentChannels();
