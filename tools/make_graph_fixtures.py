@@ -383,6 +383,78 @@ def hand_graphs():
                     all_tensors_to_one_file=True, location="external_data.bin", size_threshold=0)
 
 
+def hand_more_ops():
+    """More contractions and the pre-opset-13 attribute forms; FLOPs are closed forms in the Java test."""
+    rnd = lambda *shape: np.random.randn(*shape).astype(np.float32)
+    f32 = TensorProto.FLOAT
+
+    # ConvTranspose with groups, stride, pads and output_padding.
+    g = helper.make_graph(
+        [helper.make_node("ConvTranspose", ["x", "w"], ["y"], group=3, strides=[2, 2], pads=[1, 1, 1, 1],
+                          output_padding=[1, 0])],
+        "convtranspose", [helper.make_tensor_value_info("x", f32, [1, 6, 5, 7])],
+        [helper.make_empty_tensor_value_info("y")], [numpy_helper.from_array(rnd(6, 2, 3, 3), "w")])
+    save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)]), "hand_convtranspose.onnx")
+
+    # 1-D conv with stride, 3-D conv with pads, 3-D conv with auto_pad SAME_UPPER and stride 2.
+    g = helper.make_graph(
+        [helper.make_node("Conv", ["x1", "w1"], ["y1"], strides=[3], pads=[2, 2]),
+         helper.make_node("Conv", ["x3", "w3"], ["y3"], pads=[1, 1, 1, 1, 1, 1]),
+         helper.make_node("Conv", ["y3", "w3b"], ["y3b"], strides=[2, 2, 2], auto_pad="SAME_UPPER")],
+        "conv1d3d",
+        [helper.make_tensor_value_info("x1", f32, [2, 4, 20]), helper.make_tensor_value_info("x3", f32, [1, 2, 6, 6, 6])],
+        [helper.make_empty_tensor_value_info("y1"), helper.make_empty_tensor_value_info("y3b")],
+        [numpy_helper.from_array(rnd(8, 4, 5), "w1"), numpy_helper.from_array(rnd(4, 2, 3, 3, 3), "w3"),
+         numpy_helper.from_array(rnd(5, 4, 3, 3, 3), "w3b")])
+    save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)]), "hand_conv1d3d.onnx")
+
+    # Einsum with an ellipsis, and with an implicit output; then a MatMul that needs the einsum's shape.
+    g = helper.make_graph(
+        [helper.make_node("Einsum", ["a", "b"], ["c"], equation="...ij,...jk->...ik"),
+         helper.make_node("Einsum", ["a2", "b2"], ["c2"], equation="ij,jk"),
+         helper.make_node("MatMul", ["c2", "w"], ["d2"])],
+        "einsum",
+        [helper.make_tensor_value_info("a", f32, [2, 3, 4, 5]), helper.make_tensor_value_info("b", f32, [3, 5, 6]),
+         helper.make_tensor_value_info("a2", f32, [4, 5]), helper.make_tensor_value_info("b2", f32, [5, 7])],
+        [helper.make_empty_tensor_value_info("c"), helper.make_empty_tensor_value_info("d2")],
+        [numpy_helper.from_array(rnd(7, 2), "w")])
+    # (no checker: onnx 1.12's shape inference leaves the ellipsis output untyped and the checker rejects that)
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)]), os.path.join(OUT, "hand_einsum.onnx"))
+
+    # com.microsoft fused attention ops (ONNX Runtime contrib ops), followed by a MatMul on MHA's output.
+    g = helper.make_graph(
+        [helper.make_node("Attention", ["x", "wqkv", "bqkv"], ["att"], domain="com.microsoft", num_heads=4),
+         helper.make_node("MultiHeadAttention", ["q", "k", "v"], ["mha"], domain="com.microsoft", num_heads=4),
+         helper.make_node("MatMul", ["mha", "wo"], ["y"])],
+        "ms_attention",
+        [helper.make_tensor_value_info("x", f32, ["B", "S", 16]), helper.make_tensor_value_info("q", f32, ["B", 10, 16]),
+         helper.make_tensor_value_info("k", f32, ["B", 7, 16]), helper.make_tensor_value_info("v", f32, ["B", 7, 24])],
+        [helper.make_empty_tensor_value_info("att"), helper.make_empty_tensor_value_info("y")],
+        [numpy_helper.from_array(rnd(16, 48), "wqkv"), numpy_helper.from_array(rnd(48), "bqkv"),
+         numpy_helper.from_array(rnd(24, 3), "wo")])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 14), helper.make_opsetid("com.microsoft", 1)]),
+              os.path.join(OUT, "hand_ms_attention.onnx"))
+
+    # Opset 11: Squeeze/Unsqueeze/Split/ReduceMean take axes/split as attributes; Slice with a negative step.
+    g = helper.make_graph(
+        [helper.make_node("Squeeze", ["x"], ["sq"], axes=[1]),
+         helper.make_node("Unsqueeze", ["sq"], ["us"], axes=[0]),
+         helper.make_node("Split", ["us"], ["p1", "p2"], axis=2, split=[3, 5]),
+         helper.make_node("ReduceMean", ["p2"], ["rm"], axes=[1], keepdims=0),
+         helper.make_node("MatMul", ["rm", "w"], ["y1"]),
+         helper.make_node("Slice", ["p1", "starts", "ends", "axes", "steps"], ["rev"]),
+         helper.make_node("MatMul", ["rev", "w2"], ["y2"])],
+        "opset11",
+        [helper.make_tensor_value_info("x", f32, [2, 1, 8])],
+        [helper.make_empty_tensor_value_info("y1"), helper.make_empty_tensor_value_info("y2")],
+        [numpy_helper.from_array(rnd(5, 4), "w"), numpy_helper.from_array(rnd(2, 2), "w2"),
+         numpy_helper.from_array(np.array([-1], dtype=np.int64), "starts"),
+         numpy_helper.from_array(np.array([0], dtype=np.int64), "ends"),
+         numpy_helper.from_array(np.array([2], dtype=np.int64), "axes"),
+         numpy_helper.from_array(np.array([-1], dtype=np.int64), "steps")])
+    save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 11)]), "hand_opset11.onnx")
+
+
 def randomize(model):
     with torch.no_grad():
         for p in model.parameters():
@@ -421,6 +493,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     expected = {}
     hand_graphs()
+    hand_more_ops()
     export_unet(expected)
     export_text_and_vae(expected)
     with open(os.path.join(OUT, "expected.json"), "w") as f:
