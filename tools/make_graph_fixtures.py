@@ -454,6 +454,20 @@ def hand_more_ops():
          numpy_helper.from_array(np.array([-1], dtype=np.int64), "steps")])
     save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 11)]), "hand_opset11.onnx")
 
+    # An op no inference knows (custom domain) whose output shape is only known from value_info
+    # (with a symbolic dim bound from the input), followed by a MatMul.
+    g = helper.make_graph(
+        [helper.make_node("Mystery", ["x"], ["m"], domain="example.custom"),
+         helper.make_node("MatMul", ["m", "w"], ["y"])],
+        "value_info",
+        [helper.make_tensor_value_info("x", f32, ["B", 6])],
+        [helper.make_empty_tensor_value_info("y")],
+        [numpy_helper.from_array(rnd(6, 3), "w")],
+        value_info=[helper.make_tensor_value_info("m", f32, ["B", 6])])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 14),
+                                                  helper.make_opsetid("example.custom", 1)]),
+              os.path.join(OUT, "hand_value_info.onnx"))
+
 
 def randomize(model):
     with torch.no_grad():

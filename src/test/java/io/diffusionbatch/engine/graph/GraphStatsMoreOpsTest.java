@@ -86,4 +86,16 @@ class GraphStatsMoreOpsTest {
         assertThat(s[0].macsPerEvaluation()).isEqualTo(1L * 5 * 4 + 1L * 2 * 2 * 2);
         assertThat(s[0].complete()).isTrue();
     }
+
+    @Test
+    void valueInfoFillsShapesAfterAnUnsupportedOp() throws Exception {
+        GraphStats[] s = new GraphStats[1];
+        GraphAnalyzer a = analyze("hand_value_info.onnx", Map.of("x", new long[] {4, 6}), s);
+        assertThat(a.shapeOf("m")).containsExactly(4, 6); // value_info [B, 6], B bound from x
+        assertThat(s[0].byOpType().get("MatMul").macs()).isEqualTo(4L * 6 * 3);
+        assertThat(s[0].unresolvedNodes()).singleElement().satisfies(u -> {
+            assertThat(u.opType()).isEqualTo("example.custom:Mystery");
+            assertThat(u.reason()).contains("unsupported op");
+        });
+    }
 }
