@@ -106,6 +106,12 @@ final class GraphAnalyzer {
                 g.nodes().size());
     }
 
+    /** After {@link #run()}: the inferred shape of a value (-1 for unknown dims), or null if the rank is unknown. */
+    long[] shapeOf(String valueName) {
+        Value v = env.get(valueName);
+        return v == null || v.shape == null ? null : v.shape.clone();
+    }
+
     private void unknownOutputs(Node n) {
         for (String o : n.outputs()) {
             env.put(o, refine(o, Value.unknown(0)));

@@ -24,8 +24,8 @@ import java.util.Objects;
  *       com.microsoft {@code Attention} (QKV projection + QKᵀ + AV) and {@code MultiHeadAttention}
  *       (QKᵀ + AV). Attention written as MatMul/Softmax/MatMul is covered by MatMul.</li>
  *   <li>Not counted: bias additions of Conv/Gemm, all elementwise ops, activations, normalizations,
- *       softmax, reductions, resizes and data movement. For diffusion networks these are well below
- *       1 % of the contraction FLOPs.</li>
+ *       softmax, reductions, resizes and data movement; in diffusion networks they are small next to
+ *       the contractions. Bodies of subgraphs are not counted either (below).</li>
  *   <li>Bodies of {@code If}/{@code Loop}/{@code Scan} are not analysed: such nodes are listed in
  *       {@link #unresolvedNodes()} and their outputs have unknown shapes.</li>
  * </ul>

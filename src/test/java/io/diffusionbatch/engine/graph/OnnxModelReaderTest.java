@@ -138,4 +138,29 @@ class OnnxModelReaderTest {
         Files.write(g, new byte[] {0x08, 0x07}); // ir_version 7 only
         assertThatThrownBy(() -> OnnxModel.read(g)).hasMessageContaining("no graph");
     }
+
+    @Test
+    void largeRawTensorsAreNotDecoded() {
+        int n = Tensor.DECODE_LIMIT + 1;
+        ByteArrayOutputStream t = new ByteArrayOutputStream();
+        key(t, 1, 0);
+        varint(t, n);
+        key(t, 2, 0);
+        varint(t, 1); // FLOAT
+        bytes(t, 9, new byte[4 * n]);
+        Tensor tensor = OnnxModelReader.tensor(new ProtoReader(ByteBuffer.wrap(t.toByteArray())));
+        assertThat(tensor.elementCount()).isEqualTo(n);
+        assertThat(tensor.floatValues()).isNull();
+        assertThat(tensor.intValues()).isNull();
+    }
+
+    @Test
+    void filesOf2GiBOrMoreAreRefused(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("huge.onnx");
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+            raf.setLength(1L << 31); // sparse: no disk space used
+        }
+        assertThatThrownBy(() -> OnnxModel.read(f)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("2 GiB").hasMessageContaining("external data");
+    }
 }

@@ -12,12 +12,14 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A small diffusion-UNet-like torch module exported with dynamic batch/token/spatial axes. Its
+ * Small torch modules resembling the three networks of a Stable Diffusion model (UNet with self- and
+ * cross-attention, CLIP-like text encoder with einsum attention and a causal mask, VAE decoder with
+ * baddbmm attention, size-driven interpolate and a transposed conv), exported with dynamic axes. Their
  * parameters and FLOPs were computed independently in Python (sum of p.numel(); forward hooks on
  * Conv2d/Linear plus the attention matmuls, 2 FLOPs per MAC, biases not counted) and committed in
  * expected.json by tools/make_graph_fixtures.py.
  */
-class GraphStatsUnetTest {
+class GraphStatsTorchExportTest {
 
     static JsonNode expected(String model) throws Exception {
         return JsonMapper.builder().build().readTree(Files.readString(fixture("expected.json"))).get(model);
@@ -28,18 +30,40 @@ class GraphStatsUnetTest {
                 "encoder_hidden_states", new long[] {batch, tokens, 24});
     }
 
+    static Map<String, long[]> shapesFor(String model, JsonNode c) {
+        long b = c.get("batch").asLong();
+        if (model.startsWith("unet")) {
+            return shapes(b, c.get("tokens").asLong(), c.get("height").asLong(), c.get("width").asLong());
+        }
+        if (model.startsWith("text")) {
+            return Map.of("input_ids", new long[] {b, c.get("tokens").asLong()});
+        }
+        return Map.of("latent_sample", new long[] {b, 4, c.get("height").asLong(), c.get("width").asLong()});
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"unet_like_opset14.onnx", "unet_like_opset17.onnx"})
+    @ValueSource(strings = {"unet_like_opset14.onnx", "unet_like_opset17.onnx", "text_like_opset14.onnx",
+        "text_like_opset17.onnx", "vae_like_opset15.onnx"})
     void matchesTorchCounts(String model) throws Exception {
         JsonNode exp = expected(model);
         assertThat(exp.get("cases").size()).isEqualTo(3);
         for (JsonNode c : exp.get("cases")) {
-            GraphStats s = GraphStats.of(fixture(model), shapes(c.get("batch").asLong(), c.get("tokens").asLong(),
-                    c.get("height").asLong(), c.get("width").asLong()));
+            GraphStats s = GraphStats.of(fixture(model), shapesFor(model, c));
             assertThat(s.unresolvedNodes()).as("unresolved in %s", model).isEmpty();
             assertThat(s.parameters()).isEqualTo(exp.get("parameters").asLong());
             assertThat(s.flopsPerEvaluation()).as("FLOPs of %s at %s", model, c).isEqualTo(c.get("flops").asLong());
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"text_like_opset14.onnx", "text_like_opset17.onnx", "vae_like_opset15.onnx"})
+    void textAndVaeScaleWithTheDynamicBatch(String model) throws Exception {
+        JsonNode cases = expected(model).get("cases");
+        GraphStats one = GraphStats.of(fixture(model), shapesFor(model, cases.get(0)));
+        GraphStats three = GraphStats.of(fixture(model), shapesFor(model, cases.get(1)));
+        assertThat(cases.get(1).get("batch").asLong()).isEqualTo(3);
+        assertThat(one.flopsPerEvaluation()).isPositive();
+        assertThat(three.flopsPerEvaluation()).isEqualTo(3 * one.flopsPerEvaluation());
     }
 
     @ParameterizedTest
