@@ -247,11 +247,16 @@ public final class Engine implements AutoCloseable {
         long totalSteps = 0;
         for (int i = 0; i < specs.size(); i++) {
             GenerationSpec s = specs.get(i);
-            List<String> v = violations(s.params());
-            if (!v.isEmpty()) {
-                throw new EngineException("item " + i + ": " + String.join("; ", v));
+            List<Integer> group = groups.get(s.params());
+            if (group == null) {
+                List<String> v = violations(s.params());
+                if (!v.isEmpty()) {
+                    throw new EngineException("item " + i + ": " + String.join("; ", v));
+                }
+                group = new ArrayList<>();
+                groups.put(s.params(), group);
             }
-            groups.computeIfAbsent(s.params(), k -> new ArrayList<>()).add(i);
+            group.add(i);
             totalSteps += s.params().steps();
         }
         long[] done = {0};
@@ -292,7 +297,7 @@ public final class Engine implements AutoCloseable {
             }
         }
         long t1 = System.nanoTime();
-        float[][] embeddings = isConditional() ? encodeText(tokens) : null;
+        float[] embeddings = isConditional() ? stack(encodeText(tokens), 0, tokens.length, tokens.length) : null;
         long t2 = System.nanoTime();
 
         long[] latentShape = latentShape(p);
@@ -306,21 +311,20 @@ public final class Engine implements AutoCloseable {
             }
         }
         double[] timesteps = sampler.timesteps();
-        float[][] rowsIn = new float[cfg ? 2 * n : n][];
+        int rows = cfg ? 2 * n : n;
         float[][] prediction = new float[n][];
         for (int i = 0; i < timesteps.length; i++) {
             float scale = (float) sampler.inputScale(i);
+            float[] in = new float[rows * dim];
             for (int b = 0; b < n; b++) {
-                float[] in = new float[dim];
                 for (int j = 0; j < dim; j++) {
-                    in[j] = x[b][j] * scale;
+                    in[b * dim + j] = x[b][j] * scale;
                 }
-                rowsIn[b] = in;
                 if (cfg) {
-                    rowsIn[n + b] = in;
+                    System.arraycopy(in, b * dim, in, (n + b) * dim, dim);
                 }
             }
-            float[][] out = runUnet(rowsIn, embeddings, latentShape, timesteps[i]);
+            float[][] out = runUnet(in, rows, embeddings, latentShape, timesteps[i]);
             for (int b = 0; b < n; b++) {
                 if (cfg) {
                     Guidance.apply(out[b], out[n + b], p.guidance(), p.guidanceRescale());
@@ -451,19 +455,38 @@ public final class Engine implements AutoCloseable {
         });
     }
 
-    private float[][] runUnet(float[][] rows, float[][] embeddings, long[] latentShape, double timestep) {
-        return inChunks(rows.length, sig.fixedBatch(), (from, count, batch) -> {
+    /**
+     * Runs the UNet on {@code rows} samples stacked in {@code input} (rows × latent size) with their
+     * text embeddings stacked in {@code embeddings} (rows × tokens × hidden, or null).
+     */
+    private float[][] runUnet(float[] input, int rows, float[] embeddings, long[] latentShape, double timestep) {
+        return inChunks(rows, sig.fixedBatch(), (from, count, batch) -> {
             Map<String, OnnxTensor> feed = new HashMap<>();
-            feed.put("sample", floats(stack(rows, from, count, batch), prepend(batch, latentShape)));
+            feed.put("sample", floats(slice(input, rows, from, count, batch), prepend(batch, latentShape)));
             feed.put("timestep", timestepTensor(timestep, batch));
             if (embeddings != null) {
-                int tokenDim = embeddings[0].length;
                 long len = tokenizer.maxLength();
-                feed.put("encoder_hidden_states", floats(stack(embeddings, from, count, batch),
-                        new long[] {batch, len, tokenDim / len}));
+                feed.put("encoder_hidden_states", floats(slice(embeddings, rows, from, count, batch),
+                        new long[] {batch, len, embeddings.length / rows / len}));
             }
             return unet.run(feed, sig.output());
         });
+    }
+
+    /**
+     * Rows [from, from + count) of {@code rows} equal-length rows stacked in {@code flat}, padded to
+     * {@code batch} rows by repeating the last; {@code flat} itself when that is all of it.
+     */
+    private static float[] slice(float[] flat, int rows, int from, int count, int batch) {
+        if (from == 0 && count == rows && batch == rows) {
+            return flat;
+        }
+        int per = flat.length / rows;
+        float[] out = new float[batch * per];
+        for (int r = 0; r < batch; r++) {
+            System.arraycopy(flat, (from + Math.min(r, count - 1)) * per, out, r * per, per);
+        }
+        return out;
     }
 
     private float[][] decode(float[][] latents, long[] latentShape) {
