@@ -1,14 +1,12 @@
 package io.diffusionbatch.engine;
 
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import io.diffusionbatch.engine.model.ExecutionDevice;
 import io.diffusionbatch.engine.model.ModelFolder;
+import io.diffusionbatch.engine.model.ModelNetworks;
 import io.diffusionbatch.engine.model.OnnxNetwork;
 import io.diffusionbatch.engine.model.TensorSpec;
+import io.diffusionbatch.engine.model.Tensors;
 import io.diffusionbatch.engine.model.UnetSignature;
 import io.diffusionbatch.engine.noise.SeedNoise;
 import io.diffusionbatch.engine.sampler.Sampler;
@@ -18,10 +16,6 @@ import io.diffusionbatch.engine.schedule.SchedulerConfig;
 import io.diffusionbatch.engine.schedule.TimestepSpacing;
 import io.diffusionbatch.engine.tokenizer.TokenizedPrompt;
 import io.diffusionbatch.engine.tokenizer.Tokenizer;
-import io.diffusionbatch.engine.tokenizer.Tokenizers;
-import java.nio.FloatBuffer;
-import java.nio.IntBuffer;
-import java.nio.LongBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,11 +39,8 @@ public final class Engine implements AutoCloseable {
     /** The engine's version, recorded in every output's provenance. */
     public static final String VERSION = "0.1.0";
 
-    private static final int DEFAULT_CONTEXT = 77;
-
     private final ModelFolder model;
     private final ExecutionDevice device;
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final SchedulerConfig scheduler;
     private final OnnxNetwork unet;
     private final UnetSignature sig;
@@ -62,6 +53,7 @@ public final class Engine implements AutoCloseable {
     private final int sizeFactor;
     private final CostCounter costs;
     private final int batchSize;
+    private final ModelNetworks networks;
     private ModelIdentity identity;
 
     private Engine(ModelFolder model, EngineOptions options) {
@@ -73,49 +65,16 @@ public final class Engine implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new EngineException("model: " + model.schedulerConfig() + ": " + e.getMessage(), e);
         }
-        List<OnnxNetwork> opened = new ArrayList<>();
-        try (OrtSession.SessionOptions so = device.sessionOptions()) {
-            unet = add(opened, OnnxNetwork.open(env, "unet", model.unet(), so));
-            sig = UnetSignature.of(unet, model.isConditional());
-            if (model.isConditional()) {
-                textEncoder = add(opened, OnnxNetwork.open(env, "text_encoder", model.textEncoder(), so));
-                TensorSpec ids = checkTextEncoder(textEncoder);
-                tokenizer = Tokenizers.load(model.tokenizer(), ids.dim(1) > 0 ? (int) ids.dim(1) : DEFAULT_CONTEXT);
-                if (ids.dim(1) > 0 && ids.dim(1) != tokenizer.maxLength()) {
-                    throw new EngineException("tokenizer: model_max_length " + tokenizer.maxLength()
-                            + " differs from the text encoder's fixed sequence length " + ids.dim(1));
-                }
-                textOutput = textEncoder.outputOrFirst("last_hidden_state").name();
-            } else {
-                textEncoder = null;
-                tokenizer = null;
-                textOutput = null;
-            }
-            if (model.isLatent()) {
-                vae = add(opened, OnnxNetwork.open(env, "vae_decoder", model.vaeDecoder(), so));
-                TensorSpec in = vae.inputs().containsKey("latent_sample") ? vae.input("latent_sample")
-                        : vae.inputs().values().iterator().next();
-                if (vae.inputs().size() != 1 || !in.isFloat() || in.rank() != 4) {
-                    throw new EngineException("vae_decoder: expected one float32 input 'latent_sample' (batch, channels,"
-                            + " height, width), found " + vae.inputs().values());
-                }
-                if (in.dim(1) > 0 && in.dim(1) != sig.latentChannels()) {
-                    throw new EngineException("vae_decoder: takes " + in.dim(1) + " latent channels but the UNet makes "
-                            + sig.latentChannels());
-                }
-                vaeInput = in.name();
-                vaeOutput = vae.outputOrFirst("sample").name();
-                sizeFactor = probeVaeFactor();
-            } else {
-                vae = null;
-                vaeInput = null;
-                vaeOutput = null;
-                sizeFactor = 1;
-            }
-        } catch (RuntimeException e) {
-            opened.forEach(OnnxNetwork::close);
-            throw e;
-        }
+        this.networks = ModelNetworks.open(model, device);
+        this.unet = networks.unet();
+        this.sig = networks.unetSignature();
+        this.textEncoder = networks.textEncoder();
+        this.tokenizer = networks.tokenizer();
+        this.textOutput = networks.textOutput();
+        this.vae = networks.vaeDecoder();
+        this.vaeInput = networks.vaeInput();
+        this.vaeOutput = networks.vaeOutput();
+        this.sizeFactor = networks.sizeFactor();
         this.costs = new CostCounter(sig, unet, textEncoder, vae, tokenizer == null ? 0 : tokenizer.maxLength(), sizeFactor);
     }
 
@@ -297,7 +256,7 @@ public final class Engine implements AutoCloseable {
             }
         }
         long t1 = System.nanoTime();
-        float[] embeddings = isConditional() ? stack(encodeText(tokens), 0, tokens.length, tokens.length) : null;
+        float[] embeddings = isConditional() ? Tensors.stack(encodeText(tokens)) : null;
         long t2 = System.nanoTime();
 
         long[] latentShape = latentShape(p);
@@ -394,21 +353,21 @@ public final class Engine implements AutoCloseable {
         long[] embeddingShape = null;
         if (isConditional()) {
             OnnxNetwork.Output e = textEncoder.run(new HashMap<>(Map.of("input_ids",
-                    longs(textEncoder.input("input_ids").type(), ids, new long[] {rows, len}))), textOutput);
+                    Tensors.integers(textEncoder.input("input_ids").type(), ids, new long[] {rows, len}))), textOutput);
             embeddings = e.data();
             embeddingShape = e.shape();
         }
         for (double t : timesteps) {
             Map<String, OnnxTensor> feed = new HashMap<>();
-            feed.put("sample", floats(sample, sampleShape));
-            feed.put("timestep", timestepTensor(t, rows));
+            feed.put("sample", Tensors.floats(sample, sampleShape));
+            feed.put("timestep", Tensors.filled(sig.timestep(), t, rows));
             if (embeddings != null) {
-                feed.put("encoder_hidden_states", floats(embeddings, embeddingShape));
+                feed.put("encoder_hidden_states", Tensors.floats(embeddings, embeddingShape));
             }
             unet.run(feed, sig.output());
         }
         if (vae != null) {
-            vae.run(new HashMap<>(Map.of(vaeInput, floats(latents, prepend((long) batch * frames, frameShape)))), vaeOutput);
+            vae.run(new HashMap<>(Map.of(vaeInput, Tensors.floats(latents, prepend((long) batch * frames, frameShape)))), vaeOutput);
         }
         return (System.nanoTime() - start) / 1e9;
     }
@@ -435,7 +394,7 @@ public final class Engine implements AutoCloseable {
     private float[][] encodeText(TokenizedPrompt[] tokens) {
         TensorSpec ids = textEncoder.input("input_ids");
         int len = tokenizer.maxLength();
-        return inChunks(tokens.length, ids.dim(0), (from, count, rows) -> {
+        return textEncoder.runRows(tokens.length, textOutput, (from, count, rows) -> {
             Map<String, OnnxTensor> feed = new HashMap<>();
             long[] shape = {rows, len};
             long[] flat = new long[rows * len];
@@ -447,11 +406,11 @@ public final class Engine implements AutoCloseable {
                     mask[r * len + k] = 1;
                 }
             }
-            feed.put("input_ids", longs(ids.type(), flat, shape));
+            feed.put("input_ids", Tensors.integers(ids.type(), flat, shape));
             if (textEncoder.inputs().containsKey("attention_mask")) {
-                feed.put("attention_mask", longs(textEncoder.input("attention_mask").type(), mask, shape));
+                feed.put("attention_mask", Tensors.integers(textEncoder.input("attention_mask").type(), mask, shape));
             }
-            return textEncoder.run(feed, textOutput);
+            return feed;
         });
     }
 
@@ -460,33 +419,17 @@ public final class Engine implements AutoCloseable {
      * text embeddings stacked in {@code embeddings} (rows × tokens × hidden, or null).
      */
     private float[][] runUnet(float[] input, int rows, float[] embeddings, long[] latentShape, double timestep) {
-        return inChunks(rows, sig.fixedBatch(), (from, count, batch) -> {
+        return unet.runRows(rows, sig.output(), (from, count, batch) -> {
             Map<String, OnnxTensor> feed = new HashMap<>();
-            feed.put("sample", floats(slice(input, rows, from, count, batch), prepend(batch, latentShape)));
-            feed.put("timestep", timestepTensor(timestep, batch));
+            feed.put("sample", Tensors.floats(Tensors.slice(input, rows, from, count, batch), prepend(batch, latentShape)));
+            feed.put("timestep", Tensors.filled(sig.timestep(), timestep, batch));
             if (embeddings != null) {
                 long len = tokenizer.maxLength();
-                feed.put("encoder_hidden_states", floats(slice(embeddings, rows, from, count, batch),
+                feed.put("encoder_hidden_states", Tensors.floats(Tensors.slice(embeddings, rows, from, count, batch),
                         new long[] {batch, len, embeddings.length / rows / len}));
             }
-            return unet.run(feed, sig.output());
+            return feed;
         });
-    }
-
-    /**
-     * Rows [from, from + count) of {@code rows} equal-length rows stacked in {@code flat}, padded to
-     * {@code batch} rows by repeating the last; {@code flat} itself when that is all of it.
-     */
-    private static float[] slice(float[] flat, int rows, int from, int count, int batch) {
-        if (from == 0 && count == rows && batch == rows) {
-            return flat;
-        }
-        int per = flat.length / rows;
-        float[] out = new float[batch * per];
-        for (int r = 0; r < batch; r++) {
-            System.arraycopy(flat, (from + Math.min(r, count - 1)) * per, out, r * per, per);
-        }
-        return out;
     }
 
     private float[][] decode(float[][] latents, long[] latentShape) {
@@ -516,9 +459,9 @@ public final class Engine implements AutoCloseable {
             }
         }
         TensorSpec in = vae.input(vaeInput);
-        float[][] decoded = inChunks(rows.length, in.dim(0), (from, count, batch) ->
-                vae.run(new HashMap<>(Map.of(vaeInput, floats(stack(rows, from, count, batch), prepend(batch, frameShape)))),
-                        vaeOutput));
+        float[] stacked = Tensors.stack(rows);
+        float[][] decoded = vae.runRows(rows.length, vaeOutput, (from, count, batch) -> new HashMap<>(Map.of(vaeInput,
+                Tensors.floats(Tensors.slice(stacked, rows.length, from, count, batch), prepend(batch, frameShape)))));
         float[][] out = new float[latents.length][];
         for (int b = 0; b < latents.length; b++) {
             int per = decoded[b * frames].length;
@@ -542,128 +485,7 @@ public final class Engine implements AutoCloseable {
         return out;
     }
 
-    private interface ChunkCall {
-        /** Runs rows [from, from + count) padded to {@code batch} rows. */
-        OnnxNetwork.Output run(int from, int count, int batch);
-    }
 
-    /**
-     * Runs {@code total} rows through a network in calls of its fixed batch size (padding the last
-     * call by repeating its last row), or in one call when the batch dimension is dynamic.
-     */
-    private static float[][] inChunks(int total, long fixedBatch, ChunkCall call) {
-        int size = fixedBatch > 0 ? (int) fixedBatch : total;
-        float[][] rows = new float[total][];
-        for (int from = 0; from < total; from += size) {
-            int count = Math.min(size, total - from);
-            OnnxNetwork.Output out = call.run(from, count, size);
-            int per = out.data().length / size;
-            for (int r = 0; r < count; r++) {
-                float[] row = new float[per];
-                System.arraycopy(out.data(), r * per, row, 0, per);
-                rows[from + r] = row;
-            }
-        }
-        return rows;
-    }
-
-    private static float[] stack(float[][] rows, int from, int count, int batch) {
-        int per = rows[from].length;
-        float[] flat = new float[batch * per];
-        for (int r = 0; r < batch; r++) {
-            System.arraycopy(rows[from + Math.min(r, count - 1)], 0, flat, r * per, per);
-        }
-        return flat;
-    }
-
-    private OnnxTensor timestepTensor(double t, int batch) {
-        TensorSpec spec = sig.timestep();
-        long[] shape = spec.rank() == 0 ? new long[0] : new long[] {spec.dim(0) > 0 ? spec.dim(0) : batch};
-        int n = shape.length == 0 ? 1 : (int) shape[0];
-        try {
-            return switch (spec.type()) {
-                case INT64 -> {
-                    long[] v = new long[n];
-                    java.util.Arrays.fill(v, Math.round(t));
-                    yield OnnxTensor.createTensor(env, LongBuffer.wrap(v), shape);
-                }
-                case INT32 -> {
-                    int[] v = new int[n];
-                    java.util.Arrays.fill(v, (int) Math.round(t));
-                    yield OnnxTensor.createTensor(env, IntBuffer.wrap(v), shape);
-                }
-                case DOUBLE -> {
-                    double[] v = new double[n];
-                    java.util.Arrays.fill(v, t);
-                    yield OnnxTensor.createTensor(env, java.nio.DoubleBuffer.wrap(v), shape);
-                }
-                default -> {
-                    float[] v = new float[n];
-                    java.util.Arrays.fill(v, (float) t);
-                    yield OnnxTensor.createTensor(env, FloatBuffer.wrap(v), shape);
-                }
-            };
-        } catch (OrtException e) {
-            throw new EngineException("unet: cannot create timestep tensor: " + e.getMessage(), e);
-        }
-    }
-
-    private OnnxTensor floats(float[] data, long[] shape) {
-        try {
-            return OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape);
-        } catch (OrtException e) {
-            throw new EngineException("cannot create tensor: " + e.getMessage(), e);
-        }
-    }
-
-    private OnnxTensor longs(OnnxJavaType type, long[] data, long[] shape) {
-        try {
-            if (type == OnnxJavaType.INT32) {
-                int[] v = new int[data.length];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (int) data[i];
-                }
-                return OnnxTensor.createTensor(env, IntBuffer.wrap(v), shape);
-            }
-            return OnnxTensor.createTensor(env, LongBuffer.wrap(data), shape);
-        } catch (OrtException e) {
-            throw new EngineException("cannot create tensor: " + e.getMessage(), e);
-        }
-    }
-
-    private int probeVaeFactor() {
-        TensorSpec in = vae.input(vaeInput);
-        long b = in.dim(0) > 0 ? in.dim(0) : 1;
-        long h = in.dim(2) > 0 ? in.dim(2) : 8;
-        long w = in.dim(3) > 0 ? in.dim(3) : 8;
-        long[] shape = {b, sig.latentChannels(), h, w};
-        OnnxNetwork.Output out = vae.run(new HashMap<>(Map.of(vaeInput, floats(new float[(int) product(shape)], shape))),
-                vaeOutput);
-        long outH = out.shape()[out.shape().length - 2];
-        if (out.shape().length != 4 || outH % h != 0 || out.shape()[3] != outH / h * w) {
-            throw new EngineException("vae_decoder: output shape " + java.util.Arrays.toString(out.shape())
-                    + " is not an integer upscaling of its input " + java.util.Arrays.toString(shape));
-        }
-        return (int) (outH / h);
-    }
-
-    private static TensorSpec checkTextEncoder(OnnxNetwork te) {
-        TensorSpec ids = te.input("input_ids");
-        for (String name : te.inputs().keySet()) {
-            if (!name.equals("input_ids") && !name.equals("attention_mask")) {
-                throw new EngineException("text_encoder: unexpected input '" + name + "'; expected input_ids"
-                        + " [and attention_mask], found " + te.inputs().values());
-            }
-        }
-        if ((ids.type() != OnnxJavaType.INT64 && ids.type() != OnnxJavaType.INT32) || ids.rank() != 2) {
-            throw new EngineException("text_encoder: input 'input_ids' must be int64 or int32 (batch, tokens), was " + ids);
-        }
-        if (!te.outputOrFirst("last_hidden_state").isFloat()) {
-            throw new EngineException("text_encoder: output must be float32 (batch, tokens, hidden), was "
-                    + te.outputOrFirst("last_hidden_state"));
-        }
-        return ids;
-    }
 
     private static long[] prepend(long first, long[] rest) {
         long[] s = new long[rest.length + 1];
@@ -684,19 +506,8 @@ public final class Engine implements AutoCloseable {
         return nanos / 1e9;
     }
 
-    private static <T> T add(List<? super T> list, T item) {
-        list.add(item);
-        return item;
-    }
-
     @Override
     public void close() {
-        unet.close();
-        if (textEncoder != null) {
-            textEncoder.close();
-        }
-        if (vae != null) {
-            vae.close();
-        }
+        networks.close();
     }
 }

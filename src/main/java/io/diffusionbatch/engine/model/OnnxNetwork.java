@@ -104,6 +104,34 @@ public final class OnnxNetwork implements AutoCloseable {
         }
     }
 
+    /** Builds the feed of one call: rows [from, from + count) padded to {@code batch} rows. */
+    @FunctionalInterface
+    public interface ChunkFeed {
+        Map<String, OnnxTensor> feed(int from, int count, int batch);
+    }
+
+    /**
+     * Runs {@code rows} rows through the network in calls of its fixed batch size (the first
+     * input's first dimension; the last call is padded by the feed), or in one call when that
+     * dimension is dynamic.
+     *
+     * @return the output split into one array per row
+     */
+    public float[][] runRows(int rows, String output, ChunkFeed feed) {
+        long fixed = inputs.values().iterator().next().dim(0);
+        int size = fixed > 0 ? (int) fixed : rows;
+        float[][] out = new float[rows][];
+        for (int from = 0; from < rows; from += size) {
+            int count = Math.min(size, rows - from);
+            float[] data = run(feed.feed(from, count, size), output).data();
+            int per = data.length / size;
+            for (int r = 0; r < count; r++) {
+                out[from + r] = java.util.Arrays.copyOfRange(data, r * per, (r + 1) * per);
+            }
+        }
+        return out;
+    }
+
     @Override
     public void close() {
         try {

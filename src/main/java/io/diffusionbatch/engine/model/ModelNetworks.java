@@ -1,0 +1,140 @@
+package io.diffusionbatch.engine.model;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.diffusionbatch.engine.EngineException;
+import io.diffusionbatch.engine.tokenizer.Tokenizer;
+import io.diffusionbatch.engine.tokenizer.Tokenizers;
+import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The networks of a model folder in ONNX Runtime sessions, checked against each other: the UNet's
+ * signature, the text encoder's inputs and the tokenizer's length, the VAE's channels and its
+ * upscaling factor (found by decoding a small zero latent once).
+ *
+ * @param unet          the denoiser
+ * @param unetSignature its checked inputs
+ * @param textEncoder   the text encoder, or null for unconditional models
+ * @param tokenizer     the tokenizer, or null for unconditional models
+ * @param textOutput    the text encoder's output used as conditioning, or null
+ * @param vaeDecoder    the VAE decoder, or null for pixel-space models
+ * @param vaeInput      its input name, or null
+ * @param vaeOutput     its output name, or null
+ * @param sizeFactor    pixels per latent cell along each side (1 for pixel models)
+ */
+public record ModelNetworks(OnnxNetwork unet, UnetSignature unetSignature, OnnxNetwork textEncoder, Tokenizer tokenizer,
+                            String textOutput, OnnxNetwork vaeDecoder, String vaeInput, String vaeOutput, int sizeFactor)
+        implements AutoCloseable {
+
+    /** CLIP's context length, used when neither the graph nor the tokenizer fixes one. */
+    private static final int DEFAULT_CONTEXT = 77;
+
+    /**
+     * Opens every network of the folder on the device.
+     *
+     * @throws EngineException naming the network and what is wrong with it
+     */
+    public static ModelNetworks open(ModelFolder model, ExecutionDevice device) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        List<OnnxNetwork> opened = new ArrayList<>();
+        try (OrtSession.SessionOptions so = device.sessionOptions()) {
+            OnnxNetwork unet = OnnxNetwork.open(env, "unet", model.unet(), so);
+            opened.add(unet);
+            UnetSignature sig = UnetSignature.of(unet, model.isConditional());
+            OnnxNetwork text = null;
+            Tokenizer tokenizer = null;
+            String textOutput = null;
+            if (model.isConditional()) {
+                text = OnnxNetwork.open(env, "text_encoder", model.textEncoder(), so);
+                opened.add(text);
+                TensorSpec ids = checkTextEncoder(text);
+                try {
+                    tokenizer = Tokenizers.load(model.tokenizer(), ids.dim(1) > 0 ? (int) ids.dim(1) : DEFAULT_CONTEXT);
+                } catch (IllegalArgumentException e) {
+                    throw new EngineException("tokenizer: " + e.getMessage(), e);
+                }
+                if (ids.dim(1) > 0 && ids.dim(1) != tokenizer.maxLength()) {
+                    throw new EngineException("tokenizer: model_max_length " + tokenizer.maxLength()
+                            + " differs from the text encoder's fixed sequence length " + ids.dim(1));
+                }
+                textOutput = text.outputOrFirst("last_hidden_state").name();
+            }
+            OnnxNetwork vae = null;
+            String vaeInput = null;
+            String vaeOutput = null;
+            int factor = 1;
+            if (model.isLatent()) {
+                vae = OnnxNetwork.open(env, "vae_decoder", model.vaeDecoder(), so);
+                opened.add(vae);
+                TensorSpec in = vae.inputs().containsKey("latent_sample") ? vae.input("latent_sample")
+                        : vae.inputs().values().iterator().next();
+                if (vae.inputs().size() != 1 || !in.isFloat() || in.rank() != 4) {
+                    throw new EngineException("vae_decoder: expected one float32 input 'latent_sample' (batch, channels,"
+                            + " height, width), found " + vae.inputs().values());
+                }
+                if (in.dim(1) > 0 && in.dim(1) != sig.latentChannels()) {
+                    throw new EngineException("vae_decoder: takes " + in.dim(1) + " latent channels but the UNet makes "
+                            + sig.latentChannels());
+                }
+                vaeInput = in.name();
+                vaeOutput = vae.outputOrFirst("sample").name();
+                factor = probeFactor(vae, in, vaeOutput, sig.latentChannels());
+            }
+            return new ModelNetworks(unet, sig, text, tokenizer, textOutput, vae, vaeInput, vaeOutput, factor);
+        } catch (RuntimeException e) {
+            opened.forEach(OnnxNetwork::close);
+            throw e;
+        }
+    }
+
+    private static TensorSpec checkTextEncoder(OnnxNetwork te) {
+        TensorSpec ids = te.input("input_ids");
+        for (String name : te.inputs().keySet()) {
+            if (!name.equals("input_ids") && !name.equals("attention_mask")) {
+                throw new EngineException("text_encoder: unexpected input '" + name + "'; expected input_ids"
+                        + " [and attention_mask], found " + te.inputs().values());
+            }
+        }
+        if ((ids.type() != OnnxJavaType.INT64 && ids.type() != OnnxJavaType.INT32) || ids.rank() != 2) {
+            throw new EngineException("text_encoder: input 'input_ids' must be int64 or int32 (batch, tokens), was " + ids);
+        }
+        TensorSpec out = te.outputOrFirst("last_hidden_state");
+        if (!out.isFloat() || out.rank() != 3) {
+            throw new EngineException("text_encoder: output must be float32 (batch, tokens, hidden), was " + out);
+        }
+        return ids;
+    }
+
+    /** Decodes a zero latent of 8×8 cells (or the graph's fixed size) and reads the upscaling factor. */
+    private static int probeFactor(OnnxNetwork vae, TensorSpec in, String output, long channels) {
+        long b = in.dim(0) > 0 ? in.dim(0) : 1;
+        long h = in.dim(2) > 0 ? in.dim(2) : 8;
+        long w = in.dim(3) > 0 ? in.dim(3) : 8;
+        long[] shape = {b, channels, h, w};
+        Map<String, OnnxTensor> feed = new HashMap<>();
+        feed.put(in.name(), Tensors.floats(new float[(int) (b * channels * h * w)], shape));
+        long[] out = vae.run(feed, output).shape();
+        if (out.length != 4 || out[2] % h != 0 || out[3] != out[2] / h * w) {
+            throw new EngineException("vae_decoder: output shape " + Arrays.toString(out)
+                    + " is not an integer upscaling of its input " + Arrays.toString(shape));
+        }
+        return (int) (out[2] / h);
+    }
+
+    @Override
+    public void close() {
+        unet.close();
+        if (textEncoder != null) {
+            textEncoder.close();
+        }
+        if (vaeDecoder != null) {
+            vaeDecoder.close();
+        }
+    }
+}
