@@ -120,6 +120,13 @@ class EngineTest {
             for (int i = 0; i < 3; i++) {
                 assertThat(maxAbsDiff(a.get(i).pixels(), b.get(i).pixels())).isLessThanOrEqualTo(1e-4);
             }
+            // the fixed-batch graph is counted at its batch of 2 and divided back to one sample; only the
+            // timestep embedding, computed once per call and so shared by the pair, differs (64 FLOPs)
+            ModelCost fixedCost = a.get(0).counters().cost();
+            ModelCost dynamicCost = b.get(0).counters().cost();
+            assertThat(fixedCost.unetParams()).isEqualTo(dynamicCost.unetParams());
+            assertThat(fixedCost.vaeDecoderFlops()).isEqualTo(dynamicCost.vaeDecoderFlops());
+            assertThat(fixedCost.unetFlops()).isCloseTo(dynamicCost.unetFlops(), org.assertj.core.data.Percentage.withPercentage(0.1));
         }
     }
 
