@@ -359,15 +359,15 @@ public final class Engine implements AutoCloseable {
         }
         for (double t : timesteps) {
             Map<String, OnnxTensor> feed = new HashMap<>();
-            feed.put("sample", Tensors.floats(sample, sampleShape));
+            feed.put("sample", Tensors.floats(sig.sample(), sample, sampleShape));
             feed.put("timestep", Tensors.filled(sig.timestep(), t, rows));
             if (embeddings != null) {
-                feed.put("encoder_hidden_states", Tensors.floats(embeddings, embeddingShape));
+                feed.put("encoder_hidden_states", Tensors.floats(sig.encoderHiddenStates(), embeddings, embeddingShape));
             }
             unet.run(feed, sig.output());
         }
         if (vae != null) {
-            vae.run(new HashMap<>(Map.of(vaeInput, Tensors.floats(latents, prepend((long) batch * frames, frameShape)))), vaeOutput);
+            vae.run(new HashMap<>(Map.of(vaeInput, Tensors.floats(vae.input(vaeInput), latents, prepend((long) batch * frames, frameShape)))), vaeOutput);
         }
         return (System.nanoTime() - start) / 1e9;
     }
@@ -421,11 +421,11 @@ public final class Engine implements AutoCloseable {
     private float[][] runUnet(float[] input, int rows, float[] embeddings, long[] latentShape, double timestep) {
         return unet.runRows(rows, sig.output(), (from, count, batch) -> {
             Map<String, OnnxTensor> feed = new HashMap<>();
-            feed.put("sample", Tensors.floats(Tensors.slice(input, rows, from, count, batch), prepend(batch, latentShape)));
+            feed.put("sample", Tensors.floats(sig.sample(), Tensors.slice(input, rows, from, count, batch), prepend(batch, latentShape)));
             feed.put("timestep", Tensors.filled(sig.timestep(), timestep, batch));
             if (embeddings != null) {
                 long len = tokenizer.maxLength();
-                feed.put("encoder_hidden_states", Tensors.floats(Tensors.slice(embeddings, rows, from, count, batch),
+                feed.put("encoder_hidden_states", Tensors.floats(sig.encoderHiddenStates(), Tensors.slice(embeddings, rows, from, count, batch),
                         new long[] {batch, len, embeddings.length / rows / len}));
             }
             return feed;
@@ -461,7 +461,7 @@ public final class Engine implements AutoCloseable {
         TensorSpec in = vae.input(vaeInput);
         float[] stacked = Tensors.stack(rows);
         float[][] decoded = vae.runRows(rows.length, vaeOutput, (from, count, batch) -> new HashMap<>(Map.of(vaeInput,
-                Tensors.floats(Tensors.slice(stacked, rows.length, from, count, batch), prepend(batch, frameShape)))));
+                Tensors.floats(vae.input(vaeInput), Tensors.slice(stacked, rows.length, from, count, batch), prepend(batch, frameShape)))));
         float[][] out = new float[latents.length][];
         for (int b = 0; b < latents.length; b++) {
             int per = decoded[b * frames].length;

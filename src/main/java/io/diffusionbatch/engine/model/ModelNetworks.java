@@ -75,7 +75,7 @@ public record ModelNetworks(OnnxNetwork unet, UnetSignature unetSignature, OnnxN
                 TensorSpec in = vae.inputs().containsKey("latent_sample") ? vae.input("latent_sample")
                         : vae.inputs().values().iterator().next();
                 if (vae.inputs().size() != 1 || !in.isFloat() || in.rank() != 4) {
-                    throw new EngineException("vae_decoder: expected one float32 input 'latent_sample' (batch, channels,"
+                    throw new EngineException("vae_decoder: expected one float32/float16 input 'latent_sample' (batch, channels,"
                             + " height, width), found " + vae.inputs().values());
                 }
                 if (in.dim(1) > 0 && in.dim(1) != sig.latentChannels()) {
@@ -106,7 +106,7 @@ public record ModelNetworks(OnnxNetwork unet, UnetSignature unetSignature, OnnxN
         }
         TensorSpec out = te.outputOrFirst("last_hidden_state");
         if (!out.isFloat() || out.rank() != 3) {
-            throw new EngineException("text_encoder: output must be float32 (batch, tokens, hidden), was " + out);
+            throw new EngineException("text_encoder: output must be float32 or float16 (batch, tokens, hidden), was " + out);
         }
         return ids;
     }
@@ -118,7 +118,7 @@ public record ModelNetworks(OnnxNetwork unet, UnetSignature unetSignature, OnnxN
         long w = in.dim(3) > 0 ? in.dim(3) : 8;
         long[] shape = {b, channels, h, w};
         Map<String, OnnxTensor> feed = new HashMap<>();
-        feed.put(in.name(), Tensors.floats(new float[(int) (b * channels * h * w)], shape));
+        feed.put(in.name(), Tensors.floats(in, new float[(int) (b * channels * h * w)], shape));
         long[] out = vae.run(feed, output).shape();
         if (out.length != 4 || out[2] % h != 0 || out[3] != out[2] / h * w) {
             throw new EngineException("vae_decoder: output shape " + Arrays.toString(out)

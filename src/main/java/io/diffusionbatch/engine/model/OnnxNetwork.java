@@ -85,7 +85,7 @@ public final class OnnxNetwork implements AutoCloseable {
     }
 
     /**
-     * Runs the network and returns one float output.
+     * Runs the network and returns one float output (float16 outputs are widened to float32).
      *
      * @param feed   input tensors by name; closed by this method
      * @param output name of the output to return

@@ -21,8 +21,9 @@ public record TensorSpec(String name, OnnxJavaType type, long[] shape) {
         return shape[i] < 0 ? -1 : shape[i];
     }
 
+    /** Whether it holds float32 or float16 values (the engine converts float16 at the boundary). */
     public boolean isFloat() {
-        return type == OnnxJavaType.FLOAT;
+        return type == OnnxJavaType.FLOAT || type == OnnxJavaType.FLOAT16;
     }
 
     @Override

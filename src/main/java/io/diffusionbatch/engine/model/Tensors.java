@@ -4,11 +4,13 @@ import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.platform.Fp16Conversions;
 import io.diffusionbatch.engine.EngineException;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
+import java.nio.ShortBuffer;
 import java.util.Arrays;
 
 /**
@@ -23,9 +25,16 @@ public final class Tensors {
     private Tensors() {
     }
 
-    /** A float32 tensor over {@code data}. */
-    public static OnnxTensor floats(float[] data, long[] shape) {
+    /**
+     * A tensor over {@code data} for the given input: float32, or float16 (rounded to nearest) when
+     * the input is declared float16.
+     */
+    public static OnnxTensor floats(TensorSpec input, float[] data, long[] shape) {
         try {
+            if (input.type() == OnnxJavaType.FLOAT16) {
+                ShortBuffer half = Fp16Conversions.convertFloatBufferToFp16Buffer(FloatBuffer.wrap(data));
+                return OnnxTensor.createTensor(ENV, half, shape, OnnxJavaType.FLOAT16);
+            }
             return OnnxTensor.createTensor(ENV, FloatBuffer.wrap(data), shape);
         } catch (OrtException e) {
             throw new EngineException("cannot create tensor: " + e.getMessage(), e);

@@ -35,9 +35,8 @@ public record UnetSignature(TensorSpec sample, TensorSpec timestep, TensorSpec e
         }
         TensorSpec sample = unet.input("sample");
         if (!sample.isFloat() || (sample.rank() != 4 && sample.rank() != 5)) {
-            throw new EngineException("unet: input 'sample' must be float32 of rank 4 (batch, channels, height, width)"
-                    + " or 5 (batch, channels, frames, height, width), was " + sample
-                    + (sample.type() == OnnxJavaType.FLOAT16 ? " (float16 networks are not supported yet)" : ""));
+            throw new EngineException("unet: input 'sample' must be float32 or float16 of rank 4 (batch, channels,"
+                    + " height, width) or 5 (batch, channels, frames, height, width), was " + sample);
         }
         if (sample.dim(1) < 0) {
             throw new EngineException("unet: input 'sample' must have a fixed channel dimension, was " + sample);
@@ -50,12 +49,12 @@ public record UnetSignature(TensorSpec sample, TensorSpec timestep, TensorSpec e
         if (conditional) {
             ehs = unet.input("encoder_hidden_states");
             if (!ehs.isFloat() || ehs.rank() != 3) {
-                throw new EngineException("unet: input 'encoder_hidden_states' must be float32 (batch, tokens, hidden), was " + ehs);
+                throw new EngineException("unet: input 'encoder_hidden_states' must be float32 or float16 (batch, tokens, hidden), was " + ehs);
             }
         }
         TensorSpec out = unet.outputOrFirst("out_sample");
         if (!out.isFloat()) {
-            throw new EngineException("unet: output '" + out.name() + "' must be float32, was " + out);
+            throw new EngineException("unet: output '" + out.name() + "' must be float32 or float16, was " + out);
         }
         return new UnetSignature(sample, t, ehs, out.name());
     }
