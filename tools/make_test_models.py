@@ -11,11 +11,14 @@ onnx.checker and strict shape inference, and evaluated by the small numpy interp
 (no ONNX Runtime for Python here). Reference inputs/outputs of that evaluation are written to
 reference-outputs.json for the Java tests to compare against ONNX Runtime. The analytic models
 are additionally checked against their closed form computed independently in float64.
+tiny-sd-fp16 wraps tiny-sd's networks with float16 inputs/outputs (Cast in, Cast out); its wrappers
+are checked in numpy against the float32 networks on float16-rounded inputs (outputs rounded).
 
 All weights come from numpy.random.default_rng(0) (one fresh generator per folder), so the
 output is byte-for-byte reproducible.
 """
 
+import copy
 import json
 import math
 import os
@@ -138,7 +141,7 @@ def _reshape(x, shape):
     return x.reshape(shape)
 
 
-ONNX_TO_NP = {TensorProto.FLOAT: np.float32, TensorProto.INT64: np.int64}
+ONNX_TO_NP = {TensorProto.FLOAT: np.float32, TensorProto.FLOAT16: np.float16, TensorProto.INT64: np.int64}
 
 
 def evaluate(model, feeds):
@@ -340,6 +343,49 @@ def unet(rng, name, sample_shape, timestep, cond, input_names=("sample", "timest
     return g.model()
 
 
+def with_fp16_io(model):
+    """The same network with float16 graph inputs/outputs, as real float16 SD exports have them:
+    each float32 input is declared FLOAT16 and Cast to float32 before the original nodes, each
+    float32 output is Cast to FLOAT16 at the end. Names, shapes, weights and the inner float32
+    graph are unchanged; int64 inputs/outputs stay as they are."""
+    g = model.graph
+    is_float = lambda vi: vi.type.tensor_type.elem_type == TensorProto.FLOAT
+    f_in = [vi.name for vi in g.input if is_float(vi)]
+    f_out = [vi.name for vi in g.output if is_float(vi)]
+    inner = {n: n + "_fp32" for n in f_in + f_out}
+    used = {n for node in g.node for n in list(node.input) + list(node.output)}
+    used |= {i.name for i in g.initializer} | {vi.name for vi in list(g.input) + list(g.output)}
+    assert not used & set(inner.values()), "fp16 wrapper: inner names collide"
+
+    nodes = [helper.make_node("Cast", [n], [inner[n]], name=f"fp16_in_{n}", to=TensorProto.FLOAT) for n in f_in]
+    for node in g.node:
+        node = copy.deepcopy(node)
+        for i, n in enumerate(node.input):
+            node.input[i] = inner.get(n, n)
+        for i, n in enumerate(node.output):
+            node.output[i] = inner.get(n, n)
+        nodes.append(node)
+    nodes += [helper.make_node("Cast", [inner[n]], [n], name=f"fp16_out_{n}", to=TensorProto.FLOAT16) for n in f_out]
+
+    def retype(vis):
+        out = []
+        for vi in vis:
+            vi = copy.deepcopy(vi)
+            if is_float(vi):
+                vi.type.tensor_type.elem_type = TensorProto.FLOAT16
+            out.append(vi)
+        return out
+
+    graph = helper.make_graph(nodes, g.name + "_fp16_io", retype(g.input), retype(g.output),
+                              [copy.deepcopy(i) for i in g.initializer])
+    m = helper.make_model(graph, producer_name=model.producer_name,
+                          opset_imports=[helper.make_opsetid("", OPSET)])
+    m.ir_version = IR_VERSION
+    onnx.checker.check_model(m, full_check=True)
+    onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True, data_prop=True)
+    return m
+
+
 def vae_decoder(rng):
     g = GraphBuilder("tiny_vae_decoder")
     z = g.input("latent_sample", TensorProto.FLOAT, ["batch", 4, 8, 8])
@@ -455,6 +501,31 @@ class References:
             "outputs": {k: tensor_json(v) for k, v in outs.items()},
         })
         return outs
+
+
+def check_fp16_wrapper(m32, m16, feeds):
+    """Numpy check of a with_fp16_io() wrapper: float inputs rounded to float16, the float32
+    network run on them, outputs rounded to float16 must equal the wrapper's outputs exactly.
+    Returns the wrapper's outputs (float16 arrays)."""
+    types = lambda vis: {vi.name: vi.type.tensor_type.elem_type for vi in vis}
+    t32, t16 = types(m32.graph.input), types(m16.graph.input)
+    assert list(t32) == list(t16), (list(t32), list(t16))
+    o32, o16 = types(m32.graph.output), types(m16.graph.output)
+    assert list(o32) == list(o16), (list(o32), list(o16))
+    for name, t in list(t32.items()) + list(o32.items()):
+        want = TensorProto.FLOAT16 if t == TensorProto.FLOAT else t
+        assert {**t16, **o16}[name] == want, (name, t, {**t16, **o16}[name])
+    half = {k: v.astype(np.float16) if t32[k] == TensorProto.FLOAT else v for k, v in feeds.items()}
+    out16 = evaluate(m16, half)
+    out32 = evaluate(m32, {k: v.astype(np.float32) if v.dtype == np.float16 else v for k, v in half.items()})
+    for name, v in out16.items():
+        if o32[name] == TensorProto.FLOAT:
+            assert v.dtype == np.float16, (name, v.dtype)
+            assert np.all(np.isfinite(v)), name
+            assert np.array_equal(v, out32[name].astype(np.float16)), name
+        else:
+            assert np.array_equal(v, out32[name]), name
+    return out16
 
 
 # --------------------------------------------------------------------------------------------
@@ -748,6 +819,35 @@ def main():
     refs.add("tiny-video unet (1 video, 8 frames)", "tiny-video", "unet", un,
              {"sample": data_rng.standard_normal((1, 4, 8, 8, 8)).astype(np.float32),
               "timestep": np.array([300], np.int64), "encoder_hidden_states": ehs}, 1e-4)
+
+    # 9. tiny-sd-fp16: tiny-sd's networks (same weights) with float16 graph inputs/outputs
+    d = fresh("tiny-sd-fp16")
+    te, un, vae = tiny_sd
+    te16, un16, vae16 = with_fp16_io(te), with_fp16_io(un), with_fp16_io(vae)
+    save_model(d, "text_encoder", te16)
+    save_model(d, "unet", un16)
+    save_model(d, "vae_decoder", vae16)
+    write_json(os.path.join(d, "vae_decoder", "config.json"),
+               {"_class_name": "AutoencoderKL", "_diffusers_version": DIFFUSERS_VERSION,
+                "latent_channels": 4, "out_channels": 3, "sample_size": 32, "scaling_factor": SCALING_FACTOR})
+    write_tokenizer(d)
+    write_json(os.path.join(d, "scheduler", "scheduler_config.json"), PNDM_CONFIG)
+    write_json(os.path.join(d, "model_index.json"), model_index("OnnxStableDiffusionPipeline", sd_components))
+    fp16_rng = np.random.default_rng(16)  # its own inputs: the other folders' references stay as they are
+    ehs16 = check_fp16_wrapper(te, te16, {"input_ids": prompt_ids})["last_hidden_state"]
+    ehs32 = evaluate(te, {"input_ids": prompt_ids})["last_hidden_state"]
+    lat = fp16_rng.standard_normal((2, 4, 8, 8)).astype(np.float32)
+    unet_feeds = {"sample": lat, "timestep": np.array([501], np.int64), "encoder_hidden_states": ehs32}
+    eps16 = check_fp16_wrapper(un, un16, unet_feeds)["out_sample"]
+    eps32 = evaluate(un, unet_feeds)["out_sample"]
+    img16 = check_fp16_wrapper(vae, vae16, {"latent_sample": (lat[:1] / np.float32(SCALING_FACTOR)).astype(np.float32)})["sample"]
+    d_te = np.max(np.abs(ehs16.astype(np.float32) - ehs32))
+    d_un = np.max(np.abs(eps16.astype(np.float32) - eps32))
+    print(f"tiny-sd-fp16: wrappers == float32 networks on float16-rounded inputs, outputs rounded (exact); "
+          f"vs tiny-sd on float32 inputs (rng 16 latents [2,4,8,8], t=501, ehs of the two prompts): "
+          f"max |unet fp16 - fp32| = {d_un:.3e} (|eps| max {np.max(np.abs(eps32)):.3f}), "
+          f"max |text encoder fp16 - fp32| = {d_te:.3e}, vae image range [{img16.min():.3f}, {img16.max():.3f}]")
+    assert d_un < 1e-2 and d_te < 1e-3, (d_un, d_te)
 
     write_pipeline_references(root)
 
