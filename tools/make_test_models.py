@@ -13,6 +13,8 @@ reference-outputs.json for the Java tests to compare against ONNX Runtime. The a
 are additionally checked against their closed form computed independently in float64.
 tiny-sd-fp16 wraps tiny-sd's networks with float16 inputs/outputs (Cast in, Cast out); its wrappers
 are checked in numpy against the float32 networks on float16-rounded inputs (outputs rounded).
+reference-engine.json holds whole seeded generations (initial noise from tools/seed_noise.py, as the
+Java engine draws it) computed as diffusers' StableDiffusionPipeline + DDIMScheduler (eta 0) would.
 
 All weights come from numpy.random.default_rng(0) (one fresh generator per folder), so the
 output is byte-for-byte reproducible.
@@ -659,6 +661,174 @@ def write_pipeline_references(root):
 
 
 # --------------------------------------------------------------------------------------------
+# reference-engine.json: whole runs the Java Engine can be driven against (seeded noise)
+# --------------------------------------------------------------------------------------------
+
+ENGINE_REFERENCES = "reference-engine.json"
+
+
+def _engine_tokenize(folder_path, prompt):
+    """Word-level tokenizer read from the folder's own files: <bos> words <eos> (words truncated so
+    that <eos> stays last), then <pad> to model_max_length; words = lower-case runs of letters or
+    digits; unknown words -> <unk>."""
+    import re
+    with open(os.path.join(folder_path, "tokenizer", "vocab.txt")) as f:
+        vocab = {w: i for i, w in enumerate(f.read().split("\n")[:-1])}
+    with open(os.path.join(folder_path, "tokenizer", "tokenizer_config.json")) as f:
+        max_len = json.load(f)["model_max_length"]
+    words = [vocab.get(w, vocab["<unk>"]) for w in re.findall(r"[^\W_]+", prompt.lower())]
+    ids = [vocab["<bos>"]] + words[: max_len - 2] + [vocab["<eos>"]]
+    return ids + [vocab["<pad>"]] * (max_len - len(ids))
+
+
+def _engine_schedule(folder_path):
+    """DDIM (eta 0) timesteps and alphas_cumprod in float64 from the folder's scheduler config."""
+    with open(os.path.join(folder_path, "scheduler", "scheduler_config.json")) as f:
+        cfg = json.load(f)
+    assert cfg["beta_schedule"] == "scaled_linear" and cfg["prediction_type"] == "epsilon", cfg
+    assert cfg["timestep_spacing"] == "leading" and cfg["set_alpha_to_one"] is False, cfg
+    assert cfg.get("clip_sample", False) is False and cfg.get("trained_betas") is None, cfg
+    n = cfg["num_train_timesteps"]
+    betas = np.linspace(cfg["beta_start"] ** 0.5, cfg["beta_end"] ** 0.5, n, dtype=np.float64) ** 2
+    alphas_cumprod = np.cumprod(1.0 - betas)
+    final_alpha = alphas_cumprod[0]  # set_alpha_to_one false
+    return cfg, n, alphas_cumprod, final_alpha
+
+
+def _engine_run(root, folder, prompt, negative, seed, steps, guidance, rescale, cond_first=True):
+    """One diffusers-StableDiffusionPipeline-style run: seeded noise, CFG (+ rescale), DDIM eta 0,
+    VAE decode. Latents are float32 between steps (as the engine feeds them); the scheduler and
+    guidance arithmetic is float64. Returns the fixture entry plus the raw arrays."""
+    import seed_noise
+    path = os.path.join(root, folder)
+    te = onnx.load(os.path.join(path, "text_encoder", "model.onnx"))
+    un = onnx.load(os.path.join(path, "unet", "model.onnx"))
+    vae_path = os.path.join(path, "vae_decoder", "model.onnx")
+    vae = onnx.load(vae_path) if os.path.exists(vae_path) else None
+    cfg, n_train, ac, final_alpha = _engine_schedule(path)
+
+    sample_in = un.graph.input[0]
+    dims = [d.dim_value for d in sample_in.type.tensor_type.shape.dim][1:]   # (C,H,W) or (C,F,H,W)
+    ts_in = un.graph.input[1].type.tensor_type
+    ts_float = ts_in.elem_type == TensorProto.FLOAT
+    ts_rank = len(ts_in.shape.dim)
+
+    init_noise_sigma = 1.0  # DDIM
+    noise = np.array(seed_noise.gaussian(seed, 0, int(np.prod(dims))), dtype=np.float32).reshape(dims)
+    x = (noise.astype(np.float64) * init_noise_sigma).astype(np.float32)
+
+    do_cfg = guidance > 1.0
+    cond_ids = _engine_tokenize(path, prompt)
+    uncond_ids = _engine_tokenize(path, negative)
+    rows = [cond_ids, uncond_ids] if do_cfg else [cond_ids]
+    if do_cfg and not cond_first:
+        rows = rows[::-1]
+    ehs = evaluate(te, {"input_ids": np.array(rows, np.int64)})["last_hidden_state"]
+    batch = len(rows)
+
+    ratio = n_train // steps
+    timesteps = [int(t) for t in (np.arange(0, steps) * ratio)[::-1] + cfg["steps_offset"]]
+    for t in timesteps:
+        if ts_float:
+            tfeed = np.full(batch, t, np.float32)
+        else:
+            tfeed = np.array([t] if ts_rank == 1 else t, np.int64)
+        eps = evaluate(un, {"sample": np.stack([x] * batch), "timestep": tfeed,
+                            "encoder_hidden_states": ehs})["out_sample"].astype(np.float64)
+        if do_cfg:
+            ec, eu = (eps[0], eps[1]) if cond_first else (eps[1], eps[0])
+            guided = eu + guidance * (ec - eu)
+            if rescale > 0:
+                std_c = np.std(ec, ddof=1)
+                std_g = np.std(guided, ddof=1)
+                guided = rescale * (guided * (std_c / std_g)) + (1.0 - rescale) * guided
+        else:
+            guided = eps[0]
+        # DDIMScheduler.step, eta 0, epsilon prediction, no clipping
+        prev_t = t - ratio
+        a_t = ac[t]
+        a_prev = ac[prev_t] if prev_t >= 0 else final_alpha
+        x64 = x.astype(np.float64)
+        x0 = (x64 - np.sqrt(1.0 - a_t) * guided) / np.sqrt(a_t)
+        x = (np.sqrt(a_prev) * x0 + np.sqrt(1.0 - a_prev) * guided).astype(np.float32)
+
+    if vae is None:
+        out = x.copy()
+    else:
+        with open(os.path.join(path, "vae_decoder", "config.json")) as f:
+            sf = json.load(f)["scaling_factor"]
+        z = (x.astype(np.float64) / sf).astype(np.float32)
+        if z.ndim == 4:   # video latent (C,F,H,W): each frame (C,H,W) separately -> (F,3,H',W')
+            out = np.stack([evaluate(vae, {"latent_sample": z[:, f][None]})["sample"][0] for f in range(z.shape[1])])
+        else:
+            out = evaluate(vae, {"latent_sample": z[None]})["sample"][0]
+    for a in (x, out):
+        assert np.all(np.isfinite(a)), folder
+
+    def flat(a):
+        return [float(f"{float(v):.9g}") for v in np.asarray(a, np.float32).ravel()]
+
+    entry = {
+        "model": folder, "prompt": prompt, "negative_prompt": negative, "seed": seed,
+        "sampler": "ddim", "eta": 0.0, "steps": steps, "guidance_scale": guidance,
+        "guidance_rescale": rescale, "classifier_free_guidance": do_cfg,
+        "timesteps": timesteps,
+        "timestep_input": ("float32[batch]" if ts_float else ("int64[1]" if ts_rank == 1 else "int64[]")),
+        "unet_batch": batch,
+        "cond_input_ids": cond_ids, "uncond_input_ids": uncond_ids if do_cfg else None,
+        "initial_noise_head": flat(noise.ravel()[:8]),
+        "latent_shape": list(x.shape), "final_latent": flat(x),
+        "output_shape": list(out.shape), "output": flat(out),
+    }
+    return entry, noise, x, out
+
+
+def write_engine_references(root):
+    """reference-engine.json (see the README): the initial noise is SeedNoise's, from the seed."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import seed_noise
+    red = "a red circle on a blue background"
+    cases = [
+        ("tiny-sd, CFG 7.5", "tiny-sd", red, "", 7, 10, 7.5, 0.0),
+        ("tiny-sd, negative 'green', CFG 4, guidance rescale 0.7", "tiny-sd", red, "green", 8, 10, 4.0, 0.7),
+        ("tiny-pixel (float timestep [batch], no VAE), CFG 5", "tiny-pixel", "a blue star", "", 3, 8, 5.0, 0.0),
+        ("tiny-video, CFG 7.5, every frame decoded", "tiny-video", "a red circle moving right", "", 5, 4, 7.5, 0.0),
+        ("tiny-sd, guidance 1 (no unconditional pass)", "tiny-sd", red, "", 9, 6, 1.0, 0.0),
+    ]
+    runs = []
+    for desc, folder, prompt, negative, seed, steps, g, phi in cases:
+        entry, noise, lat, out = _engine_run(root, folder, prompt, negative, seed, steps, g, phi)
+        # checks: the noise is SeedNoise's; the UNet batch order does not matter; guidance/rescale
+        # really change the result
+        assert np.array_equal(noise.ravel(), np.array(seed_noise.gaussian(seed, 0, noise.size), np.float32))
+        if entry["classifier_free_guidance"]:
+            _, _, lat2, out2 = _engine_run(root, folder, prompt, negative, seed, steps, g, phi, cond_first=False)
+            d_order = float(np.max(np.abs(lat2 - lat)))
+            assert d_order < 1e-5, d_order
+        else:
+            d_order = 0.0
+        msg = (f"engine ref {desc}: latent range [{lat.min():.3f}, {lat.max():.3f}], output range "
+               f"[{out.min():.3f}, {out.max():.3f}], max |[uncond,cond] - [cond,uncond]| = {d_order:.1e}")
+        if phi > 0:
+            _, _, lat0, _ = _engine_run(root, folder, prompt, negative, seed, steps, g, 0.0)
+            d_phi = float(np.max(np.abs(lat0 - lat)))
+            msg += f", max |latent(rescale {phi}) - latent(rescale 0)| = {d_phi:.3f}"
+            assert d_phi > 1e-2, d_phi
+        print(msg)
+        runs.append({"description": desc, **entry})
+
+    path = os.path.join(root, ENGINE_REFERENCES)
+    with open(path, "w") as f:
+        f.write('{"generator": "tools/make_test_models.py (numpy, diffusers StableDiffusionPipeline + DDIMScheduler '
+                'eta 0, initial noise = tools/seed_noise.py gaussian(seed, 0, n))",\n "runs": [\n')
+        f.write(",\n".join(json.dumps(r, separators=(",", ":")) for r in runs))
+        f.write("\n]}\n")
+    size = os.path.getsize(path)
+    print(f"wrote {path}: {len(runs)} runs, {size} bytes")
+    assert size < 1_500_000, size
+
+
+# --------------------------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------------------------
 
@@ -860,9 +1030,13 @@ def main():
     total = 0
     for dirpath, _, files in os.walk(root):
         for f in files:
-            total += os.path.getsize(os.path.join(dirpath, f))
-    print(f"wrote {len(refs.cases)} reference cases; total size under {root}: {total} bytes")
+            if not (dirpath == root and f == ENGINE_REFERENCES):
+                total += os.path.getsize(os.path.join(dirpath, f))
+    print(f"wrote {len(refs.cases)} reference cases; total size under {root} (without {ENGINE_REFERENCES}): "
+          f"{total} bytes")
     assert total < 1_000_000, total
+
+    write_engine_references(root)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import io.diffusionbatch.engine.model.OnnxNetwork;
 import io.diffusionbatch.engine.model.TensorSpec;
 import io.diffusionbatch.engine.model.UnetSignature;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,7 +59,8 @@ final class CostCounter {
         Sizes s = cache.computeIfAbsent(new Key(h, w, sig.isVideo() ? f : 0), this::count);
         long te = flops(s.text()), un = flops(s.unet()), va = flops(s.vae());
         long perSample = nfe * un + (guided ? 2 : 1) * te + f * va;
-        int unresolved = unresolved(s.text()) + unresolved(s.unet()) + unresolved(s.vae());
+        int unresolved = unresolved(s.text()) < 0 || unresolved(s.unet()) < 0 || unresolved(s.vae()) < 0 ? -1
+                : unresolved(s.text()) + unresolved(s.unet()) + unresolved(s.vae());
         return new ModelCost(params(s.text()), params(s.unet()), params(s.vae()), te, un, va * f, perSample, unresolved);
     }
 
@@ -71,25 +73,27 @@ final class CostCounter {
             unetShapes.put("encoder_hidden_states", new long[] {1, contextLength, hiddenSize});
         }
         PerSample text = textEncoder == null ? null
-                : stats(textEncoder, Map.of("input_ids", new long[] {1, contextLength},
+                : stats(textEncoder, "input_ids", Map.of("input_ids", new long[] {1, contextLength},
                         "attention_mask", new long[] {1, contextLength}));
         PerSample vaeStats = vae == null ? null
-                : stats(vae, Map.of(vaeInput, new long[] {1, sig.latentChannels(), k.height(), k.width()}));
-        return new Sizes(text, stats(unet, unetShapes), vaeStats);
+                : stats(vae, vaeInput, Map.of(vaeInput, new long[] {1, sig.latentChannels(), k.height(), k.width()}));
+        return new Sizes(text, stats(unet, "sample", unetShapes), vaeStats);
     }
 
     /**
-     * Counts a network for one sample. A graph with a fixed batch size is counted at that size
-     * and its FLOPs divided by it.
+     * Counts a network for one sample. A graph with a fixed batch size (that of {@code batchInput})
+     * is counted at that size and its FLOPs divided by it. FLOP counting is diagnostic: a graph it
+     * cannot analyse gives 0 parameters and FLOPs with {@code unresolved} = -1 rather than stopping
+     * a generation.
      */
-    private static PerSample stats(OnnxNetwork net, Map<String, long[]> shapes) {
-        long batch = Math.max(1, net.inputs().values().iterator().next().dim(0));
+    private static PerSample stats(OnnxNetwork net, String batchInput, Map<String, long[]> shapes) {
+        long batch = Math.max(1, net.input(batchInput).dim(0));
         Map<String, long[]> known = new HashMap<>();
         shapes.forEach((name, shape) -> {
-            if (net.inputs().containsKey(name)) {
+            if (net.inputs().containsKey(name) && Arrays.stream(shape).allMatch(d -> d >= 0)) {
                 long[] s = shape.clone();
-                if (s.length > 0 && net.input(name).rank() == s.length) {
-                    s[0] = net.input(name).dim(0) > 0 ? net.input(name).dim(0) : s[0];
+                if (s.length > 0 && net.input(name).rank() == s.length && net.input(name).dim(0) > 0) {
+                    s[0] = net.input(name).dim(0);
                 }
                 known.put(name, s);
             }
@@ -97,8 +101,8 @@ final class CostCounter {
         try {
             GraphStats g = GraphStats.of(net.file(), known);
             return new PerSample(g.parameters(), g.flopsPerEvaluation() / batch, g.unresolvedNodes().size());
-        } catch (IOException | IllegalArgumentException e) {
-            throw new EngineException(net.role() + ": cannot count the FLOPs of " + net.file() + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            return new PerSample(0, 0, -1);
         }
     }
 

@@ -36,6 +36,9 @@ import java.util.Map;
  */
 public final class Engine implements AutoCloseable {
 
+    /** The most values one Java array (and so one input tensor) can hold. */
+    private static final long MAX_TENSOR = Integer.MAX_VALUE - 8;
+
     /** The engine's version, recorded in every output's provenance. */
     public static final String VERSION = "0.1.0";
 
@@ -163,6 +166,13 @@ public final class Engine implements AutoCloseable {
             v.add("frames: model " + model.name() + " makes exactly " + s.dim(2) + " frames (fixed in its graph), was "
                     + p.frames());
         }
+        long cells = (long) (p.width() / sizeFactor) * (p.height() / sizeFactor) * Math.max(1, p.frames());
+        long perCall = Math.max(2L * batchSize * sig.latentChannels() * cells,
+                (long) batchSize * 4 * Math.max(1, p.frames()) * p.width() * p.height());
+        if (perCall > MAX_TENSOR) {
+            v.add("width/height/frames: a micro-batch of " + batchSize + " would need " + perCall
+                    + " values in one tensor; at most " + MAX_TENSOR + " fit (lower the size, frames or batch)");
+        }
         if (!isConditional() && p.guidance() > 1) {
             v.add("guidance: model " + model.name() + " is unconditional (no text encoder); guidance must be <= 1, was "
                     + p.guidance());
@@ -244,6 +254,9 @@ public final class Engine implements AutoCloseable {
         int n = batch.size();
         boolean cfg = p.usesGuidance() && isConditional();
         Sampler sampler = Samplers.create(p.sampler(), schedulerFor(p), p.steps(), p.eta());
+        double[] timesteps = sampler.timesteps();
+        int nfe = timesteps.length * (cfg ? 2 : 1);
+        ModelCost cost = costs.cost(p, cfg, nfe); // counted (and cached) before any work is timed
 
         long t0 = System.nanoTime();
         TokenizedPrompt[] tokens = new TokenizedPrompt[cfg ? 2 * n : n];
@@ -269,7 +282,6 @@ public final class Engine implements AutoCloseable {
                 x[b][j] *= sigma;
             }
         }
-        double[] timesteps = sampler.timesteps();
         int rows = cfg ? 2 * n : n;
         float[][] prediction = new float[n][];
         for (int i = 0; i < timesteps.length; i++) {
@@ -299,8 +311,6 @@ public final class Engine implements AutoCloseable {
         long t4 = System.nanoTime();
         long[] pixelShape = pixelShape(latentShape, pixels[0].length);
 
-        int nfe = timesteps.length * (cfg ? 2 : 1);
-        ModelCost cost = costs.cost(p, cfg, nfe);
         List<GeneratedItem> items = new ArrayList<>(n);
         for (int b = 0; b < n; b++) {
             ItemCounters c = new ItemCounters(nfe, p.steps(), n, seconds(t1 - t0) / n, seconds(t2 - t1) / n,
@@ -394,7 +404,7 @@ public final class Engine implements AutoCloseable {
     private float[][] encodeText(TokenizedPrompt[] tokens) {
         TensorSpec ids = textEncoder.input("input_ids");
         int len = tokenizer.maxLength();
-        return textEncoder.runRows(tokens.length, textOutput, (from, count, rows) -> {
+        return textEncoder.runRows(tokens.length, ids.dim(0), textOutput, (from, count, rows) -> {
             Map<String, OnnxTensor> feed = new HashMap<>();
             long[] shape = {rows, len};
             long[] flat = new long[rows * len];
@@ -419,7 +429,7 @@ public final class Engine implements AutoCloseable {
      * text embeddings stacked in {@code embeddings} (rows × tokens × hidden, or null).
      */
     private float[][] runUnet(float[] input, int rows, float[] embeddings, long[] latentShape, double timestep) {
-        return unet.runRows(rows, sig.output(), (from, count, batch) -> {
+        return unet.runRows(rows, sig.fixedBatch(), sig.output(), (from, count, batch) -> {
             Map<String, OnnxTensor> feed = new HashMap<>();
             feed.put("sample", Tensors.floats(sig.sample(), Tensors.slice(input, rows, from, count, batch), prepend(batch, latentShape)));
             feed.put("timestep", Tensors.filled(sig.timestep(), timestep, batch));
@@ -458,9 +468,8 @@ public final class Engine implements AutoCloseable {
                 rows[b * frames + f] = row;
             }
         }
-        TensorSpec in = vae.input(vaeInput);
         float[] stacked = Tensors.stack(rows);
-        float[][] decoded = vae.runRows(rows.length, vaeOutput, (from, count, batch) -> new HashMap<>(Map.of(vaeInput,
+        float[][] decoded = vae.runRows(rows.length, vae.input(vaeInput).dim(0), vaeOutput, (from, count, batch) -> new HashMap<>(Map.of(vaeInput,
                 Tensors.floats(vae.input(vaeInput), Tensors.slice(stacked, rows.length, from, count, batch), prepend(batch, frameShape)))));
         float[][] out = new float[latents.length][];
         for (int b = 0; b < latents.length; b++) {

@@ -1,6 +1,8 @@
 package io.diffusionbatch.engine;
 
 import io.diffusionbatch.engine.sampler.Samplers;
+import io.diffusionbatch.engine.schedule.PredictionType;
+import io.diffusionbatch.engine.schedule.TimestepSpacing;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -82,6 +84,20 @@ public record SamplingParams(String sampler, int steps, double guidance, double 
         }
         if (frames < 0 || frames > 1024) {
             v.add("frames: must be between 0 and 1024, was " + frames);
+        }
+        if (timestepSpacing != null) {
+            try {
+                TimestepSpacing.fromConfig(timestepSpacing);
+            } catch (IllegalArgumentException e) {
+                v.add("timestep-spacing: unknown '" + timestepSpacing + "'; one of leading, trailing, linspace");
+            }
+        }
+        if (predictionType != null) {
+            try {
+                PredictionType.fromConfig(predictionType);
+            } catch (IllegalArgumentException e) {
+                v.add("prediction-type: unknown '" + predictionType + "'; one of epsilon, v_prediction, sample");
+            }
         }
         return v;
     }

@@ -147,6 +147,22 @@ public record ModelFolder(Path root, String name, Path schedulerConfig, Path tok
         return Files.isRegularFile(p) ? p : null;
     }
 
+    /**
+     * A positive integer field of a component's config.json, or -1 when the file or the field is
+     * absent or not a positive integer.
+     */
+    public static long configInt(Path config, String field) {
+        if (!Files.isRegularFile(config)) {
+            return -1;
+        }
+        try {
+            JsonNode f = JsonMapper.builder().build().readTree(config.toFile()).get(field);
+            return f != null && f.isIntegralNumber() && f.asLong() > 0 ? f.asLong() : -1;
+        } catch (tools.jackson.core.JacksonException e) {
+            throw new EngineException("model: " + config + " is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
     private static double readScalingFactor(Path config) {
         if (!Files.isRegularFile(config)) {
             return DEFAULT_VAE_SCALING_FACTOR;

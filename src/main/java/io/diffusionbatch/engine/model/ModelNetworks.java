@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtSession;
 import io.diffusionbatch.engine.EngineException;
 import io.diffusionbatch.engine.tokenizer.Tokenizer;
 import io.diffusionbatch.engine.tokenizer.Tokenizers;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,46 +47,50 @@ public record ModelNetworks(OnnxNetwork unet, UnetSignature unetSignature, OnnxN
         try (OrtSession.SessionOptions so = device.sessionOptions()) {
             OnnxNetwork unet = OnnxNetwork.open(env, "unet", model.unet(), so);
             opened.add(unet);
-            UnetSignature sig = UnetSignature.of(unet, model.isConditional());
+            OnnxNetwork vae = null;
+            TensorSpec vaeIn = null;
+            if (model.isLatent()) {
+                vae = OnnxNetwork.open(env, "vae_decoder", model.vaeDecoder(), so);
+                opened.add(vae);
+                vaeIn = vae.inputs().containsKey("latent_sample") ? vae.input("latent_sample")
+                        : vae.inputs().values().iterator().next();
+                if (vae.inputs().size() != 1 || !vaeIn.isFloat() || vaeIn.rank() != 4) {
+                    throw new EngineException("vae_decoder: expected one float32/float16 input 'latent_sample' (batch,"
+                            + " channels, height, width), found " + vae.inputs().values());
+                }
+                TensorSpec vaeOut = vae.outputOrFirst("sample");
+                if (!vaeOut.isFloat() || vaeOut.rank() != 4) {
+                    throw new EngineException("vae_decoder: output '" + vaeOut.name() + "' must be float32 or float16"
+                            + " (batch, channels, height, width), was " + vaeOut);
+                }
+            }
+            UnetSignature sig = UnetSignature.of(unet, model.isConditional(), channelsHint(model, vaeIn));
+            if (vaeIn != null && vaeIn.dim(1) > 0 && vaeIn.dim(1) != sig.latentChannels()) {
+                throw new EngineException("vae_decoder: takes " + vaeIn.dim(1) + " latent channels but the UNet makes "
+                        + sig.latentChannels());
+            }
             OnnxNetwork text = null;
             Tokenizer tokenizer = null;
             String textOutput = null;
             if (model.isConditional()) {
                 text = OnnxNetwork.open(env, "text_encoder", model.textEncoder(), so);
                 opened.add(text);
-                TensorSpec ids = checkTextEncoder(text);
+                TensorSpec ids = checkTextEncoder(text, sig);
                 try {
                     tokenizer = Tokenizers.load(model.tokenizer(), ids.dim(1) > 0 ? (int) ids.dim(1) : DEFAULT_CONTEXT);
-                } catch (IllegalArgumentException e) {
+                } catch (IllegalArgumentException | UncheckedIOException e) {
                     throw new EngineException("tokenizer: " + e.getMessage(), e);
                 }
-                if (ids.dim(1) > 0 && ids.dim(1) != tokenizer.maxLength()) {
+                long fixedTokens = ids.dim(1) > 0 ? ids.dim(1) : sig.encoderHiddenStates().dim(1);
+                if (fixedTokens > 0 && fixedTokens != tokenizer.maxLength()) {
                     throw new EngineException("tokenizer: model_max_length " + tokenizer.maxLength()
-                            + " differs from the text encoder's fixed sequence length " + ids.dim(1));
+                            + " differs from the fixed sequence length " + fixedTokens + " of the text encoder / UNet");
                 }
                 textOutput = text.outputOrFirst("last_hidden_state").name();
             }
-            OnnxNetwork vae = null;
-            String vaeInput = null;
-            String vaeOutput = null;
-            int factor = 1;
-            if (model.isLatent()) {
-                vae = OnnxNetwork.open(env, "vae_decoder", model.vaeDecoder(), so);
-                opened.add(vae);
-                TensorSpec in = vae.inputs().containsKey("latent_sample") ? vae.input("latent_sample")
-                        : vae.inputs().values().iterator().next();
-                if (vae.inputs().size() != 1 || !in.isFloat() || in.rank() != 4) {
-                    throw new EngineException("vae_decoder: expected one float32/float16 input 'latent_sample' (batch, channels,"
-                            + " height, width), found " + vae.inputs().values());
-                }
-                if (in.dim(1) > 0 && in.dim(1) != sig.latentChannels()) {
-                    throw new EngineException("vae_decoder: takes " + in.dim(1) + " latent channels but the UNet makes "
-                            + sig.latentChannels());
-                }
-                vaeInput = in.name();
-                vaeOutput = vae.outputOrFirst("sample").name();
-                factor = probeFactor(vae, in, vaeOutput, sig.latentChannels());
-            }
+            String vaeInput = vaeIn == null ? null : vaeIn.name();
+            String vaeOutput = vae == null ? null : vae.outputOrFirst("sample").name();
+            int factor = vae == null ? 1 : probeFactor(vae, vaeIn, vaeOutput, sig.latentChannels());
             return new ModelNetworks(unet, sig, text, tokenizer, textOutput, vae, vaeInput, vaeOutput, factor);
         } catch (RuntimeException e) {
             opened.forEach(OnnxNetwork::close);
@@ -93,7 +98,26 @@ public record ModelNetworks(OnnxNetwork unet, UnetSignature unetSignature, OnnxN
         }
     }
 
-    private static TensorSpec checkTextEncoder(OnnxNetwork te) {
+    /**
+     * Latent channels from the configs or the VAE, for UNets whose graph leaves them dynamic:
+     * unet/config.json {@code in_channels}, vae_decoder/config.json {@code latent_channels}, or the
+     * VAE input's fixed channel dimension; -1 when none gives them.
+     */
+    private static long channelsHint(ModelFolder model, TensorSpec vaeIn) {
+        long fromUnet = ModelFolder.configInt(model.unet().resolveSibling("config.json"), "in_channels");
+        if (fromUnet > 0) {
+            return fromUnet;
+        }
+        if (model.vaeDecoder() != null) {
+            long fromVae = ModelFolder.configInt(model.vaeDecoder().resolveSibling("config.json"), "latent_channels");
+            if (fromVae > 0) {
+                return fromVae;
+            }
+        }
+        return vaeIn != null ? vaeIn.dim(1) : -1;
+    }
+
+    private static TensorSpec checkTextEncoder(OnnxNetwork te, UnetSignature sig) {
         TensorSpec ids = te.input("input_ids");
         for (String name : te.inputs().keySet()) {
             if (!name.equals("input_ids") && !name.equals("attention_mask")) {
@@ -107,6 +131,11 @@ public record ModelNetworks(OnnxNetwork unet, UnetSignature unetSignature, OnnxN
         TensorSpec out = te.outputOrFirst("last_hidden_state");
         if (!out.isFloat() || out.rank() != 3) {
             throw new EngineException("text_encoder: output must be float32 or float16 (batch, tokens, hidden), was " + out);
+        }
+        long unetHidden = sig.encoderHiddenStates().dim(2);
+        if (out.dim(2) > 0 && unetHidden > 0 && out.dim(2) != unetHidden) {
+            throw new EngineException("text_encoder: makes hidden states of width " + out.dim(2)
+                    + " but the UNet's encoder_hidden_states take " + unetHidden);
         }
         return ids;
     }

@@ -92,8 +92,11 @@ public final class OnnxNetwork implements AutoCloseable {
      */
     public Output run(Map<String, OnnxTensor> feed, String output) {
         try (OrtSession.Result r = session.run(feed, java.util.Set.of(output))) {
-            OnnxTensor t = (OnnxTensor) r.get(output).orElseThrow();
-            FloatBuffer fb = t.getFloatBuffer();
+            OnnxTensor t = r.get(output).orElse(null) instanceof OnnxTensor tensor ? tensor : null;
+            FloatBuffer fb = t == null ? null : t.getFloatBuffer();
+            if (fb == null) {
+                throw new EngineException(role + ": output '" + output + "' of " + file + " is not a float tensor");
+            }
             float[] out = new float[fb.remaining()];
             fb.get(out);
             return new Output(out, t.getInfo().getShape());
@@ -111,15 +114,13 @@ public final class OnnxNetwork implements AutoCloseable {
     }
 
     /**
-     * Runs {@code rows} rows through the network in calls of its fixed batch size (the first
-     * input's first dimension; the last call is padded by the feed), or in one call when that
-     * dimension is dynamic.
+     * Runs {@code rows} rows through the network in calls of {@code fixedBatch} rows (the last call
+     * padded by the feed), or in one call when {@code fixedBatch} is -1 (a dynamic batch dimension).
      *
      * @return the output split into one array per row
      */
-    public float[][] runRows(int rows, String output, ChunkFeed feed) {
-        long fixed = inputs.values().iterator().next().dim(0);
-        int size = fixed > 0 ? (int) fixed : rows;
+    public float[][] runRows(int rows, long fixedBatch, String output, ChunkFeed feed) {
+        int size = fixedBatch > 0 ? (int) fixedBatch : rows;
         float[][] out = new float[rows][];
         for (int from = 0; from < rows; from += size) {
             int count = Math.min(size, rows - from);
