@@ -44,22 +44,39 @@ final class BenchCommand {
         int batch = o.integer("batch", 4);
         int items = o.integer("items", 16);
         int rounds = o.integer("rounds", 5);
-        if (items < 1 || rounds < 1) {
-            throw new UsageException("--items and --rounds: must be >= 1");
+        if (batch < 1 || batch > 1024) {
+            throw new UsageException("--batch: must be between 1 and 1024, was " + batch);
+        }
+        if (items < 1 || items > 100_000) {
+            throw new UsageException("--items: must be between 1 and 100000, was " + items);
+        }
+        if (rounds < 1 || rounds > 1000) {
+            throw new UsageException("--rounds: must be between 1 and 1000, was " + rounds);
         }
         List<Integer> batches = new ArrayList<>();
         for (String b : o.string("batches", "1,2,4,8").split(",")) {
+            int value;
             try {
-                batches.add(Integer.parseInt(b.trim()));
+                value = Integer.parseInt(b.trim());
             } catch (NumberFormatException e) {
                 throw new UsageException("--batches: must be a comma-separated list of integers, was '" + b + "'");
             }
+            if (value < 1 || value > 64) {
+                throw new UsageException("--batches: each batch size must be between 1 and 64, was " + value);
+            }
+            batches.add(value);
         }
         Path model = Path.of(o.string("model", null));
         String device = o.string("device", "cpu");
         int threads = o.integer("threads", 0);
         String prompt = o.string("prompt", "a red circle on a blue background");
-        try (Engine engine = Engine.open(model, new EngineOptions(device, 0, threads, batch))) {
+        EngineOptions options;
+        try {
+            options = new EngineOptions(device, 0, threads, batch);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--" + e.getMessage());
+        }
+        try (Engine engine = GenerateCommand.open(model, options)) {
             SamplingParams p = engine.defaultParams().withSampler(o.string("sampler", "dpmpp-2m"))
                     .withSteps(o.integer("steps", 20));
             if (o.has("guidance")) {
@@ -80,7 +97,7 @@ final class BenchCommand {
     }
 
     private static SamplingParams p(Path model, Options o) {
-        try (Engine e = Engine.open(model, EngineOptions.cpu())) {
+        try (Engine e = GenerateCommand.open(model, EngineOptions.cpu())) {
             SamplingParams p = e.defaultParams().withSampler(o.string("sampler", "dpmpp-2m")).withSteps(o.integer("steps", 20));
             return o.has("guidance") ? p.withGuidance(o.number("guidance", 7.5)) : p;
         }

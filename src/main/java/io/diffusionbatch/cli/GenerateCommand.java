@@ -4,10 +4,12 @@ import io.diffusionbatch.engine.Engine;
 import io.diffusionbatch.engine.EngineException;
 import io.diffusionbatch.engine.EngineOptions;
 import io.diffusionbatch.engine.GenerationSpec;
+import io.diffusionbatch.engine.ModelIdentity;
 import io.diffusionbatch.engine.SamplingParams;
 import io.diffusionbatch.media.ItemWriter;
 import io.diffusionbatch.media.OutputFormat;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -35,6 +37,9 @@ final class GenerateCommand {
             "guidance-rescale", "eta", "width", "height", "frames", "fps", "timestep-spacing", "prediction-type",
             "batch", "count", "device", "device-id", "threads", "format", "out");
     static final Set<String> FLAGS = Set.of("save-latent");
+
+    /** The largest seed: 2^53 − 1, the largest integer a JSON reader with doubles keeps exactly. */
+    static final long MAX_SEED = (1L << 53) - 1;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -71,7 +76,7 @@ final class GenerateCommand {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--" + e.getMessage());
         }
-        try (Engine engine = Engine.open(Path.of(o.string("model", null)), engineOptions)) {
+        try (Engine engine = open(Path.of(o.string("model", null)), engineOptions)) {
             SamplingParams d = engine.defaultParams();
             SamplingParams params = new SamplingParams(o.string("sampler", d.sampler()), o.integer("steps", d.steps()),
                     o.number("guidance", d.guidance()), o.number("guidance-rescale", 0), o.number("eta", 0),
@@ -82,30 +87,34 @@ final class GenerateCommand {
                 throw new UsageException("--" + String.join("\n--", violations));
             }
             OutputFormat format = format(o, engine);
-            if (engine.isConditional() && !o.has("prompt")) {
-                throw new UsageException("--prompt: required for model " + engine.model().name() + " (it has a text encoder)");
-            }
-            long seed = o.has("seed") ? o.longValue("seed", 0) : new SecureRandom().nextLong() & Long.MAX_VALUE;
+            checkPrompts(o, engine, params);
+            long seed = seed(o, count);
+            Path target = Path.of(o.string("out", null));
+            boolean single = count == 1 && target.getFileName() != null
+                    && target.getFileName().toString().toLowerCase(Locale.ROOT).endsWith("." + format.extension());
+            checkTarget(target, single);
             List<GenerationSpec> specs = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
                 specs.add(new GenerationSpec(o.string("prompt", ""), o.string("negative", ""), seed + i, params));
             }
-            Path target = Path.of(o.string("out", null));
-            boolean single = count == 1 && target.getFileName().toString().toLowerCase(Locale.ROOT)
-                    .endsWith("." + format.extension());
+            ModelIdentity identity = engine.identity(); // hashes the model folder: not part of the timed run
             long start = System.nanoTime();
             long[] nfe = {0};
             long[] flops = {0};
             boolean[] truncated = {false};
             ProgressBar bar = new ProgressBar(err);
-            engine.generate(specs, (i, item) -> {
-                Path file = single ? target : target.resolve(String.format(Locale.ROOT, "%05d-%d.%s", i,
-                        item.spec().seed(), format.extension()));
-                ItemWriter.Written w = ItemWriter.write(item, engine.identity(), file, format, fps, o.has("save-latent"));
-                nfe[0] += item.counters().nfe();
-                flops[0] += item.counters().cost().flopsPerSample();
-                truncated[0] |= item.promptTruncated();
-            }, bar);
+            try {
+                engine.generate(specs, (i, item) -> {
+                    Path file = single ? target : target.resolve(String.format(Locale.ROOT, "%05d-%d.%s", i,
+                            item.spec().seed(), format.extension()));
+                    ItemWriter.write(item, identity, file, format, fps, o.has("save-latent"));
+                    nfe[0] += item.counters().nfe();
+                    flops[0] += item.counters().cost().flopsPerSample();
+                    truncated[0] |= item.promptTruncated();
+                }, bar);
+            } finally {
+                bar.end();
+            }
             double seconds = (System.nanoTime() - start) / 1e9;
             if (truncated[0]) {
                 err.println("warning: --prompt or --negative was longer than the tokenizer's limit and was truncated");
@@ -113,8 +122,61 @@ final class GenerateCommand {
             out.println(summary(count, engine.isVideo(), nfe[0] / count, flops[0] / (double) count, seconds,
                     engineOptions.batchSize(), engine.device().label(), target));
             return 0;
-        } catch (EngineException | IllegalArgumentException e) {
+        }
+    }
+
+    /** Opens the model; a folder or model that cannot be used is a usage error (exit 2). */
+    static Engine open(Path model, EngineOptions options) {
+        try {
+            return Engine.open(model, options);
+        } catch (EngineException e) {
             throw new UsageException(e.getMessage());
+        }
+    }
+
+    private static void checkPrompts(Options o, Engine engine, SamplingParams params) {
+        if (engine.isConditional() && !o.has("prompt")) {
+            throw new UsageException("--prompt: required for model " + engine.model().name() + " (it has a text encoder)");
+        }
+        if (!engine.isConditional() && (o.has("prompt") || o.has("negative"))) {
+            throw new UsageException("--" + (o.has("prompt") ? "prompt" : "negative") + ": model " + engine.model().name()
+                    + " is unconditional (no text encoder); it takes no prompt");
+        }
+        if (o.has("negative") && !params.usesGuidance()) {
+            throw new UsageException("--negative: has no effect with guidance " + params.guidance()
+                    + "; a negative prompt needs guidance > 1");
+        }
+    }
+
+    /**
+     * The first item's seed. Seeds are 0 .. 2^53 − 1, so that they survive JSON readers that hold
+     * numbers as doubles; a random one is drawn below 2^32, as the A1111 web UI does.
+     */
+    static long seed(Options o, int count) {
+        if (!o.has("seed")) {
+            return new SecureRandom().nextInt() & 0xFFFFFFFFL;
+        }
+        long seed = o.longValue("seed", 0);
+        if (seed < 0 || seed + count - 1 > MAX_SEED) {
+            throw new UsageException("--seed: must be between 0 and " + MAX_SEED + " (with --count " + count
+                    + ", at most " + (MAX_SEED - count + 1) + "), was " + seed);
+        }
+        return seed;
+    }
+
+    private static void checkTarget(Path target, boolean single) {
+        if (!single && Files.exists(target) && !Files.isDirectory(target)) {
+            throw new UsageException("--out: " + target + " is a file; with --count > 1 or another extension it must be"
+                    + " a folder");
+        }
+        Path parent = single ? target.toAbsolutePath().getParent() : target.toAbsolutePath();
+        for (Path p = parent; p != null; p = p.getParent()) {
+            if (Files.exists(p)) {
+                if (!Files.isDirectory(p) || !Files.isWritable(p)) {
+                    throw new UsageException("--out: cannot write under " + p);
+                }
+                return;
+            }
         }
     }
 

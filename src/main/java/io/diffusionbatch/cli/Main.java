@@ -50,7 +50,7 @@ public final class Main {
             err.println("error: " + e.getMessage());
             return 2;
         } catch (RuntimeException e) {
-            err.println("failed: " + e);
+            err.println("failed: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             return 1;
         }
     }

@@ -33,6 +33,9 @@ final class Options {
                     name = name.substring(0, eq);
                 }
                 if (flags.contains(name)) {
+                    if (inline != null) {
+                        throw new UsageException("--" + name + ": takes no value, was given '" + inline + "'");
+                    }
                     o.values.put(name, "true");
                 } else if (valued.contains(name)) {
                     if (inline == null) {

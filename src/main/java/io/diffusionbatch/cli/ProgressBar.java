@@ -10,7 +10,8 @@ final class ProgressBar implements ProgressListener {
     private static final int WIDTH = 30;
     private final PrintStream out;
     private final long start = System.nanoTime();
-    private long lastDraw;
+    private long lastDraw = start - 1_000_000_000L;
+    private boolean open;
 
     ProgressBar(PrintStream out) {
         this.out = out;
@@ -24,10 +25,19 @@ final class ProgressBar implements ProgressListener {
         }
         lastDraw = now;
         out.print("\r" + render(done, total, (now - start) / 1e9));
-        if (done >= total) {
+        open = done < total;
+        if (!open) {
             out.println();
         }
         out.flush();
+    }
+
+    /** Ends the bar's line if a run stopped before it was full, so later messages start on their own line. */
+    void end() {
+        if (open) {
+            out.println();
+            open = false;
+        }
     }
 
     static String render(long done, long total, double seconds) {

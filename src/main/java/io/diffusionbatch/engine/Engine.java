@@ -29,7 +29,10 @@ import java.util.Map;
  *
  * <p>Items that share {@link SamplingParams} go through the networks together in micro-batches of
  * {@link EngineOptions#batchSize()}; an item's result does not depend on its batch companions,
- * because its noise is a function of its seed alone and samplers update each sample on its own.
+ * because its noise is a function of its seed alone and samplers update each sample on its own —
+ * up to floating-point reassociation inside the networks: on ONNX Runtime's CPU provider at a fixed
+ * thread count the results have been bit-identical across batch sizes (see the tests); GPU kernels
+ * chosen per shape may differ in the last bits.
  *
  * <p>Thread-safe: ONNX Runtime sessions may be run concurrently and every call keeps its own
  * state. Close it to release the sessions.
@@ -343,8 +346,9 @@ public final class Engine implements AutoCloseable {
      * @return wall seconds of the calls
      */
     public double bareLoopSeconds(SamplingParams p, int batch) {
-        if (sig.fixedBatch() > 0) {
-            throw new EngineException("unet: the bare loop needs a dynamic batch dimension, " + sig.sample());
+        if (sig.fixedBatch() > 0 || (textEncoder != null && textEncoder.input("input_ids").dim(0) > 0)
+                || (vae != null && vae.input(vaeInput).dim(0) > 0)) {
+            throw new EngineException("bench: the bare loop needs networks with a dynamic batch dimension");
         }
         boolean cfg = p.usesGuidance() && isConditional();
         int rows = cfg ? 2 * batch : batch;
@@ -362,8 +366,13 @@ public final class Engine implements AutoCloseable {
         float[] embeddings = null;
         long[] embeddingShape = null;
         if (isConditional()) {
-            OnnxNetwork.Output e = textEncoder.run(new HashMap<>(Map.of("input_ids",
-                    Tensors.integers(textEncoder.input("input_ids").type(), ids, new long[] {rows, len}))), textOutput);
+            Map<String, OnnxTensor> feed = new HashMap<>();
+            feed.put("input_ids", Tensors.integers(textEncoder.input("input_ids").type(), ids, new long[] {rows, len}));
+            if (textEncoder.inputs().containsKey("attention_mask")) {
+                feed.put("attention_mask", Tensors.integers(textEncoder.input("attention_mask").type(), ids,
+                        new long[] {rows, len}));
+            }
+            OnnxNetwork.Output e = textEncoder.run(feed, textOutput);
             embeddings = e.data();
             embeddingShape = e.shape();
         }
@@ -445,7 +454,11 @@ public final class Engine implements AutoCloseable {
     private float[][] decode(float[][] latents, long[] latentShape) {
         if (vae == null) {
             if (!sig.isVideo()) {
-                return latents;
+                float[][] copies = new float[latents.length][];
+                for (int b = 0; b < latents.length; b++) {
+                    copies[b] = latents[b].clone(); // pixels and latent must not share an array
+                }
+                return copies;
             }
             float[][] out = new float[latents.length][];
             for (int b = 0; b < latents.length; b++) {

@@ -1,7 +1,8 @@
 package io.diffusionbatch.engine;
 
 /**
- * One generated item: the decoded image or video in [-1, 1] and the final latent.
+ * One generated item: the decoded image or video (nominally in [-1, 1]; not clamped, so a network
+ * may overshoot slightly) and the final latent, in arrays of their own.
  *
  * @param spec            what was asked
  * @param pixels          decoded output, channel-major: (C, H, W) for images, (F, C, H, W) for videos

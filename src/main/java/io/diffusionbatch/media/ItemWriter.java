@@ -3,6 +3,7 @@ package io.diffusionbatch.media;
 import io.diffusionbatch.engine.GeneratedItem;
 import io.diffusionbatch.engine.ModelIdentity;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,9 +111,13 @@ public final class ItemWriter {
 
     /** SHA-256 of a file, hex. */
     public static String sha256(Path file) throws IOException {
-        try {
+        try (InputStream in = Files.newInputStream(file)) {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(d.digest(Files.readAllBytes(file)));
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                d.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(d.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

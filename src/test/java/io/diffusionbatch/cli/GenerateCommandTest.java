@@ -84,4 +84,57 @@ class GenerateCommandTest {
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("--bogus: unknown option");
     }
+
+    @Test
+    void everyRefusalExitsWithTwoBeforeAnyFileIsWritten(@TempDir Path dir) throws Exception {
+        String out = dir.resolve("o").toString();
+        String[][] cases = {
+                {"--prompt", "x", "--steps", "0"},
+                {"--prompt", "x", "--timestep-spacing", "sideways"},
+                {"--prompt", "x", "--save-latent=false"},
+                {"--prompt", "x", "--seed", "-5"},
+                {"--prompt", "x", "--seed", String.valueOf(GenerateCommand.MAX_SEED), "--count", "2"},
+                {"--prompt", "x", "--negative", "y", "--guidance", "1"},
+        };
+        String[] expected = {
+                "--steps: must be between 1 and 1000, was 0",
+                "--timestep-spacing: unknown 'sideways'; one of leading, trailing, linspace",
+                "--save-latent: takes no value",
+                "--seed: must be between 0 and 9007199254740991",
+                "(with --count 2, at most 9007199254740990), was 9007199254740991",
+                "--negative: has no effect with guidance 1.0",
+        };
+        for (int i = 0; i < cases.length; i++) {
+            List<String> args = new ArrayList<>(List.of("generate", "--model", TINY_SD, "--out", out));
+            args.addAll(List.of(cases[i]));
+            Run r = run(args.toArray(String[]::new));
+            assertThat(r.code()).as(String.join(" ", cases[i])).isEqualTo(2);
+            assertThat(r.err()).as(String.join(" ", cases[i])).contains(expected[i]);
+        }
+        assertThat(dir.resolve("o")).doesNotExist();
+
+        Path file = dir.resolve("afile");
+        Files.writeString(file, "x");
+        Run r = run("generate", "--model", TINY_SD, "--prompt", "x", "--count", "2", "--out", file.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--out: " + file + " is a file");
+
+        Run uncond = run("generate", "--model", "src/test/resources/models/tiny-uncond", "--prompt", "a red circle",
+                "--out", out);
+        assertThat(uncond.code()).isEqualTo(2);
+        assertThat(uncond.err()).contains("--prompt: model tiny-uncond is unconditional");
+    }
+
+    @Test
+    void anUnconditionalModelAndAVideoModelRunFromTheCommandLine(@TempDir Path dir) {
+        Run u = run("generate", "--model", "src/test/resources/models/tiny-uncond", "--seed", "3", "--steps", "3",
+                "--out", dir.resolve("u.png").toString());
+        assertThat(u.code()).as(u.err()).isZero();
+        assertThat(u.out()).contains("NFE 3/image");
+        Run v = run("generate", "--model", "src/test/resources/models/tiny-video", "--prompt", "a red circle moving right",
+                "--seed", "3", "--steps", "3", "--fps", "4", "--format", "gif", "--out", dir.toString());
+        assertThat(v.code()).as(v.err()).isZero();
+        assertThat(v.out()).startsWith("done: 1 videos, NFE 6/video");
+        assertThat(dir.resolve("00000-3.gif")).exists();
+    }
 }

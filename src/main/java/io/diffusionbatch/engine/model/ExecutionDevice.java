@@ -20,7 +20,10 @@ public record ExecutionDevice(String device, int deviceId, int threads) {
         return "cuda".equals(device) ? "cuda:" + deviceId : "cpu";
     }
 
-    /** The ONNX Runtime execution provider that runs the networks. */
+    /**
+     * The ONNX Runtime execution provider the sessions were given first; with CUDA, nodes it cannot
+     * run fall back to the CPU provider.
+     */
     public String providerName() {
         return "cuda".equals(device) ? "CUDAExecutionProvider" : "CPUExecutionProvider";
     }

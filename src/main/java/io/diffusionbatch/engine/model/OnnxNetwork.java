@@ -40,9 +40,18 @@ public final class OnnxNetwork implements AutoCloseable {
      * @param role what it is in the model ("unet", "text_encoder", "vae_decoder"), used in messages
      */
     public static OnnxNetwork open(OrtEnvironment env, String role, Path file, OrtSession.SessionOptions options) {
+        OrtSession session = null;
         try {
-            return new OnnxNetwork(role, file, env.createSession(file.toString(), options));
+            session = env.createSession(file.toString(), options);
+            return new OnnxNetwork(role, file, session);
         } catch (OrtException e) {
+            if (session != null) {
+                try {
+                    session.close();
+                } catch (OrtException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
             throw new EngineException(role + ": ONNX Runtime cannot load " + file + ": " + e.getMessage(), e);
         }
     }
