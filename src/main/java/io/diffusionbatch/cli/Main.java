@@ -23,6 +23,10 @@ public final class Main {
                          batch scaling (markdown tables; see docs/BENCHMARKS.md)
                          --model DIR [--sampler NAME] [--steps N] [--batch N] [--batches 1,2,4,8]
                          [--items N] [--rounds N] [--threads N] [--device cpu|cuda]
+              evaluate   prompt adherence: generate a labelled prompt set and read it back with the
+                         shapes evaluator, per attribute and group
+                         --model DIR --prompts FILE [--evaluator DIR] [--sampler NAME] [--steps N]
+                         [--guidance X] [--batch N] [--seed N] [--limit N] [--threads N]
               help       this text
             """;
 
@@ -44,6 +48,7 @@ public final class Main {
             return switch (args[0]) {
                 case "generate" -> new GenerateCommand(out, err).run(rest);
                 case "bench" -> new BenchCommand(out).run(rest);
+                case "evaluate" -> new EvaluateCommand(out, err).run(rest);
                 default -> throw new UsageException("unknown command '" + args[0] + "'; try 'help'");
             };
         } catch (UsageException e) {

@@ -1,0 +1,130 @@
+package io.diffusionbatch.quality;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The bundled evaluator of the shapes world ({@code models/shapes-eval}): classifiers that read
+ * shape, colour, size, position, background, object pairs and motion off 32×32 images and 8-frame
+ * videos. {@code labels.json} names each head's classes in output order.
+ *
+ * <p>Thread-safe (ONNX Runtime sessions may be run concurrently); close it to free the sessions.
+ */
+public final class ShapesEvaluator implements AutoCloseable {
+
+    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtSession image;
+    private final OrtSession video;
+    private final Map<String, List<String>> imageHeads;
+    private final Map<String, List<String>> videoHeads;
+
+    private ShapesEvaluator(OrtSession image, OrtSession video, Map<String, List<String>> imageHeads,
+                            Map<String, List<String>> videoHeads) {
+        this.image = image;
+        this.video = video;
+        this.imageHeads = imageHeads;
+        this.videoHeads = videoHeads;
+    }
+
+    /**
+     * Opens an evaluator folder with {@code image.onnx}, {@code video.onnx} and {@code labels.json}.
+     *
+     * @throws IllegalArgumentException naming the missing file
+     */
+    public static ShapesEvaluator open(Path dir) {
+        for (String f : List.of("image.onnx", "video.onnx", "labels.json")) {
+            if (!Files.isRegularFile(dir.resolve(f))) {
+                throw new IllegalArgumentException("evaluator: " + dir + " has no " + f);
+            }
+        }
+        JsonNode labels = JsonMapper.builder().build().readTree(dir.resolve("labels.json").toFile());
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try {
+            OrtSession image = env.createSession(dir.resolve("image.onnx").toString());
+            OrtSession video = env.createSession(dir.resolve("video.onnx").toString());
+            return new ShapesEvaluator(image, video, heads(labels.get("image")), heads(labels.get("video")));
+        } catch (OrtException e) {
+            throw new IllegalArgumentException("evaluator: ONNX Runtime cannot load " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, List<String>> heads(JsonNode section) {
+        Map<String, List<String>> heads = new LinkedHashMap<>();
+        section.get("heads").properties().forEach(e -> {
+            List<String> classes = new ArrayList<>();
+            e.getValue().forEach(c -> classes.add(c.asString()));
+            heads.put(e.getKey(), classes);
+        });
+        return heads;
+    }
+
+    /** The most likely label of every image head, for each image (C, H, W) in [-1, 1]. */
+    public List<Map<String, String>> judgeImages(List<float[]> images) {
+        return judge(image, imageHeads, images, new long[] {3, 32, 32});
+    }
+
+    /** The most likely label of every video head, for each video (F, C, H, W) in [-1, 1]. */
+    public List<Map<String, String>> judgeVideos(List<float[]> videos) {
+        return judge(video, videoHeads, videos, new long[] {8, 3, 32, 32});
+    }
+
+    private List<Map<String, String>> judge(OrtSession session, Map<String, List<String>> heads, List<float[]> items,
+                                            long[] itemShape) {
+        int per = (int) java.util.Arrays.stream(itemShape).reduce(1, (a, b) -> a * b);
+        float[] flat = new float[items.size() * per];
+        for (int i = 0; i < items.size(); i++) {
+            if (items.get(i).length != per) {
+                throw new IllegalArgumentException("evaluator: item " + i + " has " + items.get(i).length
+                        + " values; expected " + java.util.Arrays.toString(itemShape));
+            }
+            System.arraycopy(items.get(i), 0, flat, i * per, per);
+        }
+        long[] shape = new long[itemShape.length + 1];
+        shape[0] = items.size();
+        System.arraycopy(itemShape, 0, shape, 1, itemShape.length);
+        String input = session.getInputNames().iterator().next();
+        List<Map<String, String>> out = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            out.add(new LinkedHashMap<>());
+        }
+        try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(flat), shape);
+             OrtSession.Result r = session.run(Map.of(input, t), heads.keySet())) {
+            for (Map.Entry<String, List<String>> head : heads.entrySet()) {
+                float[][] logits = (float[][]) r.get(head.getKey()).orElseThrow().getValue();
+                for (int i = 0; i < items.size(); i++) {
+                    int best = 0;
+                    for (int c = 1; c < logits[i].length; c++) {
+                        if (logits[i][c] > logits[i][best]) {
+                            best = c;
+                        }
+                    }
+                    out.get(i).put(head.getKey(), head.getValue().get(best));
+                }
+            }
+        } catch (OrtException e) {
+            throw new IllegalStateException("evaluator: ONNX Runtime failed: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        try {
+            image.close();
+            video.close();
+        } catch (OrtException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
