@@ -168,7 +168,7 @@ def count_flops(model: Net, x) -> int:
 
 # ----------------------------------------------------------------------------- training
 
-CONFIG = {"image": {"steps": 3000, "bs": 128, "lr": 2e-3},
+CONFIG = {"image": {"steps": 2000, "bs": 128, "lr": 2e-3},
           "video": {"steps": 1500, "bs": 64, "lr": 2e-3}}
 
 
@@ -316,6 +316,24 @@ def reference_json(img_model, vid_model, path):
         json.dump({"generator": "tools/shapes/train_eval.py", "cases": cases}, f)
 
 
+def check_onnx(ref_path):
+    """Run the exported graphs with the numpy interpreter on reference.json's inputs; max |diff| per graph."""
+    import onnx
+    import onnx_numpy
+    with open(ref_path) as f:
+        ref = json.load(f)
+    diffs = {}
+    for case in ref["cases"]:
+        m = onnx.load(os.path.join(OUT_DIR, case["model"]))
+        feeds = {k: np.array(v["data"], np.float32).reshape(v["shape"]) for k, v in case["inputs"].items()}
+        out = onnx_numpy.run(m, feeds)
+        d = max(float(np.abs(out[k] - np.array(v["data"]).reshape(v["shape"])).max())
+                for k, v in case["outputs"].items())
+        assert d < 1e-3, f"{case['model']}: ONNX (numpy) vs PyTorch differ by {d}"
+        diffs[case["model"]] = d
+    return diffs
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--export", action="store_true", help="skip training, evaluate/export checkpoints")
@@ -354,6 +372,7 @@ def main():
     with open(os.path.join(OUT_DIR, "labels.json"), "w") as f:
         json.dump(labels, f, indent=1)
     reference_json(img, vid, os.path.join(OUT_DIR, "reference.json"))
+    onnx_diff = check_onnx(os.path.join(OUT_DIR, "reference.json"))
     info = {
         "image": {"params": sum(p.numel() for p in img.parameters()),
                   "flops_per_input": count_flops(img, torch.zeros(1, 3, 32, 32)),
@@ -362,6 +381,7 @@ def main():
                   "flops_per_input": count_flops(vid, torch.zeros(1, 8, 3, 32, 32)),
                   "steps": ck_v["step"], "train_seconds": round(ck_v["elapsed"]), **CONFIG["video"]},
         "accuracy": results,
+        "onnx_numpy_vs_torch_max_abs_diff": onnx_diff,
         "features_reference": "prompt_set('single', 10000, seed=4242, held_out=False), no noise",
     }
     with open(os.path.join(CKPT_DIR, "eval_results.json"), "w") as f:
