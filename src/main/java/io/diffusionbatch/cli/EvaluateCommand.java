@@ -5,6 +5,8 @@ import io.diffusionbatch.engine.EngineOptions;
 import io.diffusionbatch.engine.GenerationSpec;
 import io.diffusionbatch.engine.SamplingParams;
 import io.diffusionbatch.quality.AdherenceTally;
+import io.diffusionbatch.quality.FeatureStats;
+import io.diffusionbatch.quality.Fid;
 import io.diffusionbatch.quality.LabeledPrompt;
 import io.diffusionbatch.quality.ShapesEvaluator;
 import java.io.PrintStream;
@@ -12,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -93,6 +94,7 @@ final class EvaluateCommand {
                         + " makes");
             }
             AdherenceTally tally = new AdherenceTally();
+            List<float[]> singleFeatures = new ArrayList<>();
             long start = System.nanoTime();
             ProgressBar bar = new ProgressBar(err);
             List<float[]> pending = new ArrayList<>();
@@ -102,29 +104,38 @@ final class EvaluateCommand {
                     pending.add(item.pixels());
                     pendingPrompts.add(used.get(i));
                     if (pending.size() >= 64) {
-                        judge(evaluator, engine.isVideo(), pending, pendingPrompts, tally);
+                        judge(evaluator, engine.isVideo(), pending, pendingPrompts, tally, singleFeatures);
                     }
                 }, bar);
             } finally {
                 bar.end();
             }
-            judge(evaluator, engine.isVideo(), pending, pendingPrompts, tally);
+            judge(evaluator, engine.isVideo(), pending, pendingPrompts, tally, singleFeatures);
             double seconds = (System.nanoTime() - start) / 1e9;
             out.printf(Locale.ROOT, "model %s, %s %d steps, guidance %.1f, %d prompts (%d skipped), seeds %d.., %.1f s%n",
                     engine.model().name(), p.sampler(), p.steps(), p.guidance(), used.size(), skipped, seed, seconds);
             out.print(tally.table());
+            if (singleFeatures.size() >= 2) {
+                Path dir = Path.of(o.string("evaluator", "models/shapes-eval"));
+                FeatureStats real = FeatureStats.read(dir.resolve("features_mean.npy"), dir.resolve("features_cov.npy"));
+                out.printf(Locale.ROOT, "FID (single-object prompts, n=%d) against real single-object images: %.3f%n",
+                        singleFeatures.size(), Fid.distance(FeatureStats.of(singleFeatures), real));
+            }
             return 0;
         }
     }
 
     private static void judge(ShapesEvaluator evaluator, boolean video, List<float[]> items, List<LabeledPrompt> prompts,
-                              AdherenceTally tally) {
+                              AdherenceTally tally, List<float[]> singleFeatures) {
         if (items.isEmpty()) {
             return;
         }
-        List<Map<String, String>> read = video ? evaluator.judgeVideos(items) : evaluator.judgeImages(items);
+        List<ShapesEvaluator.Reading> read = video ? evaluator.judgeVideos(items) : evaluator.judgeImages(items);
         for (int i = 0; i < read.size(); i++) {
-            tally.add(prompts.get(i), read.get(i));
+            tally.add(prompts.get(i), read.get(i).labels());
+            if (prompts.get(i).kind().equals("single") && !prompts.get(i).heldOut()) {
+                singleFeatures.add(read.get(i).features());
+            }
         }
         items.clear();
         prompts.clear();

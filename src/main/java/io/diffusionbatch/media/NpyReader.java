@@ -13,7 +13,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads {@code .npy} files holding little-endian float32 ({@code '<f4'}) C-order arrays, format version 1.x,
+ * Reads {@code .npy} files holding little-endian float32 ({@code '<f4'}, or float64 {@code '<f8'} via
+ * {@link #readFloat64}) C-order arrays, format version 1.x,
  * 2.x or 3.x (as written by {@link NpyWriter} or {@code numpy.save}); anything else is rejected with
  * {@link IllegalArgumentException}. Intended for tests and audit. Stateless and thread-safe.
  */
@@ -32,6 +33,35 @@ public final class NpyReader {
     }
 
     public static NpyArray decode(byte[] bytes) {
+        Layout l = layout(bytes, "<f4", 4);
+        float[] data = new float[l.count()];
+        ByteBuffer.wrap(bytes, l.dataStart(), l.count() * 4).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
+        return new NpyArray(l.shape(), data);
+    }
+
+    /**
+     * A little-endian float64 ({@code '<f8'}) C-order array, as numpy saves statistics.
+     *
+     * @param shape its dimensions
+     * @param data  its values in C order
+     */
+    public record Float64Array(int[] shape, double[] data) {
+    }
+
+    /** Reads a float64 {@code .npy} file. */
+    public static Float64Array readFloat64(Path file) throws IOException {
+        Objects.requireNonNull(file, "file must not be null");
+        byte[] bytes = Files.readAllBytes(file);
+        Layout l = layout(bytes, "<f8", 8);
+        double[] data = new double[l.count()];
+        ByteBuffer.wrap(bytes, l.dataStart(), l.count() * 8).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(data);
+        return new Float64Array(l.shape(), data);
+    }
+
+    private record Layout(int[] shape, int count, int dataStart) {
+    }
+
+    private static Layout layout(byte[] bytes, String descr, int itemBytes) {
         Objects.requireNonNull(bytes, "bytes must not be null");
         if (bytes.length < 10) {
             throw new IllegalArgumentException("npy: file too short (" + bytes.length + " bytes)");
@@ -60,8 +90,8 @@ public final class NpyReader {
         String header = new String(bytes, headerStart, (int) headerLen,
                 major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         Matcher d = DESCR.matcher(header);
-        if (!d.find() || !d.group(1).equals("<f4")) {
-            throw new IllegalArgumentException("npy: only descr '<f4' (little-endian float32) is supported, header: " + header.strip());
+        if (!d.find() || !d.group(1).equals(descr)) {
+            throw new IllegalArgumentException("npy: expected descr '" + descr + "', header: " + header.strip());
         }
         Matcher f = FORTRAN.matcher(header);
         if (!f.find() || !f.group(1).equals("False")) {
@@ -88,12 +118,10 @@ public final class NpyReader {
             n *= dim;
         }
         int dataStart = (int) (headerStart + headerLen);
-        if (bytes.length - dataStart != n * 4) {
-            throw new IllegalArgumentException("npy: expected " + n * 4 + " data bytes for the shape, found "
+        if (bytes.length - dataStart != n * itemBytes) {
+            throw new IllegalArgumentException("npy: expected " + n * itemBytes + " data bytes for the shape, found "
                     + (bytes.length - dataStart));
         }
-        float[] data = new float[(int) n];
-        ByteBuffer.wrap(bytes, dataStart, (int) n * 4).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
-        return new NpyArray(shape, data);
+        return new Layout(shape, (int) n, dataStart);
     }
 }

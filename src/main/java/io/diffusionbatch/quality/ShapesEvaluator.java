@@ -69,17 +69,26 @@ public final class ShapesEvaluator implements AutoCloseable {
         return heads;
     }
 
-    /** The most likely label of every image head, for each image (C, H, W) in [-1, 1]. */
-    public List<Map<String, String>> judgeImages(List<float[]> images) {
+    /**
+     * What the evaluator reads off one item.
+     *
+     * @param labels   head → most likely label
+     * @param features the feature vector used for FID
+     */
+    public record Reading(Map<String, String> labels, float[] features) {
+    }
+
+    /** Readings of images (C, H, W) in [-1, 1]. */
+    public List<Reading> judgeImages(List<float[]> images) {
         return judge(image, imageHeads, images, new long[] {3, 32, 32});
     }
 
-    /** The most likely label of every video head, for each video (F, C, H, W) in [-1, 1]. */
-    public List<Map<String, String>> judgeVideos(List<float[]> videos) {
+    /** Readings of videos (F, C, H, W) in [-1, 1]. */
+    public List<Reading> judgeVideos(List<float[]> videos) {
         return judge(video, videoHeads, videos, new long[] {8, 3, 32, 32});
     }
 
-    private List<Map<String, String>> judge(OrtSession session, Map<String, List<String>> heads, List<float[]> items,
+    private List<Reading> judge(OrtSession session, Map<String, List<String>> heads, List<float[]> items,
                                             long[] itemShape) {
         int per = (int) java.util.Arrays.stream(itemShape).reduce(1, (a, b) -> a * b);
         float[] flat = new float[items.size() * per];
@@ -98,8 +107,10 @@ public final class ShapesEvaluator implements AutoCloseable {
         for (int i = 0; i < items.size(); i++) {
             out.add(new LinkedHashMap<>());
         }
+        java.util.Set<String> wanted = new java.util.LinkedHashSet<>(heads.keySet());
+        wanted.add("features");
         try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(flat), shape);
-             OrtSession.Result r = session.run(Map.of(input, t), heads.keySet())) {
+             OrtSession.Result r = session.run(Map.of(input, t), wanted)) {
             for (Map.Entry<String, List<String>> head : heads.entrySet()) {
                 float[][] logits = (float[][]) r.get(head.getKey()).orElseThrow().getValue();
                 for (int i = 0; i < items.size(); i++) {
@@ -112,10 +123,15 @@ public final class ShapesEvaluator implements AutoCloseable {
                     out.get(i).put(head.getKey(), head.getValue().get(best));
                 }
             }
+            float[][] features = (float[][]) r.get("features").orElseThrow().getValue();
+            List<Reading> readings = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                readings.add(new Reading(out.get(i), features[i]));
+            }
+            return readings;
         } catch (OrtException e) {
             throw new IllegalStateException("evaluator: ONNX Runtime failed: " + e.getMessage(), e);
         }
-        return out;
     }
 
     @Override
