@@ -161,9 +161,8 @@ class UNet(nn.Module):
         nn.init.zeros_(self.conv_out.bias)
 
     def forward(self, sample, timestep, ctx):
-        b = sample.shape[0]
-        t = timestep.float().reshape(-1).expand(b) if timestep.numel() == 1 else timestep.float().reshape(b)
-        te = self.time(timestep_embedding(t, self.temb_in))
+        # timestep: [batch] or [1] (broadcast over the batch); float or integer
+        te = self.time(timestep_embedding(timestep.float().reshape(-1), self.temb_in))
         h = self.conv_in(sample)
         h = self.d0a(self.d0(h, te), ctx)
         s1 = h
