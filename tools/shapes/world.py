@@ -374,8 +374,12 @@ def vocabulary() -> List[str]:
 
 
 def max_caption_tokens() -> int:
-    """Longest caption in words (single, corner position), without <bos>/<eos>."""
-    return len(tokens("a small white diamond at the bottom right on a black background"))
+    """Longest caption in words, without <bos>/<eos> (14: a pair "... to the right of ..."; single <= 12,
+    video 9). A tokenizer's model_max_length must be at least this + 2."""
+    return max(len(tokens(t)) for t in (
+        "a small white diamond at the bottom right on a black background",
+        "a white diamond to the right of a black diamond on a gray background",
+        "a white diamond moving right on a black background"))
 
 
 # ----------------------------------------------------------------------------- contact sheet
