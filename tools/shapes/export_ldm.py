@@ -1,0 +1,169 @@
+#!/usr/bin/python3
+"""Exports the trained shapes-ldm (EMA weights) to the Stable Diffusion ONNX folder layout.
+
+    /usr/bin/python3 tools/shapes/export_ldm.py [--ckpt-dir target/shapes/ldm] [--out models/shapes-ldm]
+
+Run from the repository root after tools/shapes/train_ldm.py. Writes model_index.json,
+scheduler/scheduler_config.json (PNDMScheduler, SD 1.5 settings), tokenizer/vocab.txt +
+tokenizer_config.json (word-level, model_max_length 20), text_encoder/model.onnx, unet/model.onnx,
+vae_decoder/model.onnx + config.json (scaling_factor from training), and reference.json: PyTorch
+float32 outputs for two fixed inputs per network (the second with batch 2), for a Java test to
+compare ONNX Runtime against. ONNX opset 17, dynamic batch everywhere; every graph passes
+onnx.checker (full) and strict shape inference.
+
+Graph signatures:
+  text_encoder: input_ids int64 [batch, 20] -> last_hidden_state float [batch, 20, 128]
+  unet: sample float [batch, 4, 8, 8], timestep float [batch] (a [1] timestep also broadcasts),
+        encoder_hidden_states float [batch, 20, 128] -> out_sample float [batch, 4, 8, 8]
+  vae_decoder: latent_sample float [batch, 4, 8, 8] -> sample float [batch, 3, 32, 32], clipped to [-1, 1]
+"""
+
+import argparse
+import json
+import os
+import shutil
+import sys
+
+import numpy as np
+import onnx
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ldm_nets as L  # noqa: E402
+from train_ldm import Tok  # noqa: E402
+
+OPSET = 17
+DIFFUSERS_VERSION = "0.30.0"
+
+
+class Decode(torch.nn.Module):
+    def __init__(self, decoder):
+        super().__init__()
+        self.decoder = decoder
+
+    def forward(self, latent_sample):
+        return self.decoder(latent_sample).clamp(-1.0, 1.0)
+
+
+def write_json(path, obj):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=2)
+        f.write("\n")
+
+
+def export(module, args, path, input_names, output_names, dynamic_axes):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    torch.onnx.export(module, args, path, opset_version=OPSET, input_names=input_names,
+                      output_names=output_names, dynamic_axes=dynamic_axes, do_constant_folding=True)
+    m = onnx.load(path)
+    onnx.checker.check_model(m, full_check=True)
+    onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True)
+    print(f"{path}: {os.path.getsize(path)} bytes, {len(m.graph.node)} nodes")
+
+
+def tensor_json(a):
+    a = np.asarray(a)
+    if a.dtype == np.int64:
+        return {"dtype": "int64", "shape": list(a.shape), "data": [int(v) for v in a.reshape(-1)]}
+    a = a.astype(np.float32)
+    return {"dtype": "float32", "shape": list(a.shape), "data": [float("%.6g" % v) for v in a.reshape(-1)]}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt-dir", default="target/shapes/ldm")
+    ap.add_argument("--out", default="models/shapes-ldm")
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    st = torch.load(os.path.join(args.ckpt_dir, "unet.pt"))
+    vst = torch.load(os.path.join(args.ckpt_dir, "vae.pt"))
+    vocab = st["vocab"]
+    sf = float(vst["scaling_factor"])
+    text = L.TextEncoder(len(vocab))
+    text.load_state_dict(st["text_ema"])
+    unet = L.UNet()
+    unet.load_state_dict(st["unet_ema"])
+    vae = L.VAE()
+    vae.load_state_dict(vst["ema"])
+    dec = Decode(vae.decoder)
+    for m in (text, unet, dec):
+        m.eval()
+    out = args.out
+    for sub in ("text_encoder", "unet", "vae_decoder", "tokenizer", "scheduler"):
+        if os.path.isdir(os.path.join(out, sub)):
+            shutil.rmtree(os.path.join(out, sub))
+    os.makedirs(out, exist_ok=True)
+
+    write_json(f"{out}/model_index.json", {
+        "_class_name": "OnnxStableDiffusionPipeline", "_diffusers_version": DIFFUSERS_VERSION,
+        "scheduler": ["diffusers", "PNDMScheduler"], "text_encoder": ["diffusers", "OnnxRuntimeModel"],
+        "tokenizer": ["diffusion-batch", "WordLevelTokenizer"], "unet": ["diffusers", "OnnxRuntimeModel"],
+        "vae_decoder": ["diffusers", "OnnxRuntimeModel"]})
+    write_json(f"{out}/scheduler/scheduler_config.json", {
+        "_class_name": "PNDMScheduler", "_diffusers_version": DIFFUSERS_VERSION,
+        "num_train_timesteps": L.NUM_TRAIN_TIMESTEPS, "beta_start": L.BETA_START, "beta_end": L.BETA_END,
+        "beta_schedule": "scaled_linear", "trained_betas": None, "prediction_type": "epsilon",
+        "timestep_spacing": "leading", "steps_offset": 1, "set_alpha_to_one": False, "clip_sample": False,
+        "skip_prk_steps": True})
+    os.makedirs(f"{out}/tokenizer", exist_ok=True)
+    with open(f"{out}/tokenizer/vocab.txt", "w") as f:
+        f.write("\n".join(vocab) + "\n")
+    write_json(f"{out}/tokenizer/tokenizer_config.json",
+               {"tokenizer_type": "word-level", "model_max_length": L.MAX_LENGTH})
+    write_json(f"{out}/vae_decoder/config.json", {
+        "_class_name": "AutoencoderKL", "_diffusers_version": DIFFUSERS_VERSION, "latent_channels": 4,
+        "out_channels": 3, "sample_size": 32, "scaling_factor": round(sf, 6)})
+
+    tok = Tok(vocab)
+    prompts = ["a small red circle at the top left on a white background",
+               "a red circle to the left of a blue square on a white background", ""]
+    ids1 = torch.tensor([tok(prompts[0])])
+    ids2 = torch.tensor([tok(prompts[1]), tok(prompts[2])])
+    export(text, (ids1,), f"{out}/text_encoder/model.onnx", ["input_ids"], ["last_hidden_state"],
+           {"input_ids": {0: "batch"}, "last_hidden_state": {0: "batch"}})
+    g = torch.Generator().manual_seed(7)
+    x1 = torch.randn(1, 4, 8, 8, generator=g)
+    x2 = torch.randn(2, 4, 8, 8, generator=g)
+    with torch.no_grad():
+        h1 = text(ids1)
+        h2 = text(ids2)
+    t1 = torch.tensor([981.0])
+    t2 = torch.tensor([501.0, 21.0])
+    export(unet, (x2, t2, h2), f"{out}/unet/model.onnx", ["sample", "timestep", "encoder_hidden_states"],
+           ["out_sample"], {"sample": {0: "batch"}, "timestep": {0: "batch"},
+                            "encoder_hidden_states": {0: "batch"}, "out_sample": {0: "batch"}})
+    export(dec, (x1,), f"{out}/vae_decoder/model.onnx", ["latent_sample"], ["sample"],
+           {"latent_sample": {0: "batch"}, "sample": {0: "batch"}})
+
+    cases = []
+    with torch.no_grad():
+        for desc, ids, ps in (("text encoder, prompt 1 (batch 1)", ids1, prompts[:1]),
+                              ("text encoder, prompt 2 and \"\" (batch 2)", ids2, prompts[1:])):
+            cases.append(dict(description=desc, component="text_encoder", tolerance=1e-4, prompts=ps,
+                              inputs={"input_ids": tensor_json(ids.numpy())},
+                              outputs={"last_hidden_state": tensor_json(text(ids).numpy())}))
+        for desc, x, t, h in (("unet, batch 1, t=981, prompt 1", x1, t1, h1),
+                              ("unet, batch 2, t=[501, 21], prompt 2 and \"\"", x2, t2, h2)):
+            cases.append(dict(description=desc, component="unet", tolerance=1e-3,
+                              inputs={"sample": tensor_json(x.numpy()), "timestep": tensor_json(t.numpy()),
+                                      "encoder_hidden_states": tensor_json(h.numpy())},
+                              outputs={"out_sample": tensor_json(unet(x, t, h).numpy())}))
+        for desc, z in (("vae decoder, batch 1", x1), ("vae decoder, batch 2", x2)):
+            cases.append(dict(description=desc, component="vae_decoder", tolerance=1e-4,
+                              inputs={"latent_sample": tensor_json(z.numpy())},
+                              outputs={"sample": tensor_json(dec(z).numpy())}))
+    write_json(f"{out}/reference.json", {
+        "generator": "tools/shapes/export_ldm.py (PyTorch float32, EMA weights)",
+        "note": "absolute tolerances; outputs of order 1",
+        "cases": cases})
+    total = 0
+    for root, _, files in os.walk(out):
+        for f in files:
+            total += os.path.getsize(os.path.join(root, f))
+    print(f"total {total} bytes ({total / 2**20:.2f} MiB)")
+    print("params: text_encoder", L.count(text), "unet", L.count(unet), "vae_decoder", L.count(dec))
+
+
+if __name__ == "__main__":
+    main()
