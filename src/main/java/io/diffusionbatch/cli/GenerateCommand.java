@@ -21,7 +21,7 @@ import java.util.Set;
  * {@code generate}: renders images or videos from a model folder to files.
  *
  * <pre>
- * generate --model DIR --prompt TEXT [--negative TEXT] [--seed N] [--sampler NAME] [--steps N]
+ * generate [--model DIR] --prompt TEXT [--negative TEXT] [--seed N] [--sampler NAME] [--steps N]
  *          [--guidance X] [--guidance-rescale X] [--eta X] [--width W --height H] [--frames N --fps N]
  *          [--timestep-spacing leading|trailing|linspace] [--prediction-type epsilon|v_prediction|sample]
  *          [--batch N] [--count N] [--device cpu|cuda] [--threads N] [--format png|npy|gif|mp4]
@@ -37,6 +37,9 @@ final class GenerateCommand {
             "guidance-rescale", "eta", "width", "height", "frames", "fps", "timestep-spacing", "prediction-type",
             "batch", "count", "device", "device-id", "threads", "format", "out");
     static final Set<String> FLAGS = Set.of("save-latent");
+
+    /** The bundled demo model, used when no --model is given. */
+    static final String DEFAULT_MODEL = "models/shapes-ldm";
 
     /** The largest seed: 2^53 − 1, the largest integer a JSON reader with doubles keeps exactly. */
     static final long MAX_SEED = (1L << 53) - 1;
@@ -55,8 +58,10 @@ final class GenerateCommand {
         if (!o.positional().isEmpty()) {
             throw new UsageException("generate: unexpected argument '" + o.positional().get(0) + "'");
         }
-        if (!o.has("model")) {
-            throw new UsageException("--model: required (a model folder in the Stable Diffusion ONNX layout)");
+        Path modelDir = Path.of(o.string("model", DEFAULT_MODEL));
+        if (!o.has("model") && !Files.isDirectory(modelDir)) {
+            throw new UsageException("--model: required (a model folder in the Stable Diffusion ONNX layout); the bundled"
+                    + " default " + DEFAULT_MODEL + " is not here (run from the repository root)");
         }
         if (!o.has("out")) {
             throw new UsageException("--out: required (a file or folder to write to)");
@@ -76,7 +81,7 @@ final class GenerateCommand {
         } catch (IllegalArgumentException e) {
             throw new UsageException("--" + e.getMessage());
         }
-        try (Engine engine = open(Path.of(o.string("model", null)), engineOptions)) {
+        try (Engine engine = open(modelDir, engineOptions)) {
             SamplingParams d = engine.defaultParams();
             SamplingParams params = new SamplingParams(o.string("sampler", d.sampler()), o.integer("steps", d.steps()),
                     o.number("guidance", d.guidance()), o.number("guidance-rescale", 0), o.number("eta", 0),

@@ -11,7 +11,8 @@ public final class Main {
 
             commands:
               generate   render images or videos from a model folder
-                         --model DIR --prompt TEXT [--negative TEXT] [--seed N] [--sampler NAME]
+                         [--model DIR (default models/shapes-ldm)] --prompt TEXT [--negative TEXT]
+                         [--seed N] [--sampler NAME]
                          [--steps N] [--guidance X] [--guidance-rescale X] [--eta X]
                          [--width W --height H] [--frames N --fps N]
                          [--timestep-spacing leading|trailing|linspace]
