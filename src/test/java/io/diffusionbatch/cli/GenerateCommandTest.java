@@ -2,9 +2,6 @@ package io.diffusionbatch.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,20 +16,9 @@ class GenerateCommandTest {
 
     private static final String TINY_SD = "src/test/resources/models/tiny-sd";
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void writesOnePngPerItemWithSidecarsAndASummary(@TempDir Path dir) throws Exception {
-        Run r = run("generate", "--model", TINY_SD, "--prompt", "a red circle", "--seed", "40", "--steps", "4",
+        CliRun r = CliRun.of("generate", "--model", TINY_SD, "--prompt", "a red circle", "--seed", "40", "--steps", "4",
                 "--count", "3", "--batch", "2", "--out", dir.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).startsWith("done: 3 images, NFE 8/image").contains("images/s").contains("batch 2, cpu");
@@ -50,7 +36,7 @@ class GenerateCommandTest {
     @Test
     void aSingleFileOutputAndItsLatent(@TempDir Path dir) {
         Path png = dir.resolve("one.png");
-        Run r = run("generate", "--model", TINY_SD, "--prompt", "a blue star", "--seed", "1", "--steps", "3",
+        CliRun r = CliRun.of("generate", "--model", TINY_SD, "--prompt", "a blue star", "--seed", "1", "--steps", "3",
                 "--sampler", "ddim", "--save-latent", "--out", png.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(png).exists();
@@ -61,26 +47,26 @@ class GenerateCommandTest {
     @Test
     void badValuesNameTheOptionAndTheRule(@TempDir Path dir) {
         String out = dir.toString();
-        assertThat(run("generate", "--model", TINY_SD, "--prompt", "x", "--sampler", "plms", "--out", out).err())
+        assertThat(CliRun.of("generate", "--model", TINY_SD, "--prompt", "x", "--sampler", "plms", "--out", out).err())
                 .contains("--sampler: unknown 'plms'; one of ddpm, ddim, euler, euler-a, dpmpp-2m, dpmpp-2m-karras, lcm");
-        assertThat(run("generate", "--model", TINY_SD, "--prompt", "x", "--steps", "0", "--out", out).err())
+        assertThat(CliRun.of("generate", "--model", TINY_SD, "--prompt", "x", "--steps", "0", "--out", out).err())
                 .contains("--steps: must be between 1 and 1000, was 0");
-        assertThat(run("generate", "--model", TINY_SD, "--prompt", "x", "--steps", "1001", "--out", out).err())
+        assertThat(CliRun.of("generate", "--model", TINY_SD, "--prompt", "x", "--steps", "1001", "--out", out).err())
                 .contains("--steps: must be between 1 and 1000, was 1001");
-        assertThat(run("generate", "--model", TINY_SD, "--prompt", "x", "--width", "30", "--out", out).err())
+        assertThat(CliRun.of("generate", "--model", TINY_SD, "--prompt", "x", "--width", "30", "--out", out).err())
                 .contains("--width: must be a multiple of 4");
-        assertThat(run("generate", "--model", TINY_SD, "--prompt", "x", "--guidance", "-2", "--out", out).err())
+        assertThat(CliRun.of("generate", "--model", TINY_SD, "--prompt", "x", "--guidance", "-2", "--out", out).err())
                 .contains("--guidance: must be a finite number >= 0, was -2.0");
-        assertThat(run("generate", "--model", TINY_SD, "--prompt", "x", "--steps", "ten", "--out", out).err())
+        assertThat(CliRun.of("generate", "--model", TINY_SD, "--prompt", "x", "--steps", "ten", "--out", out).err())
                 .contains("--steps: must be an integer, was 'ten'");
-        assertThat(run("generate", "--model", TINY_SD, "--prompt", "x", "--format", "mp4", "--out", out).err())
+        assertThat(CliRun.of("generate", "--model", TINY_SD, "--prompt", "x", "--format", "mp4", "--out", out).err())
                 .contains("--format: mp4 cannot hold an image");
-        assertThat(run("generate", "--model", TINY_SD, "--out", out).err()).contains("--prompt: required");
-        assertThat(run("generate", "--model", dir.resolve("missing").toString(), "--prompt", "x", "--out", out).err())
+        assertThat(CliRun.of("generate", "--model", TINY_SD, "--out", out).err()).contains("--prompt: required");
+        assertThat(CliRun.of("generate", "--model", dir.resolve("missing").toString(), "--prompt", "x", "--out", out).err())
                 .contains("model: folder").contains("does not exist");
-        assertThat(run("generate", "--model", TINY_SD, "--prompt", "x", "--device", "tpu", "--out", out).err())
+        assertThat(CliRun.of("generate", "--model", TINY_SD, "--prompt", "x", "--device", "tpu", "--out", out).err())
                 .contains("--device: must be cpu or cuda");
-        Run bad = run("generate", "--model", TINY_SD, "--prompt", "x", "--bogus", "1", "--out", out);
+        CliRun bad = CliRun.of("generate", "--model", TINY_SD, "--prompt", "x", "--bogus", "1", "--out", out);
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err()).contains("--bogus: unknown option");
     }
@@ -107,7 +93,7 @@ class GenerateCommandTest {
         for (int i = 0; i < cases.length; i++) {
             List<String> args = new ArrayList<>(List.of("generate", "--model", TINY_SD, "--out", out));
             args.addAll(List.of(cases[i]));
-            Run r = run(args.toArray(String[]::new));
+            CliRun r = CliRun.of(args.toArray(String[]::new));
             assertThat(r.code()).as(String.join(" ", cases[i])).isEqualTo(2);
             assertThat(r.err()).as(String.join(" ", cases[i])).contains(expected[i]);
         }
@@ -115,11 +101,11 @@ class GenerateCommandTest {
 
         Path file = dir.resolve("afile");
         Files.writeString(file, "x");
-        Run r = run("generate", "--model", TINY_SD, "--prompt", "x", "--count", "2", "--out", file.toString());
+        CliRun r = CliRun.of("generate", "--model", TINY_SD, "--prompt", "x", "--count", "2", "--out", file.toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--out: " + file + " is a file");
 
-        Run uncond = run("generate", "--model", "src/test/resources/models/tiny-uncond", "--prompt", "a red circle",
+        CliRun uncond = CliRun.of("generate", "--model", "src/test/resources/models/tiny-uncond", "--prompt", "a red circle",
                 "--out", out);
         assertThat(uncond.code()).isEqualTo(2);
         assertThat(uncond.err()).contains("--prompt: model tiny-uncond is unconditional");
@@ -127,11 +113,11 @@ class GenerateCommandTest {
 
     @Test
     void anUnconditionalModelAndAVideoModelRunFromTheCommandLine(@TempDir Path dir) {
-        Run u = run("generate", "--model", "src/test/resources/models/tiny-uncond", "--seed", "3", "--steps", "3",
+        CliRun u = CliRun.of("generate", "--model", "src/test/resources/models/tiny-uncond", "--seed", "3", "--steps", "3",
                 "--out", dir.resolve("u.png").toString());
         assertThat(u.code()).as(u.err()).isZero();
         assertThat(u.out()).contains("NFE 3/image");
-        Run v = run("generate", "--model", "src/test/resources/models/tiny-video", "--prompt", "a red circle moving right",
+        CliRun v = CliRun.of("generate", "--model", "src/test/resources/models/tiny-video", "--prompt", "a red circle moving right",
                 "--seed", "3", "--steps", "3", "--fps", "4", "--format", "gif", "--out", dir.toString());
         assertThat(v.code()).as(v.err()).isZero();
         assertThat(v.out()).startsWith("done: 1 videos, NFE 6/video");
