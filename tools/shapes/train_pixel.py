@@ -108,6 +108,9 @@ def train(args):
     t_seg, s_seg = time.time(), step
     loss_acc, n_acc = 0.0, 0
     while step < args.steps:
+        if args.stop_at and time.strftime("%H:%M") >= args.stop_at:
+            C.log(f"--stop-at {args.stop_at}: stopping at step {step} of {args.steps}")
+            break
         t_step = time.time()
         x0, tid = batch_for(args, step, tok)
         g = torch.Generator().manual_seed(args.seed * 1_000_003 + 500_000 + step)
@@ -162,6 +165,7 @@ def main():
     ap.add_argument("--ema", type=float, default=0.999)
     ap.add_argument("--ckpt-minutes", type=float, default=4.0)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--stop-at", default="", help="HH:MM wall-clock time to checkpoint and stop at (a deadline)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(OUT, exist_ok=True)
