@@ -138,14 +138,18 @@ def timestep_embedding(t, dim):
 
 
 class UNet(nn.Module):
-    def __init__(self, ch=UNET_CHANNELS, ctx_dim=TEXT_WIDTH, heads=UNET_HEADS, temb=TEMB_DIM):
+    def __init__(self, ch=UNET_CHANNELS, ctx_dim=TEXT_WIDTH, heads=UNET_HEADS, temb=TEMB_DIM,
+                 in_channels=LATENT_CHANNELS, top_attention=True):
+        # in_channels and top_attention were added for the pixel model (tools/shapes/pixel_nets.py); the
+        # defaults give the latent model's network, with the same parameter names.
+        # top_attention=False: no spatial transformer at the full resolution (d0a, u0a), only ResNet blocks.
         super().__init__()
         c0, c1 = ch
         self.temb_in = 128
         self.time = nn.Sequential(nn.Linear(128, temb), nn.SiLU(), nn.Linear(temb, temb))
-        self.conv_in = nn.Conv2d(LATENT_CHANNELS, c0, 3, padding=1)
+        self.conv_in = nn.Conv2d(in_channels, c0, 3, padding=1)
         self.d0 = ResBlock(c0, c0, temb)
-        self.d0a = SpatialTransformer(c0, ctx_dim, heads)
+        self.d0a = SpatialTransformer(c0, ctx_dim, heads) if top_attention else None
         self.down = nn.Conv2d(c0, c0, 3, stride=2, padding=1)
         self.d1 = ResBlock(c0, c1, temb)
         self.d1a = SpatialTransformer(c1, ctx_dim, heads)
@@ -154,9 +158,9 @@ class UNet(nn.Module):
         self.u1a = SpatialTransformer(c1, ctx_dim, heads)
         self.up = nn.Conv2d(c1, c1, 3, padding=1)
         self.u0 = ResBlock(c1 + c0, c0, temb)
-        self.u0a = SpatialTransformer(c0, ctx_dim, heads)
+        self.u0a = SpatialTransformer(c0, ctx_dim, heads) if top_attention else None
         self.norm_out = norm(c0)
-        self.conv_out = nn.Conv2d(c0, LATENT_CHANNELS, 3, padding=1)
+        self.conv_out = nn.Conv2d(c0, in_channels, 3, padding=1)
         nn.init.zeros_(self.conv_out.weight)
         nn.init.zeros_(self.conv_out.bias)
 
@@ -164,7 +168,9 @@ class UNet(nn.Module):
         # timestep: [batch] or [1] (broadcast over the batch); float or integer
         te = self.time(timestep_embedding(timestep.float().reshape(-1), self.temb_in))
         h = self.conv_in(sample)
-        h = self.d0a(self.d0(h, te), ctx)
+        h = self.d0(h, te)
+        if self.d0a is not None:
+            h = self.d0a(h, ctx)
         s1 = h
         h = self.down(h)
         h = self.d1a(self.d1(h, te), ctx)
@@ -172,7 +178,9 @@ class UNet(nn.Module):
         h = self.ma(h, ctx)
         h = self.u1a(self.u1(torch.cat([h, s2], 1), te), ctx)
         h = self.up(F.interpolate(h, scale_factor=2.0, mode="nearest"))
-        h = self.u0a(self.u0(torch.cat([h, s1], 1), te), ctx)
+        h = self.u0(torch.cat([h, s1], 1), te)
+        if self.u0a is not None:
+            h = self.u0a(h, ctx)
         return self.conv_out(F.silu(self.norm_out(h)))
 
 

@@ -1,0 +1,121 @@
+#!/usr/bin/python3
+"""Exports the trained shapes-pixel model (EMA weights) to the Stable Diffusion ONNX folder layout, no VAE.
+
+    /usr/bin/python3 tools/shapes/export_pixel.py [--ckpt target/shapes/pixel/pixel.pt] [--out models/shapes-pixel]
+
+Run from the repository root after tools/shapes/train_pixel.py. Writes model_index.json (no
+vae_decoder entry), scheduler/scheduler_config.json (PNDMScheduler, SD 1.5 settings),
+tokenizer/vocab.txt + tokenizer_config.json (word-level, model_max_length 20), text_encoder/model.onnx,
+unet/model.onnx, and reference.json: PyTorch float32 outputs for two fixed inputs per network (the
+second with batch 2), for a Java test to compare ONNX Runtime against. ONNX opset 17, dynamic batch
+everywhere; every graph passes onnx.checker (full) and strict shape inference.
+
+Graph signatures:
+  text_encoder: input_ids int64 [batch, 20] -> last_hidden_state float [batch, 20, 128]
+  unet: sample float [batch, 3, 32, 32] (pixels in [-1, 1] at t=0), timestep float [batch] (a [1]
+        timestep also broadcasts), encoder_hidden_states float [batch, 20, 128]
+        -> out_sample float [batch, 3, 32, 32] (predicted noise)
+"""
+
+import argparse
+import os
+import shutil
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import diffusion_common as C  # noqa: E402
+import ldm_nets as L  # noqa: E402
+import pixel_nets as P  # noqa: E402
+
+
+def declare_output_shape(path, name, dims):
+    """The exporter leaves out_sample's shape fully dynamic after the pixel-shuffle reshapes: declare it
+    (strict shape inference then checks it against the graph)."""
+    import onnx
+    m = onnx.load(path)
+    out = [o for o in m.graph.output if o.name == name][0]
+    shape = out.type.tensor_type.shape
+    del shape.dim[:]
+    for d in dims:
+        dim = shape.dim.add()
+        if isinstance(d, str):
+            dim.dim_param = d
+        else:
+            dim.dim_value = d
+    onnx.checker.check_model(m, full_check=True)
+    onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True)
+    onnx.save(m, path)
+    print(f"{path}: {name} declared {dims}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", default="target/shapes/pixel/pixel.pt")
+    ap.add_argument("--out", default="models/shapes-pixel")
+    args = ap.parse_args()
+    torch.manual_seed(0)
+    st = torch.load(args.ckpt)
+    vocab = st["vocab"]
+    text = L.TextEncoder(len(vocab))
+    text.load_state_dict(st["text_ema"])
+    unet = P.PixelUNet()
+    unet.load_state_dict(st["unet_ema"])
+    for m in (text, unet):
+        m.eval()
+    out = args.out
+    for sub in ("text_encoder", "unet", "vae_decoder", "tokenizer", "scheduler"):
+        if os.path.isdir(os.path.join(out, sub)):
+            shutil.rmtree(os.path.join(out, sub))
+    os.makedirs(out, exist_ok=True)
+    C.write_sd_configs(out, vocab, with_vae=False)
+
+    tok = C.Tok(vocab)
+    prompts = ["a small red circle at the top left on a white background",
+               "a red circle to the left of a blue square on a white background", ""]
+    ids1 = torch.tensor([tok(prompts[0])])
+    ids2 = torch.tensor([tok(prompts[1]), tok(prompts[2])])
+    C.export_onnx(text, (ids1,), f"{out}/text_encoder/model.onnx", ["input_ids"], ["last_hidden_state"],
+                  {"input_ids": {0: "batch"}, "last_hidden_state": {0: "batch"}})
+    g = torch.Generator().manual_seed(7)
+    x1 = torch.randn(1, 3, 32, 32, generator=g)
+    x2 = torch.randn(2, 3, 32, 32, generator=g)
+    with torch.no_grad():
+        h1 = text(ids1)
+        h2 = text(ids2)
+    t1 = torch.tensor([981.0])
+    t2 = torch.tensor([501.0, 21.0])
+    C.export_onnx(unet, (x2, t2, h2), f"{out}/unet/model.onnx", ["sample", "timestep", "encoder_hidden_states"],
+                  ["out_sample"], {"sample": {0: "batch"}, "timestep": {0: "batch"},
+                                   "encoder_hidden_states": {0: "batch"}, "out_sample": {0: "batch"}})
+    declare_output_shape(f"{out}/unet/model.onnx", "out_sample", ["batch", 3, 32, 32])
+
+    cases = []
+    with torch.no_grad():
+        for desc, ids, ps in (("text encoder, prompt 1 (batch 1)", ids1, prompts[:1]),
+                              ("text encoder, prompt 2 and \"\" (batch 2)", ids2, prompts[1:])):
+            cases.append(dict(description=desc, component="text_encoder", tolerance=1e-4, prompts=ps,
+                              inputs={"input_ids": C.tensor_json(ids.numpy())},
+                              outputs={"last_hidden_state": C.tensor_json(text(ids).numpy())}))
+        for desc, x, t, h in (("unet, batch 1, t=981, prompt 1", x1, t1, h1),
+                              ("unet, batch 2, t=[501, 21], prompt 2 and \"\"", x2, t2, h2)):
+            cases.append(dict(description=desc, component="unet", tolerance=1e-3,
+                              inputs={"sample": C.tensor_json(x.numpy()), "timestep": C.tensor_json(t.numpy()),
+                                      "encoder_hidden_states": C.tensor_json(h.numpy())},
+                              outputs={"out_sample": C.tensor_json(unet(x, t, h).numpy())}))
+    C.write_json(f"{out}/reference.json", {
+        "generator": "tools/shapes/export_pixel.py (PyTorch float32, EMA weights, step %d)" % st["step"],
+        "note": "absolute tolerances; outputs of order 1",
+        "cases": cases})
+    total = 0
+    for root, _, files in os.walk(out):
+        for f in files:
+            total += os.path.getsize(os.path.join(root, f))
+    print(f"total {total} bytes ({total / 2**20:.2f} MiB)")
+    print("params: text_encoder", L.count(text), "unet", L.count(unet), "step", st["step"],
+          "train_seconds", round(st.get("train_seconds", 0.0)))
+
+
+if __name__ == "__main__":
+    main()
