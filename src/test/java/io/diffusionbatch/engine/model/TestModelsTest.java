@@ -97,7 +97,7 @@ class TestModelsTest {
         Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
         try {
             for (Map.Entry<String, JsonNode> in : c.get("inputs").properties()) {
-                feeds.put(in.getKey(), tensor(in.getValue()));
+                feeds.put(in.getKey(), JsonTensors.tensor(in.getValue()));
             }
             assertThat(s.getInputNames()).containsExactlyInAnyOrderElementsOf(feeds.keySet());
             try (OrtSession.Result r = s.run(feeds)) {
@@ -105,9 +105,9 @@ class TestModelsTest {
                     OnnxTensor actual = (OnnxTensor) r.get(out.getKey()).orElseThrow();
                     JsonNode expected = out.getValue();
                     assertThat(actual.getInfo().getShape()).as("shape of " + out.getKey())
-                            .containsExactly(longs(expected.get("shape")));
+                            .containsExactly(JsonTensors.longs(expected.get("shape")));
                     float[] got = floats(actual.getFloatBuffer());
-                    float[] want = floatData(expected.get("data"));
+                    float[] want = JsonTensors.floats(expected.get("data"));
                     assertThat(got).hasSameSizeAs(want);
                     double worst = 0;
                     for (int i = 0; i < want.length; i++) {
@@ -383,14 +383,14 @@ class TestModelsTest {
         int ratio = 1000 / steps;
         double[] ac = alphasCumprod();
         JsonNode init = run.get("initial_sample");
-        long[] shape = longs(init.get("shape"));
-        float[] x = floatData(init.get("data"));
+        long[] shape = JsonTensors.longs(init.get("shape"));
+        float[] x = JsonTensors.floats(init.get("data"));
         boolean cfg = !run.get("prompt").isNull();
         double guidance = cfg ? run.get("guidance_scale").asDouble() : 1;
         float[] ehs = null;
         if (cfg) {
-            float[] u = encode(model, longs(run.get("uncond_input_ids").get(0)));
-            float[] c = encode(model, longs(run.get("cond_input_ids").get(0)));
+            float[] u = encode(model, JsonTensors.longs(run.get("uncond_input_ids").get(0)));
+            float[] c = encode(model, JsonTensors.longs(run.get("cond_input_ids").get(0)));
             ehs = concat(u, c);
         }
         int batch = (int) shape[0];
@@ -453,7 +453,7 @@ class TestModelsTest {
                 case "frame0_image", "frame7_image" -> decode(model, frame(x, shape, out.getKey().equals("frame0_image") ? 0 : 7));
                 default -> throw new IllegalArgumentException("unknown output " + out.getKey());
             };
-            float[] want = floatData(out.getValue().get("data"));
+            float[] want = JsonTensors.floats(out.getValue().get("data"));
             assertThat(got).hasSameSizeAs(want);
             double worst = 0;
             for (int i = 0; i < want.length; i++) {
@@ -502,34 +502,6 @@ class TestModelsTest {
     // ---------------------------------------------------------------------------------------------
     // JSON <-> tensors
     // ---------------------------------------------------------------------------------------------
-
-    private static OnnxTensor tensor(JsonNode t) throws OrtException {
-        long[] shape = longs(t.get("shape"));
-        String dtype = t.get("dtype").asString();
-        if (dtype.equals("float32")) {
-            return OnnxTensor.createTensor(env, FloatBuffer.wrap(floatData(t.get("data"))), shape);
-        }
-        if (dtype.equals("int64")) {
-            return OnnxTensor.createTensor(env, LongBuffer.wrap(longs(t.get("data"))), shape);
-        }
-        throw new IllegalArgumentException("reference dtype must be float32 or int64, got " + dtype);
-    }
-
-    private static long[] longs(JsonNode array) {
-        long[] out = new long[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asLong();
-        }
-        return out;
-    }
-
-    private static float[] floatData(JsonNode array) {
-        float[] out = new float[array.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) array.get(i).asDouble();
-        }
-        return out;
-    }
 
     private static float[] floats(FloatBuffer b) {
         float[] out = new float[b.remaining()];
