@@ -1,7 +1,5 @@
-"""Helpers shared by the shapes diffusion tools (train_pixel.py, export_pixel.py).
-
-The same code as in tools/shapes/train_ldm.py and export_ldm.py (branch ldm), gathered in one module so
-that the pixel and latent tools can share it: the word-level tokenizer in Python, the vocabulary, EMA,
+"""Helpers shared by the shapes diffusion tools (train_ldm.py, export_ldm.py, train_pixel.py,
+export_pixel.py): the word-level tokenizer in Python, the vocabulary, EMA,
 learning-rate schedule, checkpoint writing, PNG grids, DDIM sampling with classifier-free guidance,
 ONNX export with checks, reference.json tensors and the SD folder's JSON files.
 Run with Debian's /usr/bin/python3 (torch 1.13 CPU, onnx 1.12).

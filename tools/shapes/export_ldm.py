@@ -19,20 +19,16 @@ Graph signatures:
 """
 
 import argparse
-import json
 import os
 import shutil
 import sys
 
-import numpy as np
-import onnx
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ldm_nets as L  # noqa: E402
-from train_ldm import Tok  # noqa: E402
+from diffusion_common import Tok, export_onnx as export, tensor_json, write_json  # noqa: E402
 
-OPSET = 17
 DIFFUSERS_VERSION = "0.30.0"
 
 
@@ -44,30 +40,6 @@ class Decode(torch.nn.Module):
     def forward(self, latent_sample):
         return self.decoder(latent_sample).clamp(-1.0, 1.0)
 
-
-def write_json(path, obj):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        json.dump(obj, f, indent=2)
-        f.write("\n")
-
-
-def export(module, args, path, input_names, output_names, dynamic_axes):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    torch.onnx.export(module, args, path, opset_version=OPSET, input_names=input_names,
-                      output_names=output_names, dynamic_axes=dynamic_axes, do_constant_folding=True)
-    m = onnx.load(path)
-    onnx.checker.check_model(m, full_check=True)
-    onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True)
-    print(f"{path}: {os.path.getsize(path)} bytes, {len(m.graph.node)} nodes")
-
-
-def tensor_json(a):
-    a = np.asarray(a)
-    if a.dtype == np.int64:
-        return {"dtype": "int64", "shape": list(a.shape), "data": [int(v) for v in a.reshape(-1)]}
-    a = a.astype(np.float32)
-    return {"dtype": "float32", "shape": list(a.shape), "data": [float("%.6g" % v) for v in a.reshape(-1)]}
 
 
 def main():

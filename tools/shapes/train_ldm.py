@@ -24,7 +24,6 @@ One CPU thread (another training shares this machine), bfloat16 autocast for the
 import argparse
 import copy
 import json
-import math
 import os
 import sys
 import time
@@ -36,53 +35,10 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ldm_nets as L  # noqa: E402
 import world  # noqa: E402
+from diffusion_common import Tok, build_vocab, ema_update, log, lr_at, save, to_png  # noqa: E402
 
-SPECIALS = ["<pad>", "<unk>", "<bos>", "<eos>"]
 OUT = os.environ.get("LDM_OUT", "target/shapes/ldm")
 
-
-def build_vocab():
-    return SPECIALS + [w for w in world.vocabulary() if w not in SPECIALS]
-
-
-class Tok:
-    """The Java word-level tokenizer, in Python: <bos> words <eos> <pad>..., length 20."""
-
-    def __init__(self, vocab):
-        self.ids = {w: i for i, w in enumerate(vocab)}
-
-    def __call__(self, text):
-        words = world.tokens(text)
-        ids = [2] + [self.ids.get(w, 1) for w in words][: L.MAX_LENGTH - 2] + [3]
-        return ids + [0] * (L.MAX_LENGTH - len(ids))
-
-
-def log(msg):
-    print(time.strftime("%H:%M:%S"), msg, flush=True)
-
-
-def save(path, obj):
-    tmp = path + ".tmp"
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-
-
-def ema_update(ema, model, decay):
-    with torch.no_grad():
-        for pe, p in zip(ema.parameters(), model.parameters()):
-            pe.mul_(decay).add_(p.detach(), alpha=1.0 - decay)
-        for be, b in zip(ema.buffers(), model.buffers()):
-            be.copy_(b)
-
-
-def lr_at(step, base, warmup, total):
-    if step < warmup:
-        return base * (step + 1) / warmup
-    # constant, then linear decay to 10% over the last 20% of the steps
-    tail = int(total * 0.8)
-    if step < tail:
-        return base
-    return base * (1.0 - 0.9 * (step - tail) / max(1, total - tail))
 
 
 def scenes_for(rng, n):
@@ -92,17 +48,6 @@ def scenes_for(rng, n):
         out.append(world.sample_scene(rng, "single" if i % 2 == 0 else "pair", train=True))
     return out
 
-
-def to_png(path, imgs, ncol):
-    """imgs: (N, 3, 32, 32) in [-1, 1] -> grid PNG scaled 3x."""
-    n = imgs.shape[0]
-    nrow = (n + ncol - 1) // ncol
-    sheet = np.full((nrow * 34, ncol * 34, 3), 255, np.uint8)
-    for i in range(n):
-        r, c = divmod(i, ncol)
-        sheet[r * 34 + 1: r * 34 + 33, c * 34 + 1: c * 34 + 33] = world.to_uint8(imgs[i])
-    sheet = sheet.repeat(3, 0).repeat(3, 1)
-    world.write_png(path, sheet)
 
 
 # ----------------------------------------------------------------------------- VAE
