@@ -27,10 +27,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ldm_nets as L  # noqa: E402
-from diffusion_common import Tok, export_onnx as export, tensor_json, write_json  # noqa: E402
-
-DIFFUSERS_VERSION = "0.30.0"
-
+from diffusion_common import DIFFUSERS_VERSION, Tok, export_onnx as export, tensor_json, write_json, write_sd_configs  # noqa: E402,E501
 
 class Decode(torch.nn.Module):
     def __init__(self, decoder):
@@ -67,22 +64,7 @@ def main():
             shutil.rmtree(os.path.join(out, sub))
     os.makedirs(out, exist_ok=True)
 
-    write_json(f"{out}/model_index.json", {
-        "_class_name": "OnnxStableDiffusionPipeline", "_diffusers_version": DIFFUSERS_VERSION,
-        "scheduler": ["diffusers", "PNDMScheduler"], "text_encoder": ["diffusers", "OnnxRuntimeModel"],
-        "tokenizer": ["diffusion-batch", "WordLevelTokenizer"], "unet": ["diffusers", "OnnxRuntimeModel"],
-        "vae_decoder": ["diffusers", "OnnxRuntimeModel"]})
-    write_json(f"{out}/scheduler/scheduler_config.json", {
-        "_class_name": "PNDMScheduler", "_diffusers_version": DIFFUSERS_VERSION,
-        "num_train_timesteps": L.NUM_TRAIN_TIMESTEPS, "beta_start": L.BETA_START, "beta_end": L.BETA_END,
-        "beta_schedule": "scaled_linear", "trained_betas": None, "prediction_type": "epsilon",
-        "timestep_spacing": "leading", "steps_offset": 1, "set_alpha_to_one": False, "clip_sample": False,
-        "skip_prk_steps": True})
-    os.makedirs(f"{out}/tokenizer", exist_ok=True)
-    with open(f"{out}/tokenizer/vocab.txt", "w") as f:
-        f.write("\n".join(vocab) + "\n")
-    write_json(f"{out}/tokenizer/tokenizer_config.json",
-               {"tokenizer_type": "word-level", "model_max_length": L.MAX_LENGTH})
+    write_sd_configs(out, vocab, with_vae=True)
     write_json(f"{out}/vae_decoder/config.json", {
         "_class_name": "AutoencoderKL", "_diffusers_version": DIFFUSERS_VERSION, "latent_channels": 4,
         "out_channels": 3, "sample_size": 32, "scaling_factor": round(sf, 6)})

@@ -36,6 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ldm_nets as L  # noqa: E402
 import world  # noqa: E402
 from diffusion_common import Tok, build_vocab, ema_update, log, lr_at, save, to_png  # noqa: E402
+from diffusion_common import ddim_sample as common_ddim_sample  # noqa: E402
 
 OUT = os.environ.get("LDM_OUT", "target/shapes/ldm")
 
@@ -139,25 +140,8 @@ def make_chunk(args, c, vae_ema, sf, tok):
 
 
 def ddim_sample(unet, text, ids, uncond, steps, guidance, g):
-    """DDIM (eta 0) with leading spacing + steps_offset 1, set_alpha_to_one false; CFG."""
-    ac = L.alphas_cumprod()
-    n = ids.shape[0]
-    x = torch.randn(n, 4, 8, 8, generator=g)
-    ratio = 1000 // steps
-    ts = (np.arange(0, steps) * ratio)[::-1] + 1
-    with torch.no_grad():
-        ctx = text(torch.cat([uncond.expand(n, -1), ids]))
-        for t in ts:
-            tt = torch.full((2 * n,), float(t))
-            e = unet(torch.cat([x, x]), tt, ctx)
-            eu, ec = e[:n], e[n:]
-            eps = eu + guidance * (ec - eu)
-            a = ac[t]
-            prev = t - ratio
-            ap = ac[prev] if prev >= 0 else ac[0]
-            x0 = (x - (1 - a).sqrt() * eps) / a.sqrt()
-            x = ap.sqrt() * x0 + (1 - ap).sqrt() * eps
-    return x
+    """DDIM (eta 0) with leading spacing + steps_offset 1, set_alpha_to_one false; CFG; on 4x8x8 latents."""
+    return common_ddim_sample(unet, text, ids, uncond, steps, guidance, g, (L.LATENT_CHANNELS, 8, 8))
 
 
 PREVIEW_PROMPTS = [
