@@ -3,7 +3,6 @@ package io.diffusionbatch.engine.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -11,12 +10,10 @@ import ai.onnxruntime.TensorInfo;
 import io.diffusionbatch.engine.tokenizer.WordLevelTokenizer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -84,37 +81,7 @@ abstract class BundledShapesModelTest {
     @MethodSource("cases")
     void onnxRuntimeReproducesPyTorch(String description, JsonNode c) throws OrtException {
         OrtSession s = session(c.get("component").asString());
-        double tol = c.get("tolerance").asDouble();
-        Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
-        try {
-            for (Map.Entry<String, JsonNode> in : c.get("inputs").properties()) {
-                feeds.put(in.getKey(), JsonTensors.tensor(in.getValue()));
-            }
-            assertThat(s.getInputNames()).containsExactlyInAnyOrderElementsOf(feeds.keySet());
-            try (OrtSession.Result r = s.run(feeds)) {
-                for (Map.Entry<String, JsonNode> out : c.get("outputs").properties()) {
-                    OnnxTensor actual = (OnnxTensor) r.get(out.getKey()).orElseThrow();
-                    JsonNode expected = out.getValue();
-                    assertThat(actual.getInfo().getShape()).as("shape of " + out.getKey())
-                            .containsExactly(JsonTensors.longs(expected.get("shape")));
-                    FloatBuffer fb = actual.getFloatBuffer();
-                    float[] got = new float[fb.remaining()];
-                    fb.get(got);
-                    float[] want = JsonTensors.floats(expected.get("data"));
-                    assertThat(got).hasSameSizeAs(want);
-                    double worst = 0;
-                    for (int i = 0; i < want.length; i++) {
-                        assertThat(Float.isFinite(got[i])).isTrue();
-                        worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1.0, Math.abs(want[i])));
-                    }
-                    assertThat(worst).as(description + ": worst error of " + out.getKey()).isLessThanOrEqualTo(tol);
-                }
-            }
-        } finally {
-            for (OnnxTensor t : feeds.values()) {
-                t.close();
-            }
-        }
+        JsonTensors.assertReproduces(s, c, description);
     }
 
     @Test

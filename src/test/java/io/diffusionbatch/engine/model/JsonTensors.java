@@ -1,10 +1,15 @@
 package io.diffusionbatch.engine.model;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /** Tensors written by the Python tools as {@code {"dtype", "shape", "data"}} JSON, for the reference tests. */
@@ -41,5 +46,44 @@ final class JsonTensors {
             out[i] = (float) array.get(i).asDouble();
         }
         return out;
+    }
+
+    /**
+     * Runs a reference case ({@code inputs}, {@code outputs}, {@code tolerance}) through a session and
+     * asserts every output's shape and values: the worst of |got − want| / max(1, |want|) is within
+     * the tolerance, and every value is finite.
+     */
+    static void assertReproduces(OrtSession s, JsonNode c, String description) throws OrtException {
+        double tol = c.get("tolerance").asDouble();
+        Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, JsonNode> in : c.get("inputs").properties()) {
+                feeds.put(in.getKey(), tensor(in.getValue()));
+            }
+            assertThat(s.getInputNames()).containsExactlyInAnyOrderElementsOf(feeds.keySet());
+            try (OrtSession.Result r = s.run(feeds)) {
+                for (Map.Entry<String, JsonNode> out : c.get("outputs").properties()) {
+                    OnnxTensor actual = (OnnxTensor) r.get(out.getKey()).orElseThrow();
+                    JsonNode expected = out.getValue();
+                    assertThat(actual.getInfo().getShape()).as("shape of " + out.getKey())
+                            .containsExactly(longs(expected.get("shape")));
+                    FloatBuffer fb = actual.getFloatBuffer();
+                    float[] got = new float[fb.remaining()];
+                    fb.get(got);
+                    float[] want = floats(expected.get("data"));
+                    assertThat(got).hasSameSizeAs(want);
+                    double worst = 0;
+                    for (int i = 0; i < want.length; i++) {
+                        assertThat(Float.isFinite(got[i])).isTrue();
+                        worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1.0, Math.abs(want[i])));
+                    }
+                    assertThat(worst).as(description + ": worst error of " + out.getKey()).isLessThanOrEqualTo(tol);
+                }
+            }
+        } finally {
+            for (OnnxTensor t : feeds.values()) {
+                t.close();
+            }
+        }
     }
 }

@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -93,35 +92,7 @@ class TestModelsTest {
     @MethodSource("referenceCases")
     void onnxRuntimeReproducesTheNumpyReference(String description, JsonNode c) throws OrtException {
         OrtSession s = session(c.get("model").asString(), c.get("component").asString());
-        double tol = c.get("tolerance").asDouble();
-        Map<String, OnnxTensor> feeds = new LinkedHashMap<>();
-        try {
-            for (Map.Entry<String, JsonNode> in : c.get("inputs").properties()) {
-                feeds.put(in.getKey(), JsonTensors.tensor(in.getValue()));
-            }
-            assertThat(s.getInputNames()).containsExactlyInAnyOrderElementsOf(feeds.keySet());
-            try (OrtSession.Result r = s.run(feeds)) {
-                for (Map.Entry<String, JsonNode> out : c.get("outputs").properties()) {
-                    OnnxTensor actual = (OnnxTensor) r.get(out.getKey()).orElseThrow();
-                    JsonNode expected = out.getValue();
-                    assertThat(actual.getInfo().getShape()).as("shape of " + out.getKey())
-                            .containsExactly(JsonTensors.longs(expected.get("shape")));
-                    float[] got = floats(actual.getFloatBuffer());
-                    float[] want = JsonTensors.floats(expected.get("data"));
-                    assertThat(got).hasSameSizeAs(want);
-                    double worst = 0;
-                    for (int i = 0; i < want.length; i++) {
-                        assertThat(Float.isFinite(got[i])).isTrue();
-                        worst = Math.max(worst, Math.abs(got[i] - want[i]) / Math.max(1.0, Math.abs(want[i])));
-                    }
-                    assertThat(worst).as(description + ": worst error of " + out.getKey()).isLessThanOrEqualTo(tol);
-                }
-            }
-        } finally {
-            for (OnnxTensor t : feeds.values()) {
-                t.close();
-            }
-        }
+        JsonTensors.assertReproduces(s, c, description);
     }
 
     // ---------------------------------------------------------------------------------------------
