@@ -1,0 +1,17 @@
+package io.diffusionbatch.ledger;
+
+import io.diffusionbatch.engine.ItemCounters;
+
+/**
+ * A finished item: its output file and what it cost. No field is null.
+ *
+ * @param path          output file relative to the request's output folder
+ * @param modelSha256   the model's identity hash
+ * @param batchPosition the item's position in its micro-batch
+ * @param partition     the partition (step execution name) that made it
+ * @param worker        the process that made it, e.g. {@code host:pid}
+ */
+public record ItemResult(long requestId, long index, String path, String sha256, String mediaType, long bytes,
+                         String modelSha256, String sampler, double guidance, int batchPosition, String partition,
+                         String worker, ItemCounters counters) {
+}

@@ -1,0 +1,177 @@
+package io.diffusionbatch.ledger;
+
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import javax.sql.DataSource;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Work items: bulk expansion with COPY, the pending items of a partition's range, and counts.
+ * Thread-safe.
+ */
+@Repository
+public class ItemStore {
+
+    private static final int COPY_BUFFER_CHARS = 1 << 20;
+
+    private final DataSource dataSource;
+    private final JdbcClient jdbc;
+    private final TransactionTemplate tx;
+
+    public ItemStore(DataSource dataSource, JdbcClient jdbc, TransactionTemplate tx) {
+        this.dataSource = dataSource;
+        this.jdbc = jdbc;
+        this.tx = tx;
+    }
+
+    /**
+     * Writes the items of a request in one transaction: the distinct prompt texts are
+     * deduplicated against the prompts table, then the items are streamed in with COPY.
+     * Idempotent: items already present (a restarted expand step) are left alone.
+     *
+     * @param items called twice (prompts pass, items pass); each iterator gives the items in index order
+     * @return the number of items written
+     */
+    public long expand(long requestId, Supplier<Iterator<NewItem>> items) {
+        Long written = tx.execute(status -> {
+            if (count(requestId) > 0) {
+                return 0L;
+            }
+            Connection c = DataSourceUtils.getConnection(dataSource);
+            try {
+                Map<String, Long> promptIds = storePrompts(c, items.get());
+                return copyItems(c, requestId, items.get(), promptIds);
+            } catch (SQLException e) {
+                throw new IllegalStateException("expand request " + requestId + ": " + e.getMessage(), e);
+            }
+        });
+        return written == null ? 0 : written;
+    }
+
+    private static Map<String, Long> storePrompts(Connection c, Iterator<NewItem> items) throws SQLException {
+        Map<String, Integer> ord = new LinkedHashMap<>();
+        while (items.hasNext()) {
+            NewItem it = items.next();
+            ord.putIfAbsent(it.prompt(), ord.size());
+            if (it.negativePrompt() != null) {
+                ord.putIfAbsent(it.negativePrompt(), ord.size());
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TEMP TABLE tmp_prompts (ord INT PRIMARY KEY, text TEXT NOT NULL) ON COMMIT DROP");
+        }
+        CopyIn in = c.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY tmp_prompts (ord, text) FROM STDIN");
+        StringBuilder buf = new StringBuilder();
+        for (Map.Entry<String, Integer> e : ord.entrySet()) {
+            buf.append(e.getValue()).append('\t');
+            CopyText.field(buf, e.getKey());
+            buf.append('\n');
+            if (buf.length() > COPY_BUFFER_CHARS) {
+                flush(in, buf);
+            }
+        }
+        flush(in, buf);
+        in.endCopy();
+        Map<Integer, String> byOrd = new HashMap<>();
+        ord.forEach((k, v) -> byOrd.put(v, k));
+        Map<String, Long> ids = new HashMap<>(ord.size() * 2);
+        try (Statement s = c.createStatement()) {
+            s.execute("INSERT INTO prompts (text) SELECT text FROM tmp_prompts ORDER BY ord ON CONFLICT ((md5(text))) DO NOTHING");
+            try (ResultSet rs = s.executeQuery("SELECT t.ord, p.id FROM tmp_prompts t JOIN prompts p "
+                    + "ON md5(p.text) = md5(t.text) AND p.text = t.text")) {
+                while (rs.next()) {
+                    ids.put(byOrd.get(rs.getInt(1)), rs.getLong(2));
+                }
+            }
+        }
+        if (ids.size() != ord.size()) {
+            throw new SQLException("prompt deduplication lost " + (ord.size() - ids.size()) + " texts");
+        }
+        return ids;
+    }
+
+    private static long copyItems(Connection c, long requestId, Iterator<NewItem> items, Map<String, Long> promptIds)
+            throws SQLException {
+        CopyIn in = c.unwrap(PGConnection.class).getCopyAPI()
+                .copyIn("COPY items (request_id, idx, prompt_id, negative_id, seed, labels) FROM STDIN");
+        StringBuilder buf = new StringBuilder(COPY_BUFFER_CHARS + 4096);
+        String rid = Long.toString(requestId);
+        long n = 0;
+        while (items.hasNext()) {
+            NewItem it = items.next();
+            buf.append(rid).append('\t').append(it.index()).append('\t').append(promptIds.get(it.prompt())).append('\t');
+            buf.append(it.negativePrompt() == null ? "\\N" : promptIds.get(it.negativePrompt()).toString()).append('\t');
+            buf.append(it.seed()).append('\t');
+            CopyText.field(buf, it.labelsJson());
+            buf.append('\n');
+            n++;
+            if (buf.length() > COPY_BUFFER_CHARS) {
+                flush(in, buf);
+            }
+        }
+        flush(in, buf);
+        in.endCopy();
+        return n;
+    }
+
+    private static void flush(CopyIn in, StringBuilder buf) throws SQLException {
+        if (buf.length() > 0) {
+            byte[] b = buf.toString().getBytes(StandardCharsets.UTF_8);
+            in.writeToCopy(b, 0, b.length);
+            buf.setLength(0);
+        }
+    }
+
+    public long count(long requestId) {
+        return jdbc.sql("SELECT count(*) FROM items WHERE request_id = ?").param(requestId).query(Long.class).single();
+    }
+
+    /** Items by status for a request, e.g. {@code {pending=10, done=22}}. */
+    public Map<String, Long> countByStatus(long requestId) {
+        Map<String, Long> m = new LinkedHashMap<>();
+        jdbc.sql("SELECT status, count(*) FROM items WHERE request_id = ? GROUP BY status ORDER BY status")
+                .param(requestId).query(rs -> {
+                    m.put(rs.getString(1), rs.getLong(2));
+                });
+        return m;
+    }
+
+    /** Pending items with index in [from, to), in index order, at most {@code limit}. */
+    public List<PendingItem> pending(long requestId, long from, long to, int limit) {
+        return jdbc.sql("SELECT i.idx, p.text AS prompt, n.text AS negative, i.seed FROM items i "
+                        + "JOIN prompts p ON p.id = i.prompt_id LEFT JOIN prompts n ON n.id = i.negative_id "
+                        + "WHERE i.request_id = ? AND i.idx >= ? AND i.idx < ? AND i.status = 'pending' "
+                        + "ORDER BY i.idx LIMIT ?")
+                .params(requestId, from, to, limit)
+                .query((rs, k) -> new PendingItem(requestId, rs.getLong("idx"), rs.getString("prompt"),
+                        rs.getString("negative"), rs.getLong("seed")))
+                .list();
+    }
+
+    /** Marks the still pending items of a request cancelled; returns how many. */
+    public int cancelPending(long requestId) {
+        return jdbc.sql("UPDATE items SET status = 'cancelled', finished_at = now() WHERE request_id = ? AND status = 'pending'")
+                .param(requestId).update();
+    }
+
+    /** Marks one item failed with the reason (it is not retried by a restart). */
+    public void markFailed(long requestId, long index, String worker, String error) {
+        jdbc.sql("UPDATE items SET status = 'failed', attempts = attempts + 1, worker = ?, error = ?, finished_at = now() "
+                + "WHERE request_id = ? AND idx = ? AND status = 'pending'").params(worker, error, requestId, index).update();
+    }
+}

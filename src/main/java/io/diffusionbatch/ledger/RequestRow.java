@@ -1,0 +1,23 @@
+package io.diffusionbatch.ledger;
+
+import java.time.Instant;
+
+/**
+ * A request as the ledger keeps it.
+ *
+ * @param id              the run's id (what {@code show RUN} takes)
+ * @param clientRequestId the client's idempotency key
+ * @param spec            the request's canonical JSON
+ * @param outputDir       absolute folder of its outputs
+ * @param startedAt       null until a job starts it
+ * @param finishedAt      null until it ends
+ * @param message         why it failed or was cancelled, or null
+ */
+public record RequestRow(long id, String clientRequestId, String kind, String model, String spec, long itemCount,
+                         int priority, String status, String outputDir, String source, Instant acceptedAt,
+                         Instant startedAt, Instant finishedAt, String message) {
+
+    public boolean isFinished() {
+        return status.equals("completed") || status.equals("failed") || status.equals("cancelled");
+    }
+}

@@ -1,0 +1,120 @@
+package io.diffusionbatch.ledger;
+
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Requests and their status. Thread-safe. Status moves accepted → running → completed | failed,
+ * and accepted | running → cancelling → cancelled.
+ */
+@Repository
+public class RequestStore {
+
+    /** The result of {@link #insert}: the stored row and whether this call created it. */
+    public record Inserted(RequestRow row, boolean created) {
+    }
+
+    private static final String COLUMNS = "id, client_request_id, kind, model, spec::text AS spec, item_count, priority, "
+            + "status, output_dir, source, accepted_at, started_at, finished_at, message";
+
+    private final JdbcClient jdbc;
+
+    public RequestStore(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * Stores a request unless one with the same client request id exists, in which case that
+     * one is returned with {@code created = false} (idempotent intake).
+     */
+    public Inserted insert(NewRequest r) {
+        try {
+            long id = jdbc.sql("INSERT INTO requests (client_request_id, kind, model, spec, item_count, priority, "
+                            + "output_dir, source, labels) VALUES (?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?::jsonb) RETURNING id")
+                    .params(r.clientRequestId(), r.kind(), r.model(), r.specJson(), r.itemCount(), r.priority(),
+                            r.outputDir(), r.source(), r.labelsJson() == null ? "{}" : r.labelsJson())
+                    .query(Long.class).single();
+            return new Inserted(find(id).orElseThrow(), true);
+        } catch (DuplicateKeyException e) {
+            return new Inserted(findByClientId(r.clientRequestId()).orElseThrow(), false);
+        }
+    }
+
+    public Optional<RequestRow> find(long id) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM requests WHERE id = ?").param(id).query(RequestStore::row).optional();
+    }
+
+    public Optional<RequestRow> findByClientId(String clientRequestId) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM requests WHERE client_request_id = ?").param(clientRequestId)
+                .query(RequestStore::row).optional();
+    }
+
+    /** The newest {@code limit} requests, newest first. */
+    public List<RequestRow> latest(int limit) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM requests ORDER BY id DESC LIMIT ?").param(limit)
+                .query(RequestStore::row).list();
+    }
+
+    /** Requests that were running when the process stopped (to be resumed), oldest first. */
+    public List<RequestRow> interrupted() {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM requests WHERE status IN ('running', 'cancelling') ORDER BY id")
+                .query(RequestStore::row).list();
+    }
+
+    /** The waiting request to start next: highest priority, then oldest. */
+    public Optional<RequestRow> nextWaiting() {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM requests WHERE status = 'accepted' ORDER BY priority DESC, id LIMIT 1")
+                .query(RequestStore::row).optional();
+    }
+
+    /** accepted → running; false when it was not waiting (e.g. cancelled meanwhile). */
+    public boolean markStarted(long id) {
+        return jdbc.sql("UPDATE requests SET status = 'running', started_at = COALESCE(started_at, now()) "
+                + "WHERE id = ? AND status IN ('accepted', 'running')").param(id).update() == 1;
+    }
+
+    /** Ends a run with {@code status} (completed, failed, cancelled) and an optional message. */
+    public void markFinished(long id, String status, String message) {
+        jdbc.sql("UPDATE requests SET status = ?, finished_at = now(), message = ? WHERE id = ?")
+                .params(status, message, id).update();
+    }
+
+    /**
+     * Asks a run to stop: a waiting one is cancelled at once, a running one moves to
+     * {@code cancelling} and its partitions stop after their micro-batch in flight.
+     *
+     * @return the status after the call, or empty when there is no such run
+     */
+    public Optional<String> requestCancel(long id) {
+        jdbc.sql("UPDATE requests SET status = 'cancelled', finished_at = now(), message = 'cancelled before it started' "
+                + "WHERE id = ? AND status = 'accepted'").param(id).update();
+        jdbc.sql("UPDATE requests SET status = 'cancelling' WHERE id = ? AND status = 'running'").param(id).update();
+        return find(id).map(RequestRow::status);
+    }
+
+    /** True when the run was asked to stop. */
+    public boolean isCancelling(long id) {
+        return jdbc.sql("SELECT status FROM requests WHERE id = ?").param(id).query(String.class).optional()
+                .map(s -> s.equals("cancelling") || s.equals("cancelled")).orElse(true);
+    }
+
+    static RequestRow row(ResultSet rs, int n) throws SQLException {
+        return new RequestRow(rs.getLong("id"), rs.getString("client_request_id"), rs.getString("kind"),
+                rs.getString("model"), rs.getString("spec"), rs.getLong("item_count"), rs.getInt("priority"),
+                rs.getString("status"), rs.getString("output_dir"), rs.getString("source"),
+                instant(rs.getTimestamp("accepted_at")), instant(rs.getTimestamp("started_at")),
+                instant(rs.getTimestamp("finished_at")), rs.getString("message"));
+    }
+
+    static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+}

@@ -1,0 +1,74 @@
+package io.diffusionbatch.local;
+
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
+import org.springframework.context.ApplicationContextInitializer;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Puts the local Postgres and Kafka in place before the Spring context is built, so the
+ * datasource, Flyway and the Kafka clients see ordinary settings. Property
+ * {@code diffusion.local.mode}:
+ * <ul>
+ *   <li>{@code off}: external services; {@code spring.datasource.*} and
+ *       {@code diffusion.kafka.bootstrap-servers} come from configuration;</li>
+ *   <li>{@code serve} (default): start Postgres and Kafka under {@code diffusion.data-dir};</li>
+ *   <li>{@code client}: use the services a running {@code serve} recorded in the data
+ *       directory; with none running, start Postgres alone (enough for reading the ledger).</li>
+ * </ul>
+ * The started services are registered as a bean and stop with the context.
+ */
+public final class LocalModeInitializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
+
+    @Override
+    public void initialize(ConfigurableApplicationContext context) {
+        ConfigurableEnvironment env = context.getEnvironment();
+        String mode = env.getProperty("diffusion.local.mode", "serve");
+        if (mode.equals("off")) {
+            return;
+        }
+        Path dataDir = Path.of(env.getProperty("diffusion.data-dir", "data")).toAbsolutePath().normalize();
+        LocalServices services;
+        switch (mode) {
+            case "serve" -> {
+                LocalServices.Running running = LocalServices.start(dataDir, true);
+                register(context, running);
+                services = running.services();
+            }
+            case "client" -> {
+                Optional<LocalServices> found = LocalServices.discover(dataDir);
+                if (found.isPresent()) {
+                    services = found.get();
+                } else {
+                    LocalServices.Running running = LocalServices.start(dataDir, false);
+                    register(context, running);
+                    services = running.services();
+                }
+            }
+            default -> throw new IllegalArgumentException(
+                    "diffusion.local.mode: must be off, serve or client, was '" + mode + "'");
+        }
+        Map<String, Object> props = new HashMap<>();
+        props.put("spring.datasource.url", services.jdbcUrl());
+        props.put("spring.datasource.username", "postgres");
+        props.put("spring.datasource.password", "postgres");
+        if (services.bootstrapServers() != null) {
+            props.put("diffusion.kafka.bootstrap-servers", services.bootstrapServers());
+        }
+        props.put("diffusion.local.data-dir-resolved", dataDir.toString());
+        env.getPropertySources().addFirst(new MapPropertySource("diffusion-local-services", props));
+    }
+
+    /** Registered first, so destroyed last: after the connection pool and the Kafka clients. */
+    private static void register(ConfigurableApplicationContext context, LocalServices.Running running) {
+        DefaultListableBeanFactory bf = (DefaultListableBeanFactory) context.getBeanFactory();
+        bf.registerSingleton("localServices", running);
+        bf.registerDisposableBean("localServices", running::close);
+    }
+}

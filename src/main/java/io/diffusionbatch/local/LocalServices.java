@@ -1,0 +1,144 @@
+package io.diffusionbatch.local;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The local Postgres and Kafka of one data directory, and the {@code services.json} file that
+ * lets other processes (the CLI's {@code submit}, {@code runs}, {@code cancel}) find a running
+ * server. Layout: {@code DATA/postgres/}, {@code DATA/kafka/}, {@code DATA/services.json}.
+ * Not thread-safe.
+ *
+ * @param jdbcUrl          JDBC URL of the database
+ * @param bootstrapServers Kafka bootstrap servers, or null when Kafka was not started
+ * @param pid              the process that owns the services
+ */
+public record LocalServices(String jdbcUrl, String bootstrapServers, long pid) {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** A started set of services; closing stops Kafka, then Postgres, and removes services.json. */
+    public static final class Running implements AutoCloseable {
+        private final Path dataDir;
+        private final LocalPostgres postgres;
+        private final LocalKafka kafka;
+        private final LocalServices services;
+
+        private Running(Path dataDir, LocalPostgres postgres, LocalKafka kafka) {
+            this.dataDir = dataDir;
+            this.postgres = postgres;
+            this.kafka = kafka;
+            this.services = new LocalServices(postgres.jdbcUrl(), kafka == null ? null : kafka.bootstrapServers(),
+                    ProcessHandle.current().pid());
+        }
+
+        public LocalServices services() {
+            return services;
+        }
+
+        @Override
+        public void close() {
+            try {
+                if (kafka != null) {
+                    kafka.close();
+                }
+            } finally {
+                postgres.close();
+                try {
+                    Files.deleteIfExists(dataDir.resolve("services.json"));
+                } catch (IOException ignored) {
+                    // a stale file is detected by its dead pid
+                }
+            }
+        }
+    }
+
+    /**
+     * Starts Postgres and, when {@code withKafka}, Kafka for {@code dataDir}, and records them in
+     * services.json.
+     *
+     * @throws IllegalStateException when another live process already serves this data directory
+     */
+    public static Running start(Path dataDir, boolean withKafka) {
+        Optional<LocalServices> other = discover(dataDir);
+        if (other.isPresent()) {
+            throw new IllegalStateException("data directory " + dataDir + " is already served by process "
+                    + other.get().pid() + "; stop it or use another --data-dir");
+        }
+        LocalPostgres pg = LocalPostgres.start(dataDir.resolve("postgres"), 0);
+        LocalKafka kafka = null;
+        try {
+            if (withKafka) {
+                kafka = LocalKafka.start(dataDir.resolve("kafka"), 0);
+            }
+        } catch (RuntimeException e) {
+            pg.close();
+            throw e;
+        }
+        Running r = new Running(dataDir, pg, kafka);
+        if (withKafka) {
+            r.services().write(dataDir);
+        }
+        return r;
+    }
+
+    /** The services a live process started for {@code dataDir}, if any (reachable and alive). */
+    public static Optional<LocalServices> discover(Path dataDir) {
+        Path file = dataDir.resolve("services.json");
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode n = JSON.readTree(file.toFile());
+            LocalServices s = new LocalServices(n.get("jdbcUrl").asString(),
+                    n.hasNonNull("bootstrapServers") ? n.get("bootstrapServers").asString() : null,
+                    n.get("pid").asLong());
+            boolean alive = ProcessHandle.of(s.pid()).map(ProcessHandle::isAlive).orElse(false);
+            return alive && s.reachable() ? Optional.of(s) : Optional.empty();
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private boolean reachable() {
+        String hostPort = URI.create(jdbcUrl.substring("jdbc:".length())).getAuthority();
+        return canConnect(hostPort) && (bootstrapServers == null || canConnect(bootstrapServers.split(",")[0]));
+    }
+
+    private static boolean canConnect(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1))), 1000);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private void write(Path dataDir) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("jdbcUrl", jdbcUrl);
+        m.put("bootstrapServers", bootstrapServers);
+        m.put("pid", pid);
+        try {
+            Path tmp = dataDir.resolve("services.json.tmp");
+            Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(m));
+            Files.move(tmp, dataDir.resolve("services.json"), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + dataDir.resolve("services.json"), e);
+        }
+    }
+}
