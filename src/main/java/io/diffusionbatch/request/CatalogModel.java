@@ -1,0 +1,34 @@
+package io.diffusionbatch.request;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * One model of the catalog, as far as requests need it.
+ *
+ * @param name          the name requests use, e.g. {@code shapes-ldm}; never null
+ * @param kind          {@code image} or {@code video}
+ * @param folder        the model's folder (Stable-Diffusion ONNX layout); never null
+ * @param defaultWidth  width used when a request leaves it unset, >= 1
+ * @param defaultHeight height used when a request leaves it unset, >= 1
+ * @param defaultFrames frames used when a video request leaves it unset; 0 for image models
+ */
+public record CatalogModel(String name, String kind, Path folder, int defaultWidth, int defaultHeight,
+                           int defaultFrames) {
+
+    public CatalogModel {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(folder, "folder");
+        if (!GenerationRequest.IMAGE.equals(kind) && !GenerationRequest.VIDEO.equals(kind)) {
+            throw new IllegalArgumentException("kind: must be image or video, was " + kind);
+        }
+        if (defaultWidth < 1 || defaultHeight < 1 || defaultFrames < 0) {
+            throw new IllegalArgumentException("default size: width and height must be >= 1 and frames >= 0, were "
+                    + defaultWidth + "x" + defaultHeight + "x" + defaultFrames);
+        }
+    }
+
+    public boolean isVideo() {
+        return GenerationRequest.VIDEO.equals(kind);
+    }
+}

@@ -1,0 +1,68 @@
+package io.diffusionbatch.request;
+
+import java.util.Objects;
+
+/**
+ * One broken rule of a request.
+ *
+ * @param field   where, as a JSON path such as {@code params.steps} or {@code prompts[3].prompt};
+ *                {@code $} for the document as a whole; never null
+ * @param rule    a short stable id such as {@code range}, {@code required}, {@code unknown-model}, {@code utf8},
+ *                {@code json}, {@code too-many-items}, {@code too-long}, {@code escapes-output-root}
+ *                (the full list is in {@link Rules}); never null
+ * @param message a sentence for people, naming the field, the rule and the offending value; never null
+ */
+public record Violation(String field, String rule, String message) {
+
+    public Violation {
+        Objects.requireNonNull(field, "field");
+        Objects.requireNonNull(rule, "rule");
+        Objects.requireNonNull(message, "message");
+    }
+
+    @Override
+    public String toString() {
+        return field + ": " + message + " [" + rule + "]";
+    }
+
+    /** The rule ids a {@link Violation} can carry. */
+    public static final class Rules {
+        public static final String JSON = "json";
+        public static final String UTF8 = "utf8";
+        public static final String UNPAIRED_SURROGATE = "unpaired-surrogate";
+        public static final String NUL = "nul";
+        public static final String DUPLICATE_KEY = "duplicate-key";
+        public static final String TOO_LARGE = "too-large";
+        public static final String TYPE = "type";
+        public static final String REQUIRED = "required";
+        public static final String UNKNOWN_FIELD = "unknown-field";
+        public static final String PATTERN = "pattern";
+        public static final String ENUM = "enum";
+        public static final String RANGE = "range";
+        public static final String TOO_LONG = "too-long";
+        public static final String MIN_ITEMS = "min-items";
+        public static final String MAX_ITEMS = "max-items";
+        public static final String DUPLICATE_SEED = "duplicate-seed";
+        public static final String UNKNOWN_MODEL = "unknown-model";
+        public static final String KIND_MISMATCH = "kind-mismatch";
+        public static final String UNKNOWN_SAMPLER = "unknown-sampler";
+        public static final String VIDEO_ONLY = "video-only";
+        public static final String FORMAT_KIND = "format-kind";
+        public static final String PROMPT_SOURCE = "prompt-source";
+        public static final String MISSING_SLOT = "missing-slot";
+        public static final String UNUSED_SLOT = "unused-slot";
+        public static final String TOO_MANY_PROMPTS = "too-many-prompts";
+        public static final String TOO_MANY_ITEMS = "too-many-items";
+        public static final String INVALID_PATH = "invalid-path";
+        public static final String ESCAPES_OUTPUT_ROOT = "escapes-output-root";
+        public static final String ESCAPES_INPUT_ROOT = "escapes-input-root";
+        public static final String NO_INPUT_ROOT = "no-input-root";
+        public static final String UNREADABLE = "unreadable";
+        public static final String ENGINE = "engine";
+        /** Not raised by the parser (it keeps no state): for the ledger/intake when a requestId was seen before. */
+        public static final String DUPLICATE_REQUEST_ID = "duplicate-request-id";
+
+        private Rules() {
+        }
+    }
+}
