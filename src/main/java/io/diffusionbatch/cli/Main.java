@@ -28,6 +28,17 @@ public final class Main {
                          shapes evaluator, per attribute and group
                          --model DIR --prompts FILE [--evaluator DIR] [--sampler NAME] [--steps N]
                          [--guidance X] [--batch N] [--seed N] [--limit N] [--threads N]
+
+            the batch platform (local mode starts a real Kafka and PostgreSQL under --data-dir, default data/):
+              demo       start everything, send config/requests/demo.json through Kafka, follow it to the
+                         end, print the summary and where the images are   [--request FILE]
+              serve      start Kafka, Postgres, intake and workers and run until Ctrl-C
+              submit     send a request document to a running server: FILE [--wait] [--timeout S]
+              runs       list runs [--limit N]
+              show       one run: status, items, figures, events, the request: RUN
+              cancel     stop a run (the micro-batch in flight finishes, the rest is cancelled): RUN
+              common: [--data-dir DIR] [--diffusion.*=... | --spring.*=...] (see config/application.yaml)
+
               help       this text
             """;
 
@@ -50,6 +61,10 @@ public final class Main {
                 case "generate" -> new GenerateCommand(out, err).run(rest);
                 case "bench" -> new BenchCommand(out).run(rest);
                 case "evaluate" -> new EvaluateCommand(out, err).run(rest);
+                case "serve" -> new ServeCommand(out, err).serve(rest);
+                case "demo" -> new ServeCommand(out, err).demo(rest);
+                case "submit" -> new SubmitCommand(out, err).run(rest);
+                case "runs", "show", "cancel" -> new RunsCommand(out).run(args[0], rest);
                 default -> throw new UsageException("unknown command '" + args[0] + "'; try 'help'");
             };
         } catch (UsageException e) {

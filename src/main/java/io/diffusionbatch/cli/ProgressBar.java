@@ -11,10 +11,17 @@ final class ProgressBar implements ProgressListener {
     private final PrintStream out;
     private final long start = System.nanoTime();
     private long lastDraw = start - 1_000_000_000L;
+    private final String unit;
     private boolean open;
 
     ProgressBar(PrintStream out) {
+        this(out, "steps");
+    }
+
+    /** @param unit what is counted, e.g. {@code steps} or {@code items} */
+    ProgressBar(PrintStream out, String unit) {
         this.out = out;
+        this.unit = unit;
     }
 
     @Override
@@ -24,7 +31,7 @@ final class ProgressBar implements ProgressListener {
             return;
         }
         lastDraw = now;
-        out.print("\r" + render(done, total, (now - start) / 1e9));
+        out.print("\r" + render(done, total, (now - start) / 1e9, unit));
         open = done < total;
         if (!open) {
             out.println();
@@ -41,11 +48,15 @@ final class ProgressBar implements ProgressListener {
     }
 
     static String render(long done, long total, double seconds) {
+        return render(done, total, seconds, "steps");
+    }
+
+    static String render(long done, long total, double seconds, String unit) {
         double frac = total == 0 ? 1 : Math.min(1, (double) done / total);
         int filled = (int) Math.round(frac * WIDTH);
         double rate = seconds > 0 ? done / seconds : 0;
         String eta = rate > 0 && done < total ? String.format(Locale.ROOT, " ETA %.0fs", (total - done) / rate) : "";
-        return String.format(Locale.ROOT, "[%s%s] %3d%% %d/%d steps %.1f steps/s%s", "#".repeat(filled),
-                ".".repeat(WIDTH - filled), Math.round(frac * 100), done, total, rate, eta);
+        return String.format(Locale.ROOT, "[%s%s] %3d%% %d/%d %s %.1f %s/s%s", "#".repeat(filled),
+                ".".repeat(WIDTH - filled), Math.round(frac * 100), done, total, unit, rate, unit, eta);
     }
 }

@@ -1,0 +1,115 @@
+package io.diffusionbatch.cli;
+
+import io.diffusionbatch.intake.KafkaClients;
+import io.diffusionbatch.ledger.RunStatsStore;
+import io.diffusionbatch.platform.DiffusionBatchApplication;
+import io.diffusionbatch.platform.DiffusionProperties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * {@code submit FILE [--wait]}: sends a request document to the requests topic of a running
+ * server and reports whether it was accepted (with its run id) or refused (with the reasons);
+ * with {@code --wait} it follows the run's events with a progress bar until it ends. The bytes are
+ * sent exactly as they are in the file: validation is the server's. Not thread-safe.
+ */
+final class SubmitCommand {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    SubmitCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    int run(String[] args) {
+        SpringArgs split = SpringArgs.split(args);
+        Options o = Options.parse(split.own(), Set.of("timeout"), Set.of("wait"));
+        if (o.positional().size() != 1) {
+            throw new UsageException("submit: needs exactly one FILE (a request JSON document)");
+        }
+        Path file = Path.of(o.positional().get(0));
+        byte[] payload;
+        try {
+            payload = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UsageException("FILE: cannot read " + file + ": " + e.getMessage());
+        }
+        int timeout = o.integer("timeout", o.has("wait") ? 24 * 3600 : 60);
+        try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", split.spring())) {
+            if (ctx.containsBean("localServices")) {
+                throw new UsageException("no server is running for this data directory: start one with "
+                        + "'java -jar target/diffusion-batch.jar serve' (or run 'demo')");
+            }
+            DiffusionProperties props = ctx.getBean(DiffusionProperties.class);
+            String key = requestIdOf(payload);
+            try (EventFollower follower = new EventFollower(props.kafka());
+                 KafkaProducer<String, byte[]> producer = KafkaClients.producer(props.kafka())) {
+                RecordMetadata md = producer.send(new ProducerRecord<>(props.kafka().requestsTopic(), key, payload)).get();
+                err.println("sent " + file + " (" + payload.length + " bytes) to " + md.topic() + "/" + md.partition()
+                        + "@" + md.offset() + " as request " + key);
+                EventFollower.Outcome r = follower.follow(key, !o.has("wait"), Duration.ofSeconds(timeout), err);
+                return report(r, ctx);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return 1;
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException("Kafka: cannot send: " + e.getCause().getMessage(), e);
+            }
+        }
+    }
+
+    private int report(EventFollower.Outcome r, ConfigurableApplicationContext ctx) {
+        JsonNode ev = r.event();
+        switch (r.type()) {
+            case "rejected" -> {
+                err.println("rejected (rejected-inputs row " + ev.path("rejectionId").asLong() + "):");
+                ev.path("reasons").forEach(m -> err.println("  " + m.asString()));
+                return 2;
+            }
+            case "timeout" -> {
+                err.println("no outcome within the timeout; see 'runs'");
+                return 1;
+            }
+            case "accepted", "duplicate" -> {
+                out.println("run " + ev.path("runId").asLong());
+                return 0;
+            }
+            default -> {
+                long run = ev.path("runId").asLong();
+                out.println("run " + run + " " + r.type());
+                ctx.getBean(RunStatsStore.class).find(run).ifPresent(s -> RunReport.summary(s, out));
+                return r.type().equals("completed") ? 0 : 1;
+            }
+        }
+    }
+
+    /** The document's requestId when it has a readable one, else a fresh key to follow it by. */
+    static String requestIdOf(byte[] payload) {
+        try {
+            JsonNode n = JSON.readTree(payload);
+            JsonNode id = n.path("requestId");
+            if (id.isString() && !id.asString().isBlank()) {
+                return id.asString();
+            }
+        } catch (RuntimeException e) {
+            // not JSON: the server refuses it; follow it by a generated key
+        }
+        return "unreadable-" + UUID.randomUUID();
+    }
+}

@@ -1,0 +1,94 @@
+package io.diffusionbatch.intake;
+
+import io.diffusionbatch.ledger.NewRequest;
+import io.diffusionbatch.ledger.RejectionStore;
+import io.diffusionbatch.ledger.RequestStore;
+import io.diffusionbatch.platform.DiffusionProperties;
+import io.diffusionbatch.request.GenerationRequest;
+import io.diffusionbatch.request.InvalidRequestException;
+import io.diffusionbatch.request.ModelCatalog;
+import io.diffusionbatch.request.OutputLocation;
+import io.diffusionbatch.request.RequestLimits;
+import io.diffusionbatch.request.RequestParser;
+import io.diffusionbatch.request.Violation;
+import org.springframework.stereotype.Service;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Validates one raw input and stores it: a valid request becomes a run (or reports the run its
+ * request id already has), an invalid one is recorded with its reasons and raw bytes. Database
+ * failures propagate (the caller must not acknowledge the input then). Thread-safe.
+ */
+@Service
+public class RequestIntake {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final RequestStore requests;
+    private final RejectionStore rejections;
+    private final ModelCatalog catalog;
+    private final RequestLimits limits;
+    private final Path outputRoot;
+
+    public RequestIntake(RequestStore requests, RejectionStore rejections, ModelCatalog catalog, RequestLimits limits,
+                         DiffusionProperties props) {
+        this.requests = requests;
+        this.rejections = rejections;
+        this.catalog = catalog;
+        this.limits = limits;
+        this.outputRoot = props.outputRoot().toAbsolutePath().normalize();
+    }
+
+    /**
+     * @param payload the raw bytes as received, never null
+     * @param source  where they came from, e.g. {@code kafka:requests/0@42}
+     */
+    public IntakeResult accept(byte[] payload, String source) {
+        GenerationRequest r;
+        Path outputDir;
+        try {
+            r = RequestParser.parse(payload, limits, catalog);
+            Files.createDirectories(outputRoot);
+            outputDir = OutputLocation.resolve(outputRoot, r.output().location());
+        } catch (InvalidRequestException e) {
+            return reject(payload, source, e.requestId(), e.violations());
+        } catch (IOException e) {
+            return reject(payload, source, null, List.of(new Violation("output.location", "io",
+                    "output.location: cannot be checked under the output root: " + e.getMessage())));
+        }
+        RequestStore.Inserted in = requests.insert(new NewRequest(r.requestId(), r.kind(), r.model(), r.toJson(),
+                r.itemCount(), r.priority(), outputDir.toString(), source, JSON.writeValueAsString(r.labels())));
+        if (in.created()) {
+            return new IntakeResult(IntakeResult.Outcome.ACCEPTED, in.row(), List.of(), 0);
+        }
+        Violation dup = new Violation("requestId", "duplicate", "requestId: '" + r.requestId()
+                + "' was already accepted as run " + in.row().id() + "; a request id is accepted once");
+        long id = rejections.record(source, r.requestId(), reasonsJson(List.of(dup)), payload);
+        return new IntakeResult(IntakeResult.Outcome.DUPLICATE, in.row(), List.of(dup), id);
+    }
+
+    private IntakeResult reject(byte[] payload, String source, String requestId, List<Violation> violations) {
+        long id = rejections.record(source, requestId, reasonsJson(violations), payload);
+        return new IntakeResult(IntakeResult.Outcome.REJECTED, null, violations, id);
+    }
+
+    static String reasonsJson(List<Violation> violations) {
+        List<Map<String, String>> list = new ArrayList<>();
+        for (Violation v : violations) {
+            Map<String, String> m = new LinkedHashMap<>();
+            m.put("field", v.field());
+            m.put("rule", v.rule());
+            m.put("message", v.message());
+            list.add(m);
+        }
+        return JSON.writeValueAsString(list);
+    }
+}

@@ -1,0 +1,88 @@
+package io.diffusionbatch.job;
+
+import io.diffusionbatch.ledger.ItemStore;
+import io.diffusionbatch.platform.DiffusionProperties;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.listener.StepExecutionListener;
+import org.springframework.batch.core.partition.PartitionHandler;
+import org.springframework.batch.core.partition.support.TaskExecutorPartitionHandler;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.transaction.PlatformTransactionManager;
+
+import java.nio.file.Path;
+
+/**
+ * The {@code generate} job: {@code expand} (COPY the items) → {@code generate} (partitioned by
+ * item range; the partition handler is a bean of its own so cluster mode can replace it with
+ * one that sends partitions to worker pods) → {@code summarize}. One job instance per request
+ * (identifying parameter {@value #REQUEST_ID}); restarting it resumes only unfinished partitions,
+ * and inside them only pending items.
+ */
+@Configuration(proxyBeanMethods = false)
+public class GenerationJobConfig {
+
+    public static final String JOB = "generate";
+    public static final String REQUEST_ID = "requestId";
+    public static final String GENERATE_STEP = "generate";
+    public static final String PARTITION_STEP = "generatePartition";
+
+    @Bean
+    Job generateJob(JobRepository repository, Step expandStep, Step generateStep, Step summarizeStep) {
+        return new JobBuilder(JOB, repository).start(expandStep).next(generateStep).next(summarizeStep).build();
+    }
+
+    @Bean
+    Step expandStep(JobRepository repository, PlatformTransactionManager tm, ExpandTasklet tasklet) {
+        return new StepBuilder("expand", repository).tasklet(tasklet, tm).build();
+    }
+
+    @Bean
+    Step partitionStep(JobRepository repository, PlatformTransactionManager tm, PartitionWorker worker,
+                       RunContexts runs) {
+        return new StepBuilder(PARTITION_STEP, repository).tasklet(worker, tm)
+                .listener(new StepExecutionListener() {
+                    @Override
+                    public void beforeStep(StepExecution step) {
+                        long id = step.getJobExecution().getJobParameters().getLong(REQUEST_ID);
+                        Path out = runs.get(id).outputDir();
+                        PartitionWorker.clearStaging(out, step.getStepName());
+                    }
+                })
+                .build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(PartitionHandler.class)
+    PartitionHandler localPartitionHandler(Step partitionStep, DiffusionProperties props) {
+        SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("partition-");
+        executor.setConcurrencyLimit(Math.max(1, props.job().concurrency()));
+        TaskExecutorPartitionHandler handler = new TaskExecutorPartitionHandler();
+        handler.setTaskExecutor(executor);
+        handler.setStep(partitionStep);
+        handler.setGridSize(Math.max(1, props.job().gridSize()));
+        return handler;
+    }
+
+    @Bean
+    Step generateStep(JobRepository repository, PartitionHandler partitionHandler, ItemStore items,
+                      Step partitionStep) {
+        return new StepBuilder(GENERATE_STEP, repository)
+                .partitioner(PARTITION_STEP, new RunPartitioner(items))
+                .partitionHandler(partitionHandler)
+                .step(partitionStep)
+                .build();
+    }
+
+    @Bean
+    Step summarizeStep(JobRepository repository, PlatformTransactionManager tm, SummarizeTasklet tasklet) {
+        return new StepBuilder("summarize", repository).tasklet(tasklet, tm).build();
+    }
+}

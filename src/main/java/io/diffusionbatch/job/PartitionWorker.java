@@ -1,0 +1,159 @@
+package io.diffusionbatch.job;
+
+import io.diffusionbatch.engine.GeneratedItem;
+import io.diffusionbatch.engine.GenerationSpec;
+import io.diffusionbatch.ledger.ItemResult;
+import io.diffusionbatch.ledger.ItemStore;
+import io.diffusionbatch.ledger.PendingItem;
+import io.diffusionbatch.ledger.RequestStore;
+import io.diffusionbatch.ledger.ResultStore;
+import io.diffusionbatch.media.ItemWriter;
+import io.diffusionbatch.platform.DiffusionProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import org.springframework.stereotype.Component;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The worker of one partition: each call takes the next micro-batch of pending items of the
+ * partition's range, runs it through the engine, writes every output (to a staging folder, then
+ * moved into place atomically) and records outputs, statistics and status in one transaction.
+ * An item is "written" when that transaction commits; a crash before it leaves the item pending,
+ * and the restarted partition makes it again (the same bytes, the same file name), so no item
+ * ever gets two outputs. Stops early, after the batch in flight, when the run is cancelled.
+ * Stateless and thread-safe: partitions share one instance.
+ */
+@Component
+public class PartitionWorker implements Tasklet {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionWorker.class);
+
+    private final ItemStore items;
+    private final ResultStore results;
+    private final RequestStore requests;
+    private final RunContexts runs;
+    private final RunEvents events;
+    private final int batchSize;
+    private final String worker;
+
+    public PartitionWorker(ItemStore items, ResultStore results, RequestStore requests, RunContexts runs,
+                           RunEvents events, DiffusionProperties props) {
+        this.items = items;
+        this.results = results;
+        this.requests = requests;
+        this.runs = runs;
+        this.events = events;
+        this.batchSize = props.job().batchSize();
+        this.worker = hostName() + ":" + ProcessHandle.current().pid();
+    }
+
+    @Override
+    public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) {
+        StepExecution step = chunkContext.getStepContext().getStepExecution();
+        long requestId = step.getJobExecution().getJobParameters().getLong(GenerationJobConfig.REQUEST_ID);
+        long from = step.getExecutionContext().getLong(RangePartitioner.FROM);
+        long to = step.getExecutionContext().getLong(RangePartitioner.TO);
+        if (requests.isCancelling(requestId)) {
+            return RepeatStatus.FINISHED;
+        }
+        RunContext run = runs.get(requestId);
+        List<PendingItem> batch = items.pending(requestId, from, to, batchSize);
+        if (batch.isEmpty()) {
+            return RepeatStatus.FINISHED;
+        }
+        Path staging = run.outputDir().resolve(".staging").resolve(step.getStepName());
+        List<GenerationSpec> specs = new ArrayList<>(batch.size());
+        for (PendingItem p : batch) {
+            specs.add(new GenerationSpec(p.prompt(), p.negativePrompt() == null ? "" : p.negativePrompt(), p.seed(),
+                    run.params()));
+        }
+        List<GeneratedItem> made;
+        try {
+            made = run.engine().generate(specs);
+        } catch (RuntimeException e) {
+            LOG.warn("run {} items {}..{} failed: {}", requestId, batch.get(0).index(),
+                    batch.get(batch.size() - 1).index(), e.getMessage());
+            for (PendingItem p : batch) {
+                items.markFailed(requestId, p.index(), worker, e.getMessage());
+            }
+            contribution.incrementWriteSkipCount(batch.size());
+            return RepeatStatus.CONTINUABLE;
+        }
+        List<ItemResult> done = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            done.add(write(run, staging, batch.get(i), made.get(i), i, step.getStepName()));
+        }
+        results.record(done);
+        contribution.incrementWriteCount(done.size());
+        events.publish(requestId, "progress", Map.of("partition", step.getStepName(), "items", done.size(),
+                "lastIndex", batch.get(batch.size() - 1).index()));
+        return RepeatStatus.CONTINUABLE;
+    }
+
+    private ItemResult write(RunContext run, Path staging, PendingItem p, GeneratedItem item, int position,
+                             String partition) {
+        String name = fileStem(p);
+        String ext = run.request().output().format().extension();
+        Path stagedFile = staging.resolve(name + "." + ext);
+        ItemWriter.Written w = ItemWriter.write(item, run.engine().identity(), stagedFile, run.request().output().format(),
+                run.fps(), false);
+        Path target = run.outputDir().resolve(name + "." + ext);
+        move(w.sidecar(), run.outputDir().resolve(w.sidecar().getFileName()));
+        move(w.file(), target);
+        return new ItemResult(p.requestId(), p.index(), target.getFileName().toString(), w.sha256(), w.mediaType(),
+                w.bytes(), run.engine().identity().sha256(), run.params().sampler(), run.params().guidance(), position,
+                partition, worker, w.item().counters());
+    }
+
+    /** File name of an item without extension: zero-padded index and seed, e.g. {@code 00000042-7}. */
+    public static String fileStem(PendingItem p) {
+        return String.format("%08d-%d", p.index(), p.seed());
+    }
+
+    /** Removes what a crashed attempt of this partition left in its staging folder. */
+    static void clearStaging(Path outputDir, String partition) {
+        Path staging = outputDir.resolve(".staging").resolve(partition);
+        if (!Files.exists(staging)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(staging)) {
+            for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(f);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear " + staging, e);
+        }
+    }
+
+    private static void move(Path from, Path to) {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move " + from + " to " + to + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package io.diffusionbatch.job;
+
+import io.diffusionbatch.ledger.ItemStore;
+import io.diffusionbatch.ledger.RequestStore;
+import io.diffusionbatch.ledger.RunStats;
+import io.diffusionbatch.ledger.RunStatsStore;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.StepExecution;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import org.springframework.stereotype.Component;
+
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Step 3 of a run: closes it. A cancelled run has its pending items marked cancelled; run-level
+ * figures are computed from the item rows; the request gets its final status and the matching
+ * event is published. Stateless and thread-safe.
+ */
+@Component
+public class SummarizeTasklet implements Tasklet {
+
+    private final RequestStore requests;
+    private final ItemStore items;
+    private final RunStatsStore stats;
+    private final RunEvents events;
+    private final RunContexts runs;
+
+    public SummarizeTasklet(RequestStore requests, ItemStore items, RunStatsStore stats, RunEvents events,
+                            RunContexts runs) {
+        this.requests = requests;
+        this.items = items;
+        this.stats = stats;
+        this.events = events;
+        this.runs = runs;
+    }
+
+    @Override
+    public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) {
+        StepExecution step = chunkContext.getStepContext().getStepExecution();
+        JobExecution job = step.getJobExecution();
+        long requestId = job.getJobParameters().getLong(GenerationJobConfig.REQUEST_ID);
+        boolean cancelled = requests.isCancelling(requestId);
+        if (cancelled) {
+            items.cancelPending(requestId);
+        }
+        double wall = generateSeconds(job);
+        double expand = job.getExecutionContext().containsKey(ExpandTasklet.EXPAND_SECONDS)
+                ? job.getExecutionContext().getDouble(ExpandTasklet.EXPAND_SECONDS) : 0.0;
+        RunStats s = stats.summarize(requestId, wall, expand);
+        String status = cancelled ? "cancelled" : s.itemsFailed() > 0 && s.itemsDone() == 0 ? "failed" : "completed";
+        String message = s.itemsFailed() > 0 ? s.itemsFailed() + " items failed (see items.error)" : null;
+        requests.markFinished(requestId, status, message);
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("done", s.itemsDone());
+        detail.put("failed", s.itemsFailed());
+        detail.put("cancelled", s.itemsCancelled());
+        detail.put("seconds", s.wallSeconds());
+        detail.put("itemsPerSecond", s.itemsPerSecond());
+        detail.put("totalNfe", s.totalNfe());
+        events.publish(requestId, status, detail);
+        runs.evict(requestId);
+        return RepeatStatus.FINISHED;
+    }
+
+    /** Elapsed time of the generate step in this execution (restarts count from their start). */
+    private static double generateSeconds(JobExecution job) {
+        for (StepExecution s : job.getStepExecutions()) {
+            if (s.getStepName().equals(GenerationJobConfig.GENERATE_STEP) && s.getStartTime() != null) {
+                LocalDateTime end = s.getEndTime() != null ? s.getEndTime() : LocalDateTime.now();
+                return Duration.between(s.getStartTime(), end).toNanos() / 1e9;
+            }
+        }
+        return 0.0;
+    }
+}

@@ -1,0 +1,49 @@
+package io.diffusionbatch.platform;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Settings under {@code diffusion.*} (defaults in the jar's application.yaml, overridden by
+ * {@code config/application.yaml}, profiles and environment variables such as
+ * {@code DIFFUSION_KAFKA_BOOTSTRAP_SERVERS}).
+ *
+ * @param dataDir    where local mode keeps Postgres, Kafka and, by default, the outputs
+ * @param outputRoot every request's output location resolves inside this folder
+ * @param kafka      broker and topics
+ * @param job        partitioning and micro-batching
+ * @param models     the model catalog: request {@code model} names → folders
+ */
+@ConfigurationProperties("diffusion")
+public record DiffusionProperties(Path dataDir, Path outputRoot, Kafka kafka, Job job, Map<String, Model> models) {
+
+    /**
+     * @param bootstrapServers the brokers
+     * @param requestsTopic    where requests arrive
+     * @param eventsTopic      lifecycle events
+     * @param deadLetterTopic  refused requests with their reasons
+     * @param groupId          the intake's consumer group
+     */
+    public record Kafka(String bootstrapServers, String requestsTopic, String eventsTopic, String deadLetterTopic,
+                        String groupId) {
+    }
+
+    /**
+     * @param gridSize    partitions per request (capped by its item count)
+     * @param concurrency partitions running at once in this process
+     * @param batchSize   items per network call
+     * @param threads     ONNX Runtime intra-op threads (0 = its default)
+     * @param device      {@code cpu} or {@code cuda}
+     */
+    public record Job(int gridSize, int concurrency, int batchSize, int threads, String device) {
+    }
+
+    /**
+     * @param path folder of the model (relative paths resolve against the working directory)
+     * @param kind {@code image} or {@code video}
+     */
+    public record Model(Path path, String kind) {
+    }
+}

@@ -1,0 +1,24 @@
+package io.diffusionbatch.platform;
+
+import io.diffusionbatch.engine.EngineOptions;
+import io.diffusionbatch.request.RequestLimits;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Beans every role shares: the model registry and the request limits. */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(DiffusionProperties.class)
+public class PlatformConfiguration {
+
+    @Bean(destroyMethod = "close")
+    ModelRegistry modelRegistry(DiffusionProperties props) {
+        DiffusionProperties.Job job = props.job();
+        return new ModelRegistry(props.models(), new EngineOptions(job.device(), 0, job.threads(), job.batchSize()));
+    }
+
+    @Bean
+    RequestLimits requestLimits() {
+        return RequestLimits.DEFAULTS;
+    }
+}
