@@ -140,7 +140,7 @@ class RequestParserTest {
                 tuple("requestId", "pattern"), tuple("kind", "enum"), tuple("model", "unknown-model"),
                 tuple("prompts", "min-items"), tuple("seeds[1]", "duplicate-seed"), tuple("params.steps", "range"),
                 tuple("output.location", "escapes-output-root"), tuple("output.format", "enum"),
-                tuple("priority", "range"), tuple("labels.a b", "pattern"));
+                tuple("priority", "range"), tuple("labels[\"a b\"]", "pattern"));
     }
 
     @Test
