@@ -233,6 +233,9 @@ public final class RequestParser {
 
         GenerationRequest request(JsonNode root) throws InvalidRequestException {
             fields(root, "", ROOT_FIELDS);
+            if (root.has("$schema")) {
+                text(root.get("$schema"), "$schema", Integer.MAX_VALUE); // allowed for editors, otherwise ignored
+            }
             String requestId = required(root, "requestId", "") ? text(root.get("requestId"), "requestId", 128) : null;
             if (requestId != null && !REQUEST_ID.matcher(requestId).matches()) {
                 add("requestId", Violation.Rules.PATTERN, "must match " + REQUEST_ID.pattern()

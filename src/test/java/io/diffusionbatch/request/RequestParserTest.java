@@ -230,6 +230,19 @@ class RequestParserTest {
     }
 
     @Test
+    void deeplyNestedJsonIsRefusedNotAStackOverflow() {
+        String deep = with("labels", "[".repeat(200_000) + "]".repeat(200_000));
+        assertThat(violations(deep)).extracting(Violation::field, Violation::rule).containsExactly(tuple("$", "json"));
+    }
+
+    @Test
+    void theSchemaKeyIsAllowedButMustBeText() throws Exception {
+        assertThat(parse(with("$schema", "\"../schema/request.schema.json\""))).isEqualTo(parse(MINIMAL));
+        assertThat(violations(with("$schema", "5"))).extracting(Violation::field, Violation::rule)
+                .containsExactly(tuple("$schema", "type"));
+    }
+
+    @Test
     void nulAndUnpairedSurrogatesInTextAreRefused() {
         assertThat(violations(MINIMAL.replace("a red circle", "a\\u0000b"))).extracting(Violation::field, Violation::rule)
                 .containsExactly(tuple("prompts[0]", "nul"));
