@@ -157,7 +157,8 @@ public final class RequestParser {
         } catch (JacksonException e) {
             String original = e.getOriginalMessage() == null ? e.getMessage() : e.getOriginalMessage();
             TokenStreamLocation loc = e.getLocation();
-            String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+            String where = loc == null ? "" : what.startsWith("line ") ? " at column " + loc.getColumnNr()
+                    : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
             if (original != null && original.startsWith("Duplicate")) {
                 w.add(field, Violation.Rules.DUPLICATE_KEY, what + " has a duplicate key" + where + ": " + original);
             } else {

@@ -3,7 +3,7 @@ package io.diffusionbatch.request;
 import java.util.Objects;
 
 /**
- * One broken rule of a request.
+ * One broken rule of a request. Immutable and thread-safe.
  *
  * @param field   where, as a JSON path such as {@code params.steps}, {@code prompts[3].prompt} or, for a key that is
  *                not a plain name, {@code labels["a b"]} (JSON-escaped);

@@ -299,7 +299,7 @@ class RequestParserTest {
                 "{\"jsonl\": \"{\\\"prompt\\\": \\\"a\\\"}\\n\\n{\\\"prompt\\\": 7}\\nnot json\\n\"}"));
         assertThat(badLine).extracting(Violation::field, Violation::rule).containsExactly(
                 tuple("prompts.jsonl[2].prompt", "type"), tuple("prompts.jsonl[3]", "json"));
-        assertThat(badLine.get(1).message()).contains("line 4");
+        assertThat(badLine.get(1).message()).contains("line 4").contains("at column");
         assertThat(violations(MINIMAL.replace("[\"a red circle\"]", "{\"template\": \"a\", \"jsonl\": \"\"}")))
                 .extracting(Violation::field, Violation::rule).containsExactly(tuple("prompts", "prompt-source"));
         assertThat(violations(MINIMAL.replace("[\"a red circle\"]", "{\"file\": \"p.jsonl\"}")))
