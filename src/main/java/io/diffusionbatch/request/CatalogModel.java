@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * One model of the catalog, as far as requests need it.
+ * One model of the catalog, as far as requests need it. Immutable and thread-safe.
  *
  * @param name          the name requests use, e.g. {@code shapes-ldm}; never null
  * @param kind          {@code image} or {@code video}

@@ -7,7 +7,7 @@ import java.util.stream.Collectors;
 /**
  * A request that breaks one or more rules of the contract. Carries every violation found (not only the first),
  * and the request's {@code requestId} when that much could be read, so that a consumer can record the rejection
- * against the client's key.
+ * against the client's key. Immutable once made; safe to share between threads.
  */
 public class InvalidRequestException extends Exception {
 

@@ -4,7 +4,7 @@ import io.diffusionbatch.media.OutputFormat;
 import java.util.Objects;
 
 /**
- * Where and how a request's items are written.
+ * Where and how a request's items are written. Immutable and thread-safe.
  *
  * @param location a relative folder under the configured output root, segments separated by {@code /}
  *                 (checked by {@link OutputLocation#checkSyntax}; resolved with {@link OutputLocation#resolve});

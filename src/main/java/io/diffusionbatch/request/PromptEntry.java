@@ -4,7 +4,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One prompt of an inline or JSONL prompt list.
+ * One prompt of an inline or JSONL prompt list. Immutable and thread-safe.
  *
  * @param prompt   the prompt text, verbatim; never null (may be empty for unconditional generation)
  * @param negative this prompt's negative prompt, overriding {@code params.negativePrompt}; null = not set

@@ -2,6 +2,7 @@ package io.diffusionbatch.request;
 
 /**
  * Size limits a request must keep. {@link #DEFAULTS} are the limits the published JSON Schema states.
+ * Immutable and thread-safe.
  *
  * @param maxItems           most work items (prompts × seeds) one request may expand to
  * @param maxPromptChars     most characters (Unicode code points) in one prompt, negative prompt, template or expanded

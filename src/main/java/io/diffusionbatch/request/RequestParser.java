@@ -157,7 +157,8 @@ public final class RequestParser {
         } catch (JacksonException e) {
             String original = e.getOriginalMessage() == null ? e.getMessage() : e.getOriginalMessage();
             TokenStreamLocation loc = e.getLocation();
-            String where = loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
+            String where = loc == null ? "" : what.startsWith("line ") ? " at column " + loc.getColumnNr()
+                    : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr();
             if (original != null && original.startsWith("Duplicate")) {
                 w.add(field, Violation.Rules.DUPLICATE_KEY, what + " has a duplicate key" + where + ": " + original);
             } else {
@@ -233,6 +234,9 @@ public final class RequestParser {
 
         GenerationRequest request(JsonNode root) throws InvalidRequestException {
             fields(root, "", ROOT_FIELDS);
+            if (root.has("$schema")) {
+                text(root.get("$schema"), "$schema", Integer.MAX_VALUE); // allowed for editors, otherwise ignored
+            }
             String requestId = required(root, "requestId", "") ? text(root.get("requestId"), "requestId", 128) : null;
             if (requestId != null && !REQUEST_ID.matcher(requestId).matches()) {
                 add("requestId", Violation.Rules.PATTERN, "must match " + REQUEST_ID.pattern()
@@ -474,7 +478,7 @@ public final class RequestParser {
                         + typeName(s));
             } else if (s != null) {
                 for (String name : s.propertyNames()) {
-                    String at = "prompts.slots." + name;
+                    String at = member("prompts.slots", name);
                     if (!SLOT_NAME.matcher(name).matches()) {
                         add(at, Violation.Rules.PATTERN, "slot names must match " + SLOT_NAME.pattern());
                         continue;
@@ -507,7 +511,7 @@ public final class RequestParser {
             }
             for (String name : slots.keySet()) {
                 if (!placeholders.contains(name)) {
-                    add("prompts.slots." + name, Violation.Rules.UNUSED_SLOT, "the template has no placeholder {"
+                    add(member("prompts.slots", name), Violation.Rules.UNUSED_SLOT, "the template has no placeholder {"
                             + name + "}");
                 }
             }
@@ -647,7 +651,7 @@ public final class RequestParser {
             Map<String, String> labels = new LinkedHashMap<>();
             boolean ok = true;
             for (String key : n.propertyNames()) {
-                String at = path + "." + key;
+                String at = member(path, key);
                 if (!LABEL_KEY.matcher(key).matches()) {
                     add(at, Violation.Rules.PATTERN, "label keys must match " + LABEL_KEY.pattern() + ", was '"
                             + shorten(key) + "'");
@@ -665,7 +669,7 @@ public final class RequestParser {
         private void fields(JsonNode obj, String path, List<String> known) {
             for (String name : obj.propertyNames()) {
                 if (!known.contains(name)) {
-                    add(path.isEmpty() ? name : path + "." + name, Violation.Rules.UNKNOWN_FIELD, "unknown field '"
+                    add(member(path, name), Violation.Rules.UNKNOWN_FIELD, "unknown field '"
                             + shorten(name) + "'" + (path.isEmpty() ? "" : " in " + path) + "; the known fields are "
                             + String.join(", ", known.stream().filter(k -> !k.startsWith("$")).toList()));
                 }
@@ -757,6 +761,20 @@ public final class RequestParser {
             }
             return v;
         }
+    }
+
+    private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$-]*");
+
+    /**
+     * The JSON path of an object member: {@code path.name} for plain names, {@code path["name"]} (JSON-escaped)
+     * for any other, so that a path never holds raw control characters or ambiguous dots.
+     */
+    static String member(String path, String name) {
+        String m = PLAIN_NAME.matcher(name).matches() ? name : "[" + RequestJson.MAPPER.writeValueAsString(name) + "]";
+        if (path.isEmpty()) {
+            return m.startsWith("[") ? "$" + m : m;
+        }
+        return m.startsWith("[") ? path + m : path + "." + m;
     }
 
     private static Integer toInt(Long v) {

@@ -3,9 +3,10 @@ package io.diffusionbatch.request;
 import java.util.Objects;
 
 /**
- * One broken rule of a request.
+ * One broken rule of a request. Immutable and thread-safe.
  *
- * @param field   where, as a JSON path such as {@code params.steps} or {@code prompts[3].prompt};
+ * @param field   where, as a JSON path such as {@code params.steps}, {@code prompts[3].prompt} or, for a key that is
+ *                not a plain name, {@code labels["a b"]} (JSON-escaped);
  *                {@code $} for the document as a whole; never null
  * @param rule    a short stable id such as {@code range}, {@code required}, {@code unknown-model}, {@code utf8},
  *                {@code json}, {@code too-many-items}, {@code too-long}, {@code escapes-output-root}

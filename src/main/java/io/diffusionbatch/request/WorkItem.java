@@ -3,7 +3,7 @@ package io.diffusionbatch.request;
 import java.util.Objects;
 
 /**
- * One unit of work: one prompt with one seed.
+ * One unit of work: one prompt with one seed. Immutable and thread-safe.
  *
  * @param index          the item's index in its request, 0-based (see {@link ItemExpansion} for the order)
  * @param prompt         the prompt, verbatim; never null
