@@ -68,6 +68,7 @@ public final class LocalKafka implements AutoCloseable {
             p.put("share.coordinator.state.topic.min.isr", "1");
             p.put("group.initial.rebalance.delay.ms", "0");
             p.put("auto.create.topics.enable", "false");
+            p.put("message.max.bytes", Integer.toString(16 << 20)); // a request may carry megabytes of prompts
             p.put("log.retention.hours", "168");
             if (!Files.exists(logs.resolve("meta.properties"))) {
                 format(dataDir, p);

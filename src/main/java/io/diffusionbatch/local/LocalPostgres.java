@@ -29,6 +29,7 @@ public final class LocalPostgres implements AutoCloseable {
     public static LocalPostgres start(Path dataDir, int port) {
         try {
             Files.createDirectories(dataDir);
+            stopOrphan(dataDir);
             EmbeddedPostgres pg = EmbeddedPostgres.builder()
                     .setDataDirectory(dataDir)
                     .setCleanDataDirectory(false)
@@ -41,6 +42,34 @@ public final class LocalPostgres implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("local Postgres: cannot start in " + dataDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A server left running by a process that died (kill -9 of the JVM does not stop its child
+     * postgres) still holds the data directory; the caller has checked that no live process
+     * owns it, so the orphan is asked to stop (SIGTERM: a fast shutdown, nothing is lost).
+     */
+    private static void stopOrphan(Path dataDir) throws IOException {
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+        } catch (RuntimeException e) {
+            return;
+        }
+        ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .filter(h -> h.info().command().map(c -> c.endsWith("postgres")).orElse(false))
+                .ifPresent(h -> {
+                    h.destroy();
+                    try {
+                        h.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        h.destroyForcibly();
+                    }
+                });
     }
 
     /** JDBC URL of the {@code postgres} database as user {@code postgres}. */
