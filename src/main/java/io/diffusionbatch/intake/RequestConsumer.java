@@ -108,7 +108,7 @@ public class RequestConsumer implements SmartLifecycle {
                 dispatcher.wakeUp();
             }
             case DUPLICATE -> events.publish(r.run().id(), "duplicate", Map.of("source", source,
-                    "reason", r.violations().get(0).message()));
+                    "reason", r.violations().get(0).toString()));
             case REJECTED -> {
                 String reasons = RequestIntake.reasonsJson(r.violations());
                 ProducerRecord<String, byte[]> dl = new ProducerRecord<>(kafka.deadLetterTopic(), rec.key(), payload);
@@ -127,7 +127,7 @@ public class RequestConsumer implements SmartLifecycle {
                 ev.put("at", Instant.now().toString());
                 ev.put("source", source);
                 ev.put("rejectionId", r.rejectionId());
-                ev.put("reasons", r.violations().stream().map(Violation::message).toList());
+                ev.put("reasons", r.violations().stream().map(Violation::toString).toList()); // field: message [rule]
                 events.publishUnbound(rec.key(), ev);
             }
         }

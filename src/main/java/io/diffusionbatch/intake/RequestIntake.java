@@ -69,7 +69,7 @@ public class RequestIntake {
         if (in.created()) {
             return new IntakeResult(IntakeResult.Outcome.ACCEPTED, in.row(), List.of(), 0);
         }
-        Violation dup = new Violation("requestId", Violation.Rules.DUPLICATE_REQUEST_ID, "requestId: '" + r.requestId()
+        Violation dup = new Violation("requestId", Violation.Rules.DUPLICATE_REQUEST_ID, "'" + r.requestId()
                 + "' was already accepted as run " + in.row().id() + "; a request id is accepted once");
         long id = rejections.record(source, r.requestId(), reasonsJson(List.of(dup)), payload);
         return new IntakeResult(IntakeResult.Outcome.DUPLICATE, in.row(), List.of(dup), id);

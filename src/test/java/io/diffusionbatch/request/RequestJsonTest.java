@@ -64,8 +64,8 @@ class RequestJsonTest {
     @Test
     void templateAndJsonlRoundTripInTheirOwnForm() throws Exception {
         GenerationRequest r = parse(Files.readAllBytes(Path.of("config/requests/demo.json")));
-        assertThat(r.toJson()).contains("\"template\":\"a {colour} {shape} on a {background} background\"")
-                .contains("\"seeds\":{\"count\":2,\"base\":1}");
+        assertThat(r.toJson()).contains("\"template\":\"a {size} {colour} {shape} {position} on a {background} background\"")
+                .contains("\"seeds\":{\"count\":1,\"base\":1}");
         GenerationRequest j = parse(Files.readAllBytes(Path.of("src/test/resources/requests/valid/jsonl.json")));
         assertThat(j.toJson()).contains("\"jsonl\":\"{\\\"prompt\\\":");
         assertThat(j.prompts()).isInstanceOf(PromptSource.Jsonl.class);
@@ -75,10 +75,12 @@ class RequestJsonTest {
     void demoRequestsHaveTheAdvertisedSize() throws Exception {
         GenerationRequest demo = parse(Files.readAllBytes(Path.of("config/requests/demo.json")));
         assertThat(demo.model()).isEqualTo("shapes-ldm");
-        assertThat(demo.itemCount()).isEqualTo(32); // 4 colours × 4 shapes × 1 background × 2 seeds
-        assertThat(demo.expansion().item(0).prompt()).isEqualTo("a red circle on a white background");
-        assertThat(demo.expansion().item(1).seed()).isEqualTo(2);
-        assertThat(demo.expansion().item(31).prompt()).isEqualTo("a yellow star on a white background");
+        assertThat(demo.itemCount()).isEqualTo(64); // 2 sizes × 4 colours × 4 shapes × 2 positions × 1 seed
+        // captions of the shapes world (tools/shapes/world.py), the last slot varying fastest
+        assertThat(demo.expansion().item(0).prompt()).isEqualTo("a small red circle in the centre on a white background");
+        assertThat(demo.expansion().item(1).prompt()).isEqualTo("a small red circle at the top left on a white background");
+        assertThat(demo.expansion().item(1).seed()).isEqualTo(1);
+        assertThat(demo.expansion().item(63).prompt()).isEqualTo("a large yellow star at the top left on a white background");
         GenerationRequest pairs = parse(Files.readAllBytes(Path.of("config/requests/pairs.json")));
         assertThat(pairs.itemCount()).isEqualTo(16); // 5 prompts × 3 seeds + 1 prompt with its own seed
     }
