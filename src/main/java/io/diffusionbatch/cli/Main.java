@@ -37,6 +37,8 @@ public final class Main {
               runs       list runs [--limit N]
               show       one run: status, items, figures, events, the request: RUN
               cancel     stop a run (the micro-batch in flight finishes, the rest is cancelled): RUN
+              platform-bench  issue 5's figures: system vs engine images/s, expansion rate, time to first
+                         image, memory   [--request FILE] [--rounds N] [--expand-items N] [--skip-expand]
               common: [--data-dir DIR] [--diffusion.*=... | --spring.*=...] (see config/application.yaml)
 
               help       this text
@@ -65,12 +67,13 @@ public final class Main {
                 case "demo" -> new ServeCommand(out, err).demo(rest);
                 case "submit" -> new SubmitCommand(out, err).run(rest);
                 case "runs", "show", "cancel" -> new RunsCommand(out).run(args[0], rest);
+                case "platform-bench" -> new PlatformBenchCommand(out, err).run(rest);
                 default -> throw new UsageException("unknown command '" + args[0] + "'; try 'help'");
             };
         } catch (UsageException e) {
             err.println("error: " + e.getMessage());
             return 2;
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             err.println("failed: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             return 1;
         }

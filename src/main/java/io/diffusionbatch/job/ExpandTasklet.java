@@ -51,7 +51,8 @@ public class ExpandTasklet implements Tasklet {
         return RepeatStatus.FINISHED;
     }
 
-    static Iterator<NewItem> toNewItems(Iterator<WorkItem> it) {
+    /** Work items as ledger rows (null negative and labels when empty). */
+    public static Iterator<NewItem> toNewItems(Iterator<WorkItem> it) {
         return new Iterator<>() {
             @Override
             public boolean hasNext() {

@@ -37,6 +37,10 @@ public final class LocalPostgres implements AutoCloseable {
                     .setPort(port == 0 ? FreePorts.pick() : port)
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .setServerConfig("max_connections", "60")
+                    // the embedded defaults trade durability for speed (-F, synchronous_commit off);
+                    // a ledger that acknowledges Kafka records after its commit must not
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on")
                     .start();
             return new LocalPostgres(pg);
         } catch (IOException e) {

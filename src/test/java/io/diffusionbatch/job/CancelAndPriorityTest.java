@@ -1,0 +1,69 @@
+package io.diffusionbatch.job;
+
+import io.diffusionbatch.ledger.RequestRow;
+import io.diffusionbatch.ledger.RequestStore;
+import io.diffusionbatch.platform.TestServer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Cancelling a running run, and waiting runs starting in priority order, on the real services. */
+class CancelAndPriorityTest {
+
+    private final TestServer server = TestServer.get();
+
+    private long done(long run) {
+        return server.jdbc().sql("SELECT count(*) FROM items WHERE request_id = ? AND status = 'done'").param(run)
+                .query(Long.class).single();
+    }
+
+    @Test
+    void cancelStopsAfterTheBatchInFlightAndLeavesNothingHalfWritten() throws Exception {
+        String id = TestServer.uniqueId("cancel");
+        server.send(id, GenerationJobTest.request(id, "tiny", 40, 3, 150, 0, "cancel/" + id)
+                .getBytes(StandardCharsets.UTF_8));
+        RequestRow run = server.awaitRun(id, r -> r.status().equals("running") && done(r.id()) >= 4,
+                Duration.ofSeconds(120));
+        assertThat(server.bean(RequestStore.class).requestCancel(run.id())).hasValue("cancelling");
+        RequestRow end = server.awaitFinished(id, Duration.ofSeconds(120));
+
+        assertThat(end.status()).isEqualTo("cancelled");
+        Map<String, Long> counts = server.bean(io.diffusionbatch.ledger.ItemStore.class).countByStatus(run.id());
+        assertThat(counts.keySet()).containsOnly("done", "cancelled");
+        assertThat(counts.get("done") + counts.get("cancelled")).isEqualTo(120);
+        assertThat(counts.get("cancelled")).isPositive();
+        long outputs = server.jdbc().sql("SELECT count(*) FROM outputs WHERE request_id = ?").param(run.id())
+                .query(Long.class).single();
+        assertThat(outputs).isEqualTo(counts.get("done"));
+        Path dir = Path.of(end.outputDir());
+        try (Stream<Path> files = Files.walk(dir)) {
+            // one PNG and one sidecar per done item, nothing in staging
+            assertThat(files.filter(Files::isRegularFile).count()).isEqualTo(2 * counts.get("done"));
+        }
+    }
+
+    @Test
+    void waitingRunsStartInPriorityOrder() {
+        String blocker = TestServer.uniqueId("blocker");
+        server.send(blocker, GenerationJobTest.request(blocker, "tiny", 8, 2, 100, 0, "prio/" + blocker)
+                .getBytes(StandardCharsets.UTF_8));
+        server.awaitRun(blocker, r -> r.status().equals("running"), Duration.ofSeconds(60));
+        String low = TestServer.uniqueId("low");
+        String high = TestServer.uniqueId("high");
+        server.send(low, GenerationJobTest.request(low, "tiny", 1, 1, 2, -5, "prio/" + low).getBytes(StandardCharsets.UTF_8));
+        server.send(high, GenerationJobTest.request(high, "tiny", 1, 1, 2, 10, "prio/" + high).getBytes(StandardCharsets.UTF_8));
+        RequestRow h = server.awaitFinished(high, Duration.ofSeconds(120));
+        RequestRow l = server.awaitFinished(low, Duration.ofSeconds(120));
+        RequestRow b = server.awaitFinished(blocker, Duration.ofSeconds(120));
+        assertThat(b.finishedAt()).as("the blocker was still running when both arrived").isBefore(h.startedAt());
+        assertThat(l.acceptedAt()).isBefore(h.acceptedAt()).isBefore(b.finishedAt());
+        assertThat(h.startedAt()).as("higher priority starts first though it came second").isBefore(l.startedAt());
+    }
+}
