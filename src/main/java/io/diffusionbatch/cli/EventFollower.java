@@ -62,11 +62,7 @@ final class EventFollower implements AutoCloseable {
                             + ev.path("items").asLong() + " items");
                     case "duplicate" -> err.println("duplicate: " + ev.path("reason").asString());
                     case "started" -> err.println("started: " + ev.path("items").asLong() + " items");
-                    case "progress" -> {
-                        JsonNode c = ev.path("counts");
-                        long done = c.path("done").asLong() + c.path("failed").asLong() + c.path("cancelled").asLong();
-                        bar.progress(done, ev.path("total").asLong());
-                    }
+                    case "progress" -> bar.progress(ev.path("finished").asLong(), ev.path("total").asLong());
                     default -> {
                     }
                 }

@@ -70,12 +70,6 @@ final class PlatformBenchCommand {
         Path file = Path.of(o.string("request", ServeCommand.DEMO_REQUEST.toString()));
         ObjectNode template = (ObjectNode) JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
 
-        if (!o.has("skip-expand")) {
-            // client role: no dispatcher, so the big request is only expanded, never run
-            try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", split.spring())) {
-                expand(ctx, template, expandItems);
-            }
-        }
         try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("server", split.spring())) {
             DiffusionProperties props = ctx.getBean(DiffusionProperties.class);
             err.printf(Locale.ROOT, "services up %.1f s after process start%n",
@@ -120,7 +114,13 @@ final class PlatformBenchCommand {
                         x[0] / x[2], x[0] / x[3]);
             }
             out.printf(Locale.ROOT, "%ntime from process start to the first image on disk: %.1f s%n", firstImage);
-            out.printf(Locale.ROOT, "resident memory at the end: %d MB%n", rssMb());
+            out.printf(Locale.ROOT, "resident memory after the rounds: %d MB%n", rssMb());
+        }
+        if (!o.has("skip-expand")) {
+            // client role: no dispatcher, so the big request is only expanded, never run
+            try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", split.spring())) {
+                expand(ctx, template, expandItems);
+            }
         }
         return 0;
     }

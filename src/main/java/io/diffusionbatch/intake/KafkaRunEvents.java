@@ -2,7 +2,6 @@ package io.diffusionbatch.intake;
 
 import io.diffusionbatch.job.RunEvents;
 import io.diffusionbatch.ledger.EventStore;
-import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.platform.DiffusionProperties;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -34,16 +33,14 @@ public class KafkaRunEvents implements RunEvents, DisposableBean {
 
     private final EventStore store;
     private final RequestStore requests;
-    private final ItemStore items;
     private final DiffusionProperties.Kafka kafka;
     private final Map<Long, String> clientIds = new ConcurrentHashMap<>();
     private final Map<Long, Long> lastProgress = new ConcurrentHashMap<>();
     private volatile KafkaProducer<String, byte[]> producer;
 
-    public KafkaRunEvents(EventStore store, RequestStore requests, ItemStore items, DiffusionProperties props) {
+    public KafkaRunEvents(EventStore store, RequestStore requests, DiffusionProperties props) {
         this.store = store;
         this.requests = requests;
-        this.items = items;
         this.kafka = props.kafka();
     }
 
@@ -69,10 +66,6 @@ public class KafkaRunEvents implements RunEvents, DisposableBean {
             event.put("runId", requestId);
             event.put("requestId", clientId);
             event.put("at", Instant.ofEpochMilli(now).toString());
-            if (progress) {
-                requests.find(requestId).ifPresent(r -> event.put("total", r.itemCount()));
-                event.put("counts", items.countByStatus(requestId));
-            }
             event.putAll(detail);
             send(clientId, event);
         } catch (RuntimeException e) {

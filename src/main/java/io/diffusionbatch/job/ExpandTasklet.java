@@ -54,6 +54,10 @@ public class ExpandTasklet implements Tasklet {
     /** Work items as ledger rows (null negative and labels when empty). */
     public static Iterator<NewItem> toNewItems(Iterator<WorkItem> it) {
         return new Iterator<>() {
+            // items come prompt-major: consecutive items usually share their labels
+            private Map<String, String> lastLabels;
+            private String lastJson;
+
             @Override
             public boolean hasNext() {
                 return it.hasNext();
@@ -62,8 +66,16 @@ public class ExpandTasklet implements Tasklet {
             @Override
             public NewItem next() {
                 WorkItem w = it.next();
+                String labels = null;
+                if (!w.labels().isEmpty()) {
+                    if (!w.labels().equals(lastLabels)) {
+                        lastLabels = w.labels();
+                        lastJson = JSON.writeValueAsString(w.labels());
+                    }
+                    labels = lastJson;
+                }
                 return new NewItem(w.index(), w.prompt(), w.negativePrompt().isEmpty() ? null : w.negativePrompt(),
-                        w.seed(), w.labels().isEmpty() ? null : JSON.writeValueAsString(w.labels()));
+                        w.seed(), labels);
             }
         };
     }

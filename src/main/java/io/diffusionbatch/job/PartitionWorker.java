@@ -92,6 +92,7 @@ public class PartitionWorker implements Tasklet {
             for (PendingItem p : batch) {
                 items.markFailed(requestId, p.index(), worker, e.getMessage());
             }
+            run.finished().addAndGet(batch.size());
             contribution.incrementWriteSkipCount(batch.size());
             return RepeatStatus.CONTINUABLE;
         }
@@ -101,8 +102,9 @@ public class PartitionWorker implements Tasklet {
         }
         results.record(done);
         contribution.incrementWriteCount(done.size());
-        events.publish(requestId, "progress", Map.of("partition", step.getStepName(), "items", done.size(),
-                "lastIndex", batch.get(batch.size() - 1).index()));
+        long finished = run.finished().addAndGet(done.size());
+        events.publish(requestId, "progress", Map.of("finished", finished, "total", run.request().itemCount(),
+                "partition", step.getStepName()));
         return RepeatStatus.CONTINUABLE;
     }
 

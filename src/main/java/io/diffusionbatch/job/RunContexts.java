@@ -1,6 +1,7 @@
 package io.diffusionbatch.job;
 
 import io.diffusionbatch.engine.Engine;
+import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.platform.ModelRegistry;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Resolves and caches the {@link RunContext} of each run from its ledger row (the stored
@@ -27,12 +29,14 @@ public class RunContexts {
     public static final int DEFAULT_FPS = 8;
 
     private final RequestStore requests;
+    private final ItemStore items;
     private final ModelRegistry models;
     private final RequestLimits limits;
     private final Map<Long, RunContext> cache = new ConcurrentHashMap<>();
 
-    public RunContexts(RequestStore requests, ModelRegistry models, RequestLimits limits) {
+    public RunContexts(RequestStore requests, ItemStore items, ModelRegistry models, RequestLimits limits) {
         this.requests = requests;
+        this.items = items;
         this.models = models;
         this.limits = limits;
     }
@@ -62,7 +66,9 @@ public class RunContexts {
         CatalogModel model = models.find(r.model()).orElseThrow();
         Engine engine = models.engine(r.model());
         Integer fps = r.params().fps();
+        long finished = items.countByStatus(requestId).entrySet().stream()
+                .filter(e -> !e.getKey().equals("pending")).mapToLong(Map.Entry::getValue).sum();
         return new RunContext(requestId, r, engine, r.samplingParams(model), Path.of(row.outputDir()),
-                fps == null ? DEFAULT_FPS : fps);
+                fps == null ? DEFAULT_FPS : fps, new AtomicLong(finished));
     }
 }

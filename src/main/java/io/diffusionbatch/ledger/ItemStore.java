@@ -65,8 +65,13 @@ public class ItemStore {
 
     private static Map<String, Long> storePrompts(Connection c, Iterator<NewItem> items) throws SQLException {
         Map<String, Integer> ord = new LinkedHashMap<>();
+        String previous = null;
         while (items.hasNext()) {
             NewItem it = items.next();
+            if (it.prompt().equals(previous) && it.negativePrompt() == null) {
+                continue; // prompt-major order: the seeds of one prompt follow each other
+            }
+            previous = it.prompt();
             ord.putIfAbsent(it.prompt(), ord.size());
             if (it.negativePrompt() != null) {
                 ord.putIfAbsent(it.negativePrompt(), ord.size());
@@ -112,9 +117,15 @@ public class ItemStore {
         StringBuilder buf = new StringBuilder(COPY_BUFFER_CHARS + 4096);
         String rid = Long.toString(requestId);
         long n = 0;
+        String previous = null;
+        Long previousId = null;
         while (items.hasNext()) {
             NewItem it = items.next();
-            buf.append(rid).append('\t').append(it.index()).append('\t').append(promptIds.get(it.prompt())).append('\t');
+            if (!it.prompt().equals(previous)) {
+                previous = it.prompt();
+                previousId = promptIds.get(previous);
+            }
+            buf.append(rid).append('\t').append(it.index()).append('\t').append(previousId).append('\t');
             buf.append(it.negativePrompt() == null ? "\\N" : promptIds.get(it.negativePrompt()).toString()).append('\t');
             buf.append(it.seed()).append('\t');
             CopyText.field(buf, it.labelsJson());

@@ -1,0 +1,71 @@
+package io.diffusionbatch.cli;
+
+import io.diffusionbatch.platform.TestServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code submit}, {@code runs}, {@code show} and {@code cancel} as a user types them, against the
+ * running test server (found through its data directory's services.json).
+ */
+class PlatformCommandsTest {
+
+    private final TestServer server = TestServer.get();
+
+    @Test
+    void submitWaitsForTheRunAndTheLedgerCommandsShowIt(@TempDir Path tmp) throws Exception {
+        String id = TestServer.uniqueId("cli");
+        Path file = tmp.resolve("request.json");
+        Files.writeString(file, """
+                {"requestId": "%s", "kind": "image", "model": "tiny", "prompts": ["a red cube", "a blue cone"],
+                 "seeds": {"count": 2, "base": 5}, "params": {"sampler": "dpmpp-2m", "steps": 4},
+                 "output": {"location": "cli/%s", "format": "png"}}
+                """.formatted(id, id));
+        String dataDir = "--data-dir=" + server.dataDir();
+
+        CliRun submit = CliRun.of("submit", file.toString(), "--wait", dataDir);
+        assertThat(submit.code()).as(submit.err()).isZero();
+        assertThat(submit.err()).contains("as request " + id).contains("accepted as run").contains("4 items");
+        assertThat(submit.out()).containsPattern("run \\d+ completed").contains("items done/failed/cancelled  4 / 0 / 0");
+        long run = Long.parseLong(submit.out().replaceAll("(?s).*run (\\d+) completed.*", "$1"));
+
+        CliRun runs = CliRun.of("runs", dataDir);
+        assertThat(runs.code()).isZero();
+        assertThat(runs.out()).containsPattern("(?m)^" + run + "\\s+" + id + "\\s+tiny\\s+completed\\s+4\\s");
+
+        CliRun show = CliRun.of("show", Long.toString(run), dataDir);
+        assertThat(show.code()).isZero();
+        assertThat(show.out()).contains("status     completed").contains("{done=4}").contains("a blue cone")
+                .contains("started").contains("completed");
+
+        CliRun cancel = CliRun.of("cancel", Long.toString(run), dataDir);
+        assertThat(cancel.out()).contains("already finished");
+        assertThat(CliRun.of("show", "999999", dataDir).err()).contains("RUN: no run 999999");
+        assertThat(CliRun.of("show", "abc", dataDir).code()).isEqualTo(2);
+    }
+
+    @Test
+    void aRefusedRequestPrintsItsReasonsAndExitsWithTwo(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("bad.json");
+        Files.writeString(file, "{\"requestId\": \"" + TestServer.uniqueId("badcli") + "\", \"kind\": \"image\", "
+                + "\"model\": \"tiny\", \"prompts\": [\"x\"], \"params\": {\"steps\": 5000}, "
+                + "\"output\": {\"location\": \"x\", \"format\": \"png\"}}");
+        CliRun submit = CliRun.of("submit", file.toString(), "--data-dir=" + server.dataDir());
+        assertThat(submit.code()).isEqualTo(2);
+        assertThat(submit.err()).contains("rejected").contains("params.steps").contains("[range]");
+    }
+
+    @Test
+    void submitWithoutARunningServerSaysHowToStartOne(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("r.json");
+        Files.writeString(file, "{}");
+        CliRun submit = CliRun.of("submit", file.toString(), "--data-dir=" + tmp.resolve("data"));
+        assertThat(submit.code()).isEqualTo(2);
+        assertThat(submit.err()).contains("no server is running").contains("serve");
+    }
+}
