@@ -66,6 +66,10 @@ final class EventFollower implements AutoCloseable {
                     default -> {
                     }
                 }
+                if (type.equals("completed") || type.equals("cancelled")) {
+                    long n = ev.path("done").asLong() + ev.path("failed").asLong() + ev.path("cancelled").asLong();
+                    bar.progress(n, n); // the last progress event may have been thinned out
+                }
                 if (FINAL.contains(type) || (untilAccept && (type.equals("accepted") || type.equals("duplicate")))) {
                     bar.end();
                     return new Outcome(type, ev);

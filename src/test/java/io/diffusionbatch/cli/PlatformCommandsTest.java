@@ -50,6 +50,22 @@ class PlatformCommandsTest {
     }
 
     @Test
+    void externalServicesAreConfigurationOnly() {
+        String id = TestServer.uniqueId("ext");
+        server.send(id, ("{\"requestId\": \"" + id + "\", \"kind\": \"image\", \"model\": \"tiny\", \"prompts\": [\"x\"], "
+                + "\"params\": {\"steps\": 2}, \"output\": {\"location\": \"ext\", \"format\": \"png\"}}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        server.awaitFinished(id, java.time.Duration.ofSeconds(60));
+        // the test server's Postgres and Kafka, reached as external services: local mode off, no data dir
+        String url = server.bean(org.springframework.core.env.Environment.class).getProperty("spring.datasource.url");
+        CliRun runs = CliRun.of("runs", "--limit", "3", "--diffusion.local.mode=off", "--spring.datasource.url=" + url,
+                "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
+                "--diffusion.kafka.bootstrap-servers=" + server.props().kafka().bootstrapServers());
+        assertThat(runs.code()).as(runs.err()).isZero();
+        assertThat(runs.out()).startsWith("RUN").contains(id);
+    }
+
+    @Test
     void aRefusedRequestPrintsItsReasonsAndExitsWithTwo(@TempDir Path tmp) throws Exception {
         Path file = tmp.resolve("bad.json");
         Files.writeString(file, "{\"requestId\": \"" + TestServer.uniqueId("badcli") + "\", \"kind\": \"image\", "
