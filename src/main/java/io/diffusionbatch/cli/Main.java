@@ -37,6 +37,9 @@ public final class Main {
               runs       list runs [--limit N]
               show       one run: status, items, figures, events, the request: RUN
               cancel     stop a run (the micro-batch in flight finishes, the rest is cancelled): RUN
+              item       every row about one item: prompt, seed, parameters, output and sha256, stats: RUN/INDEX
+              reproduce  make items again from their rows and compare sha256 with the stored outputs:
+                         RUN/INDEX or RUN (every written item) [--out DIR]
               platform-bench  issue 5's figures: system vs engine images/s, expansion rate, time to first
                          image, memory   [--request FILE] [--rounds N] [--expand-items N] [--skip-expand]
               common: [--data-dir DIR] [--diffusion.*=... | --spring.*=...] (see config/application.yaml)
@@ -67,6 +70,7 @@ public final class Main {
                 case "demo" -> new ServeCommand(out, err).demo(rest);
                 case "submit" -> new SubmitCommand(out, err).run(rest);
                 case "runs", "show", "cancel" -> new RunsCommand(out).run(args[0], rest);
+                case "item", "reproduce" -> new AuditCommand(out, err).run(args[0], rest);
                 case "platform-bench" -> new PlatformBenchCommand(out, err).run(rest);
                 default -> throw new UsageException("unknown command '" + args[0] + "'; try 'help'");
             };

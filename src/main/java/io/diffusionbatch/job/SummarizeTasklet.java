@@ -11,6 +11,8 @@ import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -63,9 +65,23 @@ public class SummarizeTasklet implements Tasklet {
         detail.put("seconds", s.wallSeconds());
         detail.put("itemsPerSecond", s.itemsPerSecond());
         detail.put("totalNfe", s.totalNfe());
-        events.publish(requestId, status, detail);
+        // after the commit, so whoever reacts to the event finds the run's final rows
+        afterCommit(() -> events.publish(requestId, status, detail));
         runs.evict(requestId);
         return RepeatStatus.FINISHED;
+    }
+
+    private static void afterCommit(Runnable action) {
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    action.run();
+                }
+            });
+        } else {
+            action.run();
+        }
     }
 
     /** Elapsed time of the generate step in this execution (restarts count from their start). */

@@ -43,6 +43,17 @@ class PlatformCommandsTest {
         assertThat(show.out()).contains("status     completed").contains("{done=4}").contains("a blue cone")
                 .contains("started").contains("completed");
 
+        CliRun item = CliRun.of("item", run + "/3", dataDir);
+        assertThat(item.code()).as(item.err()).isZero();
+        assertThat(item.out()).contains("prompt     a blue cone").contains("seed       6").containsPattern("sha256     [0-9a-f]{64}")
+                .contains("dpmpp-2m");
+        // the test model is in the test server's catalog only: the catalog is configuration
+        CliRun reproduce = CliRun.of("reproduce", Long.toString(run), dataDir,
+                "--diffusion.models.tiny.path=src/test/resources/models/tiny-sd", "--diffusion.models.tiny.kind=image");
+        assertThat(reproduce.code()).as(reproduce.out() + reproduce.err()).isZero();
+        assertThat(reproduce.out()).contains("4 of 4 items reproduced bit for bit");
+        assertThat(CliRun.of("item", "x/y", dataDir).err()).contains("ITEM: must be RUN/INDEX");
+
         CliRun cancel = CliRun.of("cancel", Long.toString(run), dataDir);
         assertThat(cancel.out()).contains("already finished");
         assertThat(CliRun.of("show", "999999", dataDir).err()).contains("RUN: no run 999999");

@@ -1,0 +1,17 @@
+package io.diffusionbatch.audit;
+
+import java.util.Map;
+
+/**
+ * Every row about one item: prompt, seed, status, output, statistics, and the run's request.
+ *
+ * @param negativePrompt null when none
+ * @param output         the outputs row (path, sha256, media_type, bytes), empty when not written
+ * @param stats          the item_stats row, empty when not written
+ * @param requestSpec    the run's canonical request JSON (every parameter)
+ * @param outputDir      the run's output folder
+ */
+public record ItemRecord(ItemRef ref, String clientRequestId, String model, String prompt, String negativePrompt,
+                         long seed, String status, int attempts, String worker, String error, String labelsJson,
+                         Map<String, Object> output, Map<String, Object> stats, String requestSpec, String outputDir) {
+}
