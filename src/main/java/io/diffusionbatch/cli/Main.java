@@ -40,6 +40,9 @@ public final class Main {
               item       every row about one item: prompt, seed, parameters, output and sha256, stats: RUN/INDEX
               reproduce  make items again from their rows and compare sha256 with the stored outputs:
                          RUN/INDEX or RUN (every written item) [--out DIR]
+              report     a run's figures (model, sampler, steps, NFE, s/sample, samples/s, params, FLOPs,
+                         device, energy, CO2, FID, adherence): RUN [--format md|csv|json]
+              compare    two runs side by side with the ratio of each figure: RUN1 RUN2
               platform-bench  issue 5's figures: system vs engine images/s, expansion rate, time to first
                          image, memory   [--request FILE] [--rounds N] [--expand-items N] [--skip-expand]
               common: [--data-dir DIR] [--diffusion.*=... | --spring.*=...] (see config/application.yaml)
@@ -70,6 +73,7 @@ public final class Main {
                 case "demo" -> new ServeCommand(out, err).demo(rest);
                 case "submit" -> new SubmitCommand(out, err).run(rest);
                 case "runs", "show", "cancel" -> new RunsCommand(out).run(args[0], rest);
+                case "report", "compare" -> new ReportCommand(out).run(args[0], rest);
                 case "item", "reproduce" -> new AuditCommand(out, err).run(args[0], rest);
                 case "platform-bench" -> new PlatformBenchCommand(out, err).run(rest);
                 default -> throw new UsageException("unknown command '" + args[0] + "'; try 'help'");
