@@ -15,9 +15,11 @@ public class RunFiguresReader {
     public static final double DEFAULT_GRID_G_PER_KWH = 475.0;
 
     private final JdbcClient jdbc;
+    private final double gridGPerKwh;
 
-    public RunFiguresReader(JdbcClient jdbc) {
+    public RunFiguresReader(JdbcClient jdbc, io.diffusionbatch.platform.DiffusionProperties props) {
         this.jdbc = jdbc;
+        this.gridGPerKwh = props.energy() == null ? DEFAULT_GRID_G_PER_KWH : props.energy().gridGPerKwh();
     }
 
     /** Empty when the run does not exist or has no finished items yet. */
@@ -38,7 +40,7 @@ public class RunFiguresReader {
         }
         Map<String, Object> r = rows.get(0);
         Double joules = r.get("joules") == null ? null : ((Number) r.get("joules")).doubleValue();
-        Double co2 = joules == null ? null : joules / 3.6e6 * DEFAULT_GRID_G_PER_KWH * 1000;
+        Double co2 = joules == null ? null : joules / 3.6e6 * gridGPerKwh * 1000;
         return Optional.of(new RunFigures(run, (String) r.get("model"), (String) r.get("sampler"),
                 ((Number) r.get("steps")).intValue(), num(r, "nfe"), num(r, "guidance"), ((Number) r.get("batch")).intValue(),
                 ((Number) r.get("samples")).longValue(), num(r, "s_per_sample"),

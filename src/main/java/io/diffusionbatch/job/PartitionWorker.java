@@ -1,5 +1,6 @@
 package io.diffusionbatch.job;
 
+import io.diffusionbatch.energy.EnergyMeter;
 import io.diffusionbatch.engine.GeneratedItem;
 import io.diffusionbatch.engine.GenerationSpec;
 import io.diffusionbatch.ledger.ItemResult;
@@ -49,11 +50,13 @@ public class PartitionWorker implements Tasklet {
     private final RequestStore requests;
     private final RunContexts runs;
     private final RunEvents events;
+    private final EnergyMeter meter;
     private final int batchSize;
     private final String worker;
 
     public PartitionWorker(ItemStore items, ResultStore results, RequestStore requests, RunContexts runs,
-                           RunEvents events, DiffusionProperties props) {
+                           RunEvents events, EnergyMeter meter, DiffusionProperties props) {
+        this.meter = meter;
         this.items = items;
         this.results = results;
         this.requests = requests;
@@ -84,8 +87,11 @@ public class PartitionWorker implements Tasklet {
                     run.params()));
         }
         List<GeneratedItem> made;
+        long energyBefore = meter.read();
+        double joulesEach;
         try {
             made = run.engine().generate(specs);
+            joulesEach = meter.joulesBetween(energyBefore, meter.read()) / batch.size();
         } catch (RuntimeException e) {
             LOG.warn("run {} items {}..{} failed: {}", requestId, batch.get(0).index(),
                     batch.get(batch.size() - 1).index(), e.getMessage());
@@ -98,7 +104,7 @@ public class PartitionWorker implements Tasklet {
         }
         List<ItemResult> done = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
-            done.add(write(run, staging, batch.get(i), made.get(i), i, step.getStepName()));
+            done.add(write(run, staging, batch.get(i), made.get(i), i, step.getStepName(), joulesEach));
         }
         results.record(done);
         contribution.incrementWriteCount(done.size());
@@ -109,7 +115,7 @@ public class PartitionWorker implements Tasklet {
     }
 
     private ItemResult write(RunContext run, Path staging, PendingItem p, GeneratedItem item, int position,
-                             String partition) {
+                             String partition, double joules) {
         String name = fileStem(p);
         String ext = run.request().output().format().extension();
         Path stagedFile = staging.resolve(name + "." + ext);
@@ -120,7 +126,7 @@ public class PartitionWorker implements Tasklet {
         move(w.file(), target);
         return new ItemResult(p.requestId(), p.index(), target.getFileName().toString(), w.sha256(), w.mediaType(),
                 w.bytes(), run.engine().identity().sha256(), run.params().sampler(), run.params().guidance(), position,
-                partition, worker, w.item().counters());
+                partition, worker, w.item().counters(), joules, meter.source());
     }
 
     /** File name of an item without extension: zero-padded index and seed, e.g. {@code 00000042-7}. */

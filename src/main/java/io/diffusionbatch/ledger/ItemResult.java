@@ -10,8 +10,10 @@ import io.diffusionbatch.engine.ItemCounters;
  * @param batchPosition the item's position in its micro-batch
  * @param partition     the partition (step execution name) that made it
  * @param worker        the process that made it, e.g. {@code host:pid}
+ * @param energyJoules  the item's share of its micro-batch's energy, or null when not measured
+ * @param energySource  {@code measured:rapl}, {@code estimated:NNW}, or null
  */
 public record ItemResult(long requestId, long index, String path, String sha256, String mediaType, long bytes,
                          String modelSha256, String sampler, double guidance, int batchPosition, String partition,
-                         String worker, ItemCounters counters) {
+                         String worker, ItemCounters counters, Double energyJoules, String energySource) {
 }

@@ -43,7 +43,8 @@ public class ResultStore {
             jdbc.batchUpdate("INSERT INTO item_stats (request_id, idx, model_sha256, sampler, steps, nfe, guidance, batch_size, "
                             + "batch_position, partition_name, tokenize_seconds, text_encode_seconds, denoise_seconds, "
                             + "decode_seconds, write_seconds, device, execution_provider, threads, params_total, "
-                            + "unet_flops_per_eval, flops_per_sample) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                            + "unet_flops_per_eval, flops_per_sample, energy_joules, energy_source) "
+                            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                             + "ON CONFLICT (request_id, idx) DO UPDATE SET model_sha256 = EXCLUDED.model_sha256, "
                             + "sampler = EXCLUDED.sampler, steps = EXCLUDED.steps, nfe = EXCLUDED.nfe, guidance = EXCLUDED.guidance, "
                             + "batch_size = EXCLUDED.batch_size, batch_position = EXCLUDED.batch_position, "
@@ -52,7 +53,8 @@ public class ResultStore {
                             + "decode_seconds = EXCLUDED.decode_seconds, write_seconds = EXCLUDED.write_seconds, "
                             + "device = EXCLUDED.device, execution_provider = EXCLUDED.execution_provider, "
                             + "threads = EXCLUDED.threads, params_total = EXCLUDED.params_total, "
-                            + "unet_flops_per_eval = EXCLUDED.unet_flops_per_eval, flops_per_sample = EXCLUDED.flops_per_sample",
+                            + "unet_flops_per_eval = EXCLUDED.unet_flops_per_eval, flops_per_sample = EXCLUDED.flops_per_sample, "
+                            + "energy_joules = EXCLUDED.energy_joules, energy_source = EXCLUDED.energy_source",
                     results, results.size(), (ps, r) -> {
                         ItemCounters c = r.counters();
                         ps.setLong(1, r.requestId());
@@ -76,6 +78,8 @@ public class ResultStore {
                         ps.setLong(19, c.cost().totalParams());
                         ps.setLong(20, c.cost().unetFlops());
                         ps.setLong(21, c.cost().flopsPerSample());
+                        ps.setObject(22, r.energyJoules(), java.sql.Types.DOUBLE);
+                        ps.setString(23, r.energySource());
                     });
             jdbc.batchUpdate("UPDATE items SET status = 'done', attempts = attempts + 1, worker = ?, error = NULL, "
                             + "finished_at = now() WHERE request_id = ? AND idx = ?",

@@ -14,10 +14,12 @@ import java.util.Map;
  * @param outputRoot every request's output location resolves inside this folder
  * @param kafka      broker and topics
  * @param job        partitioning and micro-batching
+ * @param energy     how energy is measured or estimated, and the grid's carbon intensity
  * @param models     the model catalog: request {@code model} names → folders
  */
 @ConfigurationProperties("diffusion")
-public record DiffusionProperties(Path dataDir, Path outputRoot, Kafka kafka, Job job, Map<String, Model> models) {
+public record DiffusionProperties(Path dataDir, Path outputRoot, Kafka kafka, Job job, Energy energy,
+                                  Map<String, Model> models) {
 
     /**
      * @param bootstrapServers the brokers
@@ -38,6 +40,15 @@ public record DiffusionProperties(Path dataDir, Path outputRoot, Kafka kafka, Jo
      * @param device      {@code cpu} or {@code cuda}
      */
     public record Job(int gridSize, int concurrency, int batchSize, int threads, String device) {
+    }
+
+    /**
+     * @param source        {@code auto} (RAPL where readable, else estimate), {@code rapl}, {@code estimate}
+     * @param watts         the power assumed for estimates (whole machine share running the work)
+     * @param gridGPerKwh   grid carbon intensity in gCO2 per kWh (475: the world average)
+     * @param powercap      where Linux exposes RAPL counters
+     */
+    public record Energy(String source, double watts, double gridGPerKwh, Path powercap) {
     }
 
     /**

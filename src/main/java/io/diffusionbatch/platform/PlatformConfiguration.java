@@ -1,5 +1,7 @@
 package io.diffusionbatch.platform;
 
+import io.diffusionbatch.energy.EnergyMeter;
+import io.diffusionbatch.energy.EnergyMeters;
 import io.diffusionbatch.engine.EngineOptions;
 import io.diffusionbatch.request.RequestLimits;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -15,6 +17,12 @@ public class PlatformConfiguration {
     ModelRegistry modelRegistry(DiffusionProperties props) {
         DiffusionProperties.Job job = props.job();
         return new ModelRegistry(props.models(), new EngineOptions(job.device(), 0, job.threads(), job.batchSize()));
+    }
+
+    @Bean
+    EnergyMeter energyMeter(DiffusionProperties props) {
+        DiffusionProperties.Energy e = props.energy();
+        return EnergyMeters.choose(e.source(), e.watts(), e.powercap());
     }
 
     @Bean

@@ -43,6 +43,10 @@ class ReportCommandTest {
         assertThat(f.path("params").asLong()).isPositive();
         assertThat(f.path("GFLOPs/sample").asDouble()).isPositive();
         assertThat(f.path("FID").isNull()).isTrue();
+        double joules = f.path("J/sample").asDouble();
+        assertThat(joules).isPositive();
+        assertThat(f.path("gCO2/1k samples").asDouble()).isCloseTo(joules / 3.6e6 * 475 * 1000,
+                org.assertj.core.api.Assertions.within(1e-9));
 
         CliRun md = CliRun.of("report", Long.toString(a), dataDir);
         assertThat(md.out()).startsWith("| run | model | sampler | steps | NFE |").contains("| n/a |");

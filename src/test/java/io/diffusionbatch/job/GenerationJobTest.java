@@ -74,7 +74,12 @@ class GenerationJobTest {
             assertThat(staged.filter(Files::isRegularFile)).isEmpty();
         }
 
+        // energy estimated from the configured watts (the test server asks for it), and marked so
+        assertThat(server.jdbc().sql("SELECT DISTINCT energy_source FROM item_stats WHERE request_id = ?").param(run.id())
+                .query(String.class).list()).containsExactly("estimated:30W");
         RunStats s = server.bean(RunStatsStore.class).find(run.id()).orElseThrow();
+        assertThat(s.energyJoules()).isPositive();
+        assertThat(s.energySource()).isEqualTo("estimated:30W");
         assertThat(s.itemsDone()).isEqualTo(10);
         assertThat(s.totalNfe()).isEqualTo(120);
         assertThat(s.itemsPerSecond()).isPositive();
