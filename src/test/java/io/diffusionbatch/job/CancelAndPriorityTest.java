@@ -52,18 +52,23 @@ class CancelAndPriorityTest {
     @Test
     void waitingRunsStartInPriorityOrder() {
         String blocker = TestServer.uniqueId("blocker");
-        server.send(blocker, GenerationJobTest.request(blocker, "tiny", 8, 2, 100, 0, "prio/" + blocker)
+        server.send(blocker, GenerationJobTest.request(blocker, "tiny", 40, 3, 400, 0, "prio/" + blocker)
                 .getBytes(StandardCharsets.UTF_8));
-        server.awaitRun(blocker, r -> r.status().equals("running"), Duration.ofSeconds(60));
+        RequestRow b = server.awaitRun(blocker, r -> r.status().equals("running"), Duration.ofSeconds(60));
         String low = TestServer.uniqueId("low");
         String high = TestServer.uniqueId("high");
         server.send(low, GenerationJobTest.request(low, "tiny", 1, 1, 2, -5, "prio/" + low).getBytes(StandardCharsets.UTF_8));
         server.send(high, GenerationJobTest.request(high, "tiny", 1, 1, 2, 10, "prio/" + high).getBytes(StandardCharsets.UTF_8));
+        server.awaitRun(low, r -> r.status().equals("accepted"), Duration.ofSeconds(60));
+        server.awaitRun(high, r -> r.status().equals("accepted"), Duration.ofSeconds(60));
+        // both wait behind the running blocker; stop it so that the dispatcher chooses between them
+        server.bean(RequestStore.class).requestCancel(b.id());
         RequestRow h = server.awaitFinished(high, Duration.ofSeconds(120));
         RequestRow l = server.awaitFinished(low, Duration.ofSeconds(120));
-        RequestRow b = server.awaitFinished(blocker, Duration.ofSeconds(120));
-        assertThat(b.finishedAt()).as("the blocker was still running when both arrived").isBefore(h.startedAt());
-        assertThat(l.acceptedAt()).isBefore(h.acceptedAt()).isBefore(b.finishedAt());
+        RequestRow end = server.awaitFinished(blocker, Duration.ofSeconds(120));
+        assertThat(end.status()).isEqualTo("cancelled");
+        assertThat(end.finishedAt()).isBefore(h.startedAt());
+        assertThat(l.acceptedAt()).isBefore(h.acceptedAt()).isBefore(end.finishedAt());
         assertThat(h.startedAt()).as("higher priority starts first though it came second").isBefore(l.startedAt());
     }
 }
