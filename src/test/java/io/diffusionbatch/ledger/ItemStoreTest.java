@@ -1,0 +1,57 @@
+package io.diffusionbatch.ledger;
+
+import io.diffusionbatch.platform.TestServer;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** COPY expansion into the real Postgres: exact text round trip, deduplication, idempotence, ranges. */
+class ItemStoreTest {
+
+    private final TestServer server = TestServer.get();
+
+    private long newRequest() {
+        // a request row that no worker runs: stored as cancelled, never waiting
+        return server.jdbc().sql("INSERT INTO requests (client_request_id, kind, model, spec, item_count, status, output_dir, "
+                        + "source) VALUES (?, 'image', 'tiny', '{}', 0, 'cancelled', '/tmp/x', 'test') RETURNING id")
+                .param(TestServer.uniqueId("store")).query(Long.class).single();
+    }
+
+    @Test
+    void itemsAndPromptsSurviveCopyExactlyAndOnce() {
+        long run = newRequest();
+        String tricky = "tab\there, newline\nthere, CR\r, backslash \\N \\t, quote ' \" ; DROP TABLE items; -- ünï ✓ "
+                + TestServer.uniqueId("p");
+        List<NewItem> items = new ArrayList<>();
+        for (int i = 0; i < 2500; i++) {
+            String prompt = i % 2 == 0 ? tricky : "plain prompt " + (i % 7);
+            items.add(new NewItem(i, prompt, i % 5 == 0 ? "neg\t" + (i % 3) : null, 1000L + i,
+                    i % 2 == 0 ? "{\"k\": \"v\\tw\"}" : null));
+        }
+        ItemStore store = server.bean(ItemStore.class);
+        assertThat(store.expand(run, items::iterator)).isEqualTo(2500);
+        assertThat(store.expand(run, items::iterator)).as("a restarted expand step writes nothing twice").isZero();
+        assertThat(store.count(run)).isEqualTo(2500);
+
+        List<PendingItem> range = store.pending(run, 10, 20, 100);
+        assertThat(range).extracting(PendingItem::index).containsExactly(10L, 11L, 12L, 13L, 14L, 15L, 16L, 17L, 18L, 19L);
+        PendingItem ten = range.get(0);
+        assertThat(ten.prompt()).isEqualTo(tricky);
+        assertThat(ten.negativePrompt()).isEqualTo("neg\t1");
+        assertThat(ten.seed()).isEqualTo(1010);
+        assertThat(range.get(1).prompt()).isEqualTo("plain prompt 4");
+        assertThat(range.get(1).negativePrompt()).isNull();
+        assertThat(store.pending(run, 0, 2500, 7)).hasSize(7);
+
+        assertThat(server.jdbc().sql("SELECT count(*) FROM prompts WHERE text = ?").param(tricky).query(Long.class).single())
+                .isEqualTo(1);
+        assertThat(server.jdbc().sql("SELECT labels->>'k' FROM items WHERE request_id = ? AND idx = 0").param(run)
+                .query(String.class).single()).isEqualTo("v\tw");
+        assertThat(store.countByStatus(run)).containsEntry("pending", 2500L);
+        assertThat(store.cancelPending(run)).isEqualTo(2500);
+        assertThat(store.pending(run, 0, 2500, 10)).isEmpty();
+    }
+}
