@@ -12,8 +12,8 @@ Stage 1 (vae): KL-regularised autoencoder 32x32x3 -> 8x8x4 on fresh single and p
 afterwards the latent scaling factor = 1 / std of the (EMA) encoder's latent means over 4096
 training scenes is stored in the checkpoint (exported to vae_decoder/config.json scaling_factor).
 Stage 2 (unet): text encoder + latent UNet jointly, epsilon prediction with SD's scaled_linear
-schedule, min-SNR-5 loss weighting, 10% empty prompts for classifier-free guidance, half single
-and half pair scenes, never a HELD_OUT combination (world.sample_scene(train=True)). Scenes are
+schedule, min-SNR-5 loss weighting, 10% empty prompts for classifier-free guidance, --pair-fraction
+pair scenes (the rest single), never a HELD_OUT combination (world.sample_scene(train=True)). Scenes are
 rendered and VAE-encoded in chunks of --chunk scenes, each chunk used for --chunk-epochs epochs.
 EMA of the weights (decay 0.999) is what gets exported. Previews (DDIM 20 steps, guidance 5) are
 written to target/shapes/ldm/preview_*.png at each checkpoint.
@@ -42,11 +42,13 @@ OUT = os.environ.get("LDM_OUT", "target/shapes/ldm")
 
 
 
-def scenes_for(rng, n):
-    """n training scenes, alternating single / pair."""
+def scenes_for(rng, n, pair_fraction=0.5):
+    """n training scenes; scene i is a pair iff floor((i + 1) * f) > floor(i * f) (f = pair_fraction),
+    so f = 0.5 alternates single / pair starting with a single, f = 0.75 repeats single, pair, pair, pair."""
     out = []
     for i in range(n):
-        out.append(world.sample_scene(rng, "single" if i % 2 == 0 else "pair", train=True))
+        pair = int((i + 1) * pair_fraction + 1e-9) > int(i * pair_fraction + 1e-9)
+        out.append(world.sample_scene(rng, "pair" if pair else "single", train=True))
     return out
 
 
@@ -129,7 +131,7 @@ def train_vae(args):
 
 def make_chunk(args, c, vae_ema, sf, tok):
     rng = np.random.default_rng([args.seed, 20, c])
-    scenes = scenes_for(rng, args.chunk)
+    scenes = scenes_for(rng, args.chunk, args.pair_fraction)
     assert not any(world.is_held_out(s) for s in scenes)
     x = torch.from_numpy(world.render_batch(scenes))
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
@@ -175,18 +177,20 @@ def train_unet(args):
     sf = vstate["scaling_factor"]
     vocab = build_vocab()
     tok = Tok(vocab)
+    path = f"{OUT}/unet.pt"
+    st = torch.load(path) if os.path.exists(path) else None
+    # the UNet's keyword arguments: the checkpoint's when resuming, else --unet-config (default L.UNET_CONFIG)
+    unet_config = st.get("unet_config", {}) if st is not None else json.loads(args.unet_config)
     torch.manual_seed(args.seed + 1)
-    unet = L.UNet()
+    unet = L.UNet(**unet_config)
     text = L.TextEncoder(len(vocab))
     unet_ema = copy.deepcopy(unet)
     text_ema = copy.deepcopy(text)
     params = list(unet.parameters()) + list(text.parameters())
     opt = torch.optim.AdamW(params, lr=args.unet_lr, weight_decay=0.01)
     step = 0
-    path = f"{OUT}/unet.pt"
     train_seconds = 0.0
-    if os.path.exists(path):
-        st = torch.load(path)
+    if st is not None:
         unet.load_state_dict(st["unet"])
         text.load_state_dict(st["text"])
         unet_ema.load_state_dict(st["unet_ema"])
@@ -206,7 +210,8 @@ def train_unet(args):
     def checkpoint():
         save(path, dict(unet=unet.state_dict(), text=text.state_dict(), unet_ema=unet_ema.state_dict(),
                         text_ema=text_ema.state_dict(), opt=opt.state_dict(), step=step, vocab=vocab,
-                        scaling_factor=sf, train_seconds=train_seconds))
+                        scaling_factor=sf, train_seconds=train_seconds, unet_config=unet_config,
+                        pair_fraction=args.pair_fraction))
 
     last_ckpt = time.time()
     t_seg, s_seg = time.time(), step
@@ -279,6 +284,10 @@ def main():
     ap.add_argument("--unet-batch", type=int, default=128)
     ap.add_argument("--unet-lr", type=float, default=5e-4)
     ap.add_argument("--ema", type=float, default=0.999)
+    ap.add_argument("--pair-fraction", type=float, default=0.5,
+                    help="share of two-object scenes in the UNet's training chunks (the first model: 0.5)")
+    ap.add_argument("--unet-config", default=json.dumps(L.UNET_CONFIG),
+                    help="JSON keyword arguments of ldm_nets.UNet for a fresh run (the first model: {})")
     ap.add_argument("--chunk", type=int, default=16384)
     ap.add_argument("--chunk-epochs", type=int, default=4)
     ap.add_argument("--ckpt-minutes", type=float, default=4.0)
