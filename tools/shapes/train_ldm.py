@@ -15,6 +15,10 @@ Stage 2 (unet): text encoder + latent UNet jointly, epsilon prediction with SD's
 schedule, min-SNR-5 loss weighting, 10% empty prompts for classifier-free guidance, --pair-fraction
 pair scenes (the rest single), never a HELD_OUT combination (world.sample_scene(train=True)). Scenes are
 rendered and VAE-encoded in chunks of --chunk scenes, each chunk used for --chunk-epochs epochs.
+Optional: a learned 2-D positional embedding in the UNet's transformers (--unet-config, default
+ldm_nets.UNET_CONFIG) and, from --text-aux-start, an auxiliary loss (--text-aux-weight) making the text
+encoder's output at each object's size/colour/shape tokens predict that object's centre through a
+training-only linear head. The bundled model's exact command line is in models/shapes-ldm/README.md.
 EMA of the weights (decay 0.999) is what gets exported. Previews (DDIM 20 steps, guidance 5) are
 written to target/shapes/ldm/preview_*.png at each checkpoint.
 
