@@ -88,6 +88,9 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--png-dir", action="append", default=[])
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--kinds", nargs="+", default=["single", "pair"], choices=["single", "pair"])
+    ap.add_argument("--held-out", nargs="+", default=["no", "yes"], choices=["no", "yes"],
+                    help="which prompt sets: training combinations (no), HELD_OUT combinations (yes)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     sys.path.insert(0, args.eval_tools)
@@ -114,7 +117,7 @@ def main():
     tok = Tok(vocab)
     text = L.TextEncoder(len(vocab))
     text.load_state_dict(st["text_ema"])
-    unet = L.UNet()
+    unet = L.UNet(**st.get("unet_config", {}))  # no unet_config: the first model (no positional embedding)
     unet.load_state_dict(st["unet_ema"])
     vae = L.VAE()
     vae.load_state_dict(vst["ema"])
@@ -124,8 +127,8 @@ def main():
     print(f"checkpoint step {st['step']}")
     uncond = torch.tensor([tok("")])
     for g in args.guidance:
-        for kind in ("single", "pair"):
-            for held in (False, True):
+        for kind in args.kinds:
+            for held in [h == "yes" for h in args.held_out]:
                 prompts = [W.caption(s) for s in W.prompt_set(kind, args.n, seed=777, held_out=held)]
                 ids = torch.tensor([tok(p) for p in prompts])
                 gen = torch.Generator().manual_seed(args.seed)

@@ -51,7 +51,7 @@ def main():
     sf = float(vst["scaling_factor"])
     text = L.TextEncoder(len(vocab))
     text.load_state_dict(st["text_ema"])
-    unet = L.UNet()
+    unet = L.UNet(**st.get("unet_config", {}))  # no unet_config: the first model (no positional embedding)
     unet.load_state_dict(st["unet_ema"])
     vae = L.VAE()
     vae.load_state_dict(vst["ema"])

@@ -26,6 +26,10 @@ UNET_HEADS = 4
 TEMB_DIM = 256
 VAE_CHANNELS = (32, 64, 128)
 
+# keyword arguments of UNet() for the bundled shapes-ldm (stored in the training checkpoint as "unet_config";
+# checkpoints without it are the first model's: UNet() with no positional embedding)
+UNET_CONFIG = {"pos_emb": True}
+
 NUM_TRAIN_TIMESTEPS = 1000
 BETA_START = 0.00085
 BETA_END = 0.012
@@ -106,10 +110,18 @@ class FeedForward(nn.Module):
 
 
 class SpatialTransformer(nn.Module):
-    def __init__(self, c, ctx_dim, heads):
+    def __init__(self, c, ctx_dim, heads, size=None):
+        # size: spatial side (8 or 4) -> a learned factorised 2-D positional embedding (row + column,
+        # 2 * size * c parameters) added to the tokens after proj_in, so the queries of self- and
+        # cross-attention know where they are; None: no positional embedding (the first shapes-ldm, pixel model).
         super().__init__()
         self.norm = norm(c)
         self.proj_in = nn.Conv2d(c, c, 1)
+        if size is not None:
+            self.pos_row = nn.Parameter(torch.randn(1, c, size, 1) * 0.1)
+            self.pos_col = nn.Parameter(torch.randn(1, c, 1, size) * 0.1)
+        else:
+            self.pos_row = self.pos_col = None
         self.ln1 = LayerNorm32(c)
         self.attn1 = Attention(c, c, heads)
         self.ln2 = LayerNorm32(c)
@@ -121,6 +133,8 @@ class SpatialTransformer(nn.Module):
     def forward(self, x, ctx):
         b, c, hh, ww = x.shape
         h = self.proj_in(self.norm(x))
+        if self.pos_row is not None:
+            h = h + self.pos_row + self.pos_col
         h = h.reshape(b, c, hh * ww).transpose(1, 2)
         h = h + self.attn1(self.ln1(h))
         h = h + self.attn2(self.ln2(h), ctx)
@@ -139,26 +153,29 @@ def timestep_embedding(t, dim):
 
 class UNet(nn.Module):
     def __init__(self, ch=UNET_CHANNELS, ctx_dim=TEXT_WIDTH, heads=UNET_HEADS, temb=TEMB_DIM,
-                 in_channels=LATENT_CHANNELS, top_attention=True):
+                 in_channels=LATENT_CHANNELS, top_attention=True, pos_emb=False, size=8):
         # in_channels and top_attention were added for the pixel model (tools/shapes/pixel_nets.py); the
         # defaults give the latent model's network, with the same parameter names.
         # top_attention=False: no spatial transformer at the full resolution (d0a, u0a), only ResNet blocks.
+        # pos_emb=True: every spatial transformer adds a learned 2-D positional embedding (for a size x size
+        # input; the second shapes-ldm, see UNET_CONFIG); False: none (the first shapes-ldm, the pixel model).
         super().__init__()
         c0, c1 = ch
+        s0, s1 = (size, size // 2) if pos_emb else (None, None)
         self.temb_in = 128
         self.time = nn.Sequential(nn.Linear(128, temb), nn.SiLU(), nn.Linear(temb, temb))
         self.conv_in = nn.Conv2d(in_channels, c0, 3, padding=1)
         self.d0 = ResBlock(c0, c0, temb)
-        self.d0a = SpatialTransformer(c0, ctx_dim, heads) if top_attention else None
+        self.d0a = SpatialTransformer(c0, ctx_dim, heads, s0) if top_attention else None
         self.down = nn.Conv2d(c0, c0, 3, stride=2, padding=1)
         self.d1 = ResBlock(c0, c1, temb)
-        self.d1a = SpatialTransformer(c1, ctx_dim, heads)
-        self.ma = SpatialTransformer(c1, ctx_dim, heads)
+        self.d1a = SpatialTransformer(c1, ctx_dim, heads, s1)
+        self.ma = SpatialTransformer(c1, ctx_dim, heads, s1)
         self.u1 = ResBlock(c1 + c1, c1, temb)
-        self.u1a = SpatialTransformer(c1, ctx_dim, heads)
+        self.u1a = SpatialTransformer(c1, ctx_dim, heads, s1)
         self.up = nn.Conv2d(c1, c1, 3, padding=1)
         self.u0 = ResBlock(c1 + c0, c0, temb)
-        self.u0a = SpatialTransformer(c0, ctx_dim, heads) if top_attention else None
+        self.u0a = SpatialTransformer(c0, ctx_dim, heads, s0) if top_attention else None
         self.norm_out = norm(c0)
         self.conv_out = nn.Conv2d(c0, in_channels, 3, padding=1)
         nn.init.zeros_(self.conv_out.weight)
@@ -249,4 +266,4 @@ if __name__ == "__main__":
     v = VAE()
     print("vae encoder", count(v.encoder), "decoder", count(v.decoder))
     print("text", count(TextEncoder(80)))
-    print("unet", count(UNet()))
+    print("unet", count(UNet()), "with positional embedding", count(UNet(**UNET_CONFIG)))

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The bundled demo model through the Java engine, judged by the independently trained evaluator:
  * a guard that the engine and the model together still follow prompts (a broken guidance,
- * scheduler, tokenizer or VAE path drops this far below the bar). The full measurement over
+ * scheduler, tokenizer or VAE path drops this far below the bar; for two objects, a model that
+ * only draws the right objects without their order reads about 50 %). The full measurement over
  * 500+ prompts is in docs/BENCHMARKS.md.
  */
 class ShapesLdmAdherenceTest {
@@ -24,6 +25,24 @@ class ShapesLdmAdherenceTest {
         List<LabeledPrompt> prompts = new ArrayList<>(LabeledPrompt.readJsonl(Path.of("config/prompts/shapes-single.jsonl"))
                 .subList(0, 48));
         prompts.addAll(LabeledPrompt.readJsonl(Path.of("config/prompts/shapes-single-held-out.jsonl")).subList(0, 16));
+        AdherenceTally tally = judge(prompts);
+        System.out.print(tally.table());
+        assertThat(tally.allAttributes("single")).isGreaterThanOrEqualTo(0.95);
+        assertThat(tally.allAttributes("single held-out")).isGreaterThanOrEqualTo(0.90);
+    }
+
+    @Test
+    void placesTwoObjectsInThePromptedOrder() {
+        List<LabeledPrompt> prompts = LabeledPrompt.readJsonl(Path.of("config/prompts/shapes-pair.jsonl")).subList(0, 48);
+        AdherenceTally tally = judge(prompts);
+        System.out.print(tally.table());
+        assertThat(tally.allAttributes("pair")).isGreaterThanOrEqualTo(PAIR_GUARD);
+    }
+
+    /** Issue 4's bar for the 48 two-object prompts (the model reads 99.7 % on all 300, docs/BENCHMARKS.md); order at chance gives about 0.5. */
+    private static final double PAIR_GUARD = 0.85;
+
+    private static AdherenceTally judge(List<LabeledPrompt> prompts) {
         AdherenceTally tally = new AdherenceTally();
         try (Engine engine = Engine.open(Path.of("models/shapes-ldm"), EngineOptions.cpu().withBatchSize(16));
              ShapesEvaluator evaluator = ShapesEvaluator.open(Path.of("models/shapes-eval"))) {
@@ -38,8 +57,6 @@ class ShapesLdmAdherenceTest {
                 tally.add(prompts.get(i), read.get(i).labels());
             }
         }
-        System.out.print(tally.table());
-        assertThat(tally.allAttributes("single")).isGreaterThanOrEqualTo(0.95);
-        assertThat(tally.allAttributes("single held-out")).isGreaterThanOrEqualTo(0.90);
+        return tally;
     }
 }
