@@ -32,7 +32,7 @@ LATENT_CHANNELS = L.LATENT_CHANNELS
 UNET_CHANNELS = (64, 80)
 UNET_HEADS = 4
 TEMB_DIM = 128
-TEXT_LAYERS = 2
+TEXT_LAYERS = 1
 
 
 class SpatialTransformer(nn.Module):
@@ -149,7 +149,7 @@ class VideoUNet(nn.Module):
         b, cin, f, hh, ww = sample.shape
         x = sample.transpose(1, 2).reshape(-1, cin, hh, ww)  # [b*f, 4, h, w]
         te = self.time(L.timestep_embedding(timestep.float().reshape(-1), self.temb_in))  # [b or 1, temb]
-        te = te.expand(b, -1) if te.shape[0] == 1 else te
+        te = te.expand(b, -1)  # a [1] timestep broadcasts over the batch (no data-dependent branch in the graph)
         te = te[:, None, :].expand(-1, f, -1).reshape(-1, te.shape[1])  # [b*f, temb]
         c = ctx[:, None].expand(-1, f, -1, -1).reshape(-1, ctx.shape[1], ctx.shape[2])  # [b*f, S, D]
         h = self.conv_in(x)
