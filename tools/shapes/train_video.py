@@ -167,14 +167,25 @@ def train(args):
     text = V.text_encoder(len(vocab))
     unet_ema = copy.deepcopy(unet)
     text_ema = copy.deepcopy(text)
-    params = list(unet.parameters()) + list(text.parameters())
-    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    pool = [p for n, p in unet.named_parameters() if n.startswith("pool.")]
+    params = [p for n, p in unet.named_parameters() if not n.startswith("pool.")] + list(text.parameters())
+    opt = torch.optim.AdamW([{"params": params}, {"params": pool}], lr=args.lr, weight_decay=0.01)
+    params = params + pool
     step = 0
     path = f"{args.out}/video.pt"
     train_seconds = 0.0
     checks = []
     if os.path.exists(path):
         st = torch.load(path)
+        if "pool.weight" not in st["unet"]:
+            # a checkpoint from before the pooled text conditioning: keep its zero-initialised layer
+            # (the network computes exactly what it did) and give it a fresh optimizer group
+            log("checkpoint without the pooled text layer: adding it (zero-initialised)")
+            for k in ("unet", "unet_ema"):
+                st[k]["pool.weight"] = unet.pool.weight.detach().clone()
+                st[k]["pool.bias"] = unet.pool.bias.detach().clone()
+            o = st["opt"]
+            o["param_groups"].append(dict(o["param_groups"][0], params=[len(params) - 2, len(params) - 1]))
         unet.load_state_dict(st["unet"])
         text.load_state_dict(st["text"])
         unet_ema.load_state_dict(st["unet_ema"])
