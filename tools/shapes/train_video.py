@@ -199,6 +199,11 @@ def train(args):
     ac = L.alphas_cumprod()
     snr = ac / (1 - ac)
     w_t = torch.clamp(snr, max=5.0) / snr  # min-SNR-5 weights for epsilon prediction
+    w_high = w_t.clone()
+    if args.high_noise_weight > 0:
+        # x0-space weighting where the SNR is below 1 (eps-MSE / SNR = x0-MSE), capped: the motion direction is
+        # decided at high noise, where the plain eps-MSE barely depends on it
+        w_high = torch.where(snr < 1.0, torch.clamp(1.0 / snr, max=args.high_noise_weight), w_t)
     B = args.batch
     steps_per_chunk = args.chunk * args.chunk_epochs // B
     empty = torch.tensor(tok(""))
@@ -243,7 +248,8 @@ def train(args):
         with torch.autocast("cpu", dtype=torch.bfloat16):
             ctx = text(tid)
             pred = unet(xt, t.float(), ctx).float()
-        loss = ((pred - noise).pow(2).mean(dim=(1, 2, 3, 4)) * w_t[t]).mean()
+        w = w_high if step >= args.high_noise_from else w_t
+        loss = ((pred - noise).pow(2).mean(dim=(1, 2, 3, 4)) * w[t]).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -279,6 +285,9 @@ def main():
     ap.add_argument("--steps", type=int, default=5000)
     ap.add_argument("--steps-schedule", type=int, default=0,
                     help="step count the learning-rate decay is planned for (default: --steps)")
+    ap.add_argument("--high-noise-weight", type=float, default=0.0,
+                    help="if > 0: where SNR < 1 weight the eps-MSE by min(1/SNR, this) (x0-space, capped)")
+    ap.add_argument("--high-noise-from", type=int, default=0, help="first step that uses --high-noise-weight")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=4e-4)
     ap.add_argument("--ema", type=float, default=0.999)
