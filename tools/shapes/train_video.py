@@ -240,6 +240,10 @@ def train(args):
         drop = torch.rand(B, generator=g) < 0.1
         tid[drop] = empty
         t = torch.randint(0, 1000, (B,), generator=g)
+        if args.high_noise_frac > 0 and step >= args.high_noise_frac_from:
+            # this fraction of the batch draws t from [700, 1000): where the motion direction is decided
+            hi = torch.rand(B, generator=g) < args.high_noise_frac
+            t = torch.where(hi, torch.randint(700, 1000, (B,), generator=g), t)
         noise = torch.randn(x0.shape, generator=g)
         a = ac[t][:, None, None, None, None]
         xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
@@ -287,6 +291,9 @@ def main():
                     help="step count the learning-rate decay is planned for (default: --steps)")
     ap.add_argument("--high-noise-weight", type=float, default=0.0,
                     help="if > 0: where SNR < 1 weight the eps-MSE by min(1/SNR, this) (x0-space, capped)")
+    ap.add_argument("--high-noise-frac", type=float, default=0.0,
+                    help="fraction of each batch with t drawn from [700, 1000) (from --high-noise-frac-from on)")
+    ap.add_argument("--high-noise-frac-from", type=int, default=0)
     ap.add_argument("--high-noise-from", type=int, default=0, help="first step that uses --high-noise-weight")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=4e-4)
