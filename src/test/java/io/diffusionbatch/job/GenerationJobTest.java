@@ -105,4 +105,21 @@ class GenerationJobTest {
         assertThat(server.jdbc().sql("SELECT count(DISTINCT prompt_id) FROM items i JOIN requests r ON r.id = i.request_id "
                 + "WHERE r.client_request_id IN (?, ?)").params(a, b).query(Long.class).single()).isEqualTo(1);
     }
+
+    @Test
+    void aVideoRequestWritesOneClipPerItem() throws Exception {
+        String id = TestServer.uniqueId("video");
+        server.send(id, ("""
+                {"requestId": "%s", "kind": "video", "model": "tiny-video", "prompts": ["a ball moving left"],
+                 "seeds": [3, 4], "params": {"sampler": "euler", "steps": 3, "fps": 4},
+                 "output": {"location": "video/%s", "format": "gif"}}
+                """.formatted(id, id)).getBytes(StandardCharsets.UTF_8));
+        RequestRow run = server.awaitFinished(id, Duration.ofSeconds(120));
+        assertThat(run.status()).as(String.valueOf(run.message())).isEqualTo("completed");
+        List<Map<String, Object>> outs = server.jdbc().sql("SELECT path, media_type FROM outputs WHERE request_id = ? ORDER BY idx")
+                .param(run.id()).query().listOfRows();
+        assertThat(outs).extracting(r -> r.get("media_type")).containsOnly("image/gif");
+        byte[] head = Files.readAllBytes(Path.of(run.outputDir(), (String) outs.get(0).get("path")));
+        assertThat(new String(head, 0, 6, StandardCharsets.US_ASCII)).isEqualTo("GIF89a");
+    }
 }
