@@ -149,3 +149,35 @@ def write_sd_configs(out, vocab, with_vae):
         f.write("\n".join(vocab) + "\n")
     write_json(f"{out}/tokenizer/tokenizer_config.json",
                {"tokenizer_type": "word-level", "model_max_length": L.MAX_LENGTH})
+
+
+MODEL_DIR_PARTS = ("text_encoder", "unet", "vae_decoder", "tokenizer", "scheduler")
+
+
+def clear_model_dir(out):
+    """Removes the network/config sub-folders an earlier export left in `out` (the card stays)."""
+    import shutil
+    for sub in MODEL_DIR_PARTS:
+        if os.path.isdir(os.path.join(out, sub)):
+            shutil.rmtree(os.path.join(out, sub))
+    os.makedirs(out, exist_ok=True)
+
+
+def declare_output_dims(path, name, dims):
+    """torch.onnx leaves an output's dims symbolic after reshapes (pixel shuffle, frame folding):
+    declare them (ints or symbolic names), then re-run the full check and strict shape inference,
+    which checks the declaration against the graph."""
+    import onnx
+    m = onnx.load(path)
+    (o,) = [o for o in m.graph.output if o.name == name]
+    shape = o.type.tensor_type.shape
+    del shape.dim[:]
+    for d in dims:
+        dim = shape.dim.add()
+        if isinstance(d, str):
+            dim.dim_param = d
+        else:
+            dim.dim_value = d
+    onnx.checker.check_model(m, full_check=True)
+    onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True)
+    onnx.save(m, path)

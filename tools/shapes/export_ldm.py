@@ -20,14 +20,13 @@ Graph signatures:
 
 import argparse
 import os
-import shutil
 import sys
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ldm_nets as L  # noqa: E402
-from diffusion_common import DIFFUSERS_VERSION, Tok, export_onnx as export, tensor_json, write_json, write_sd_configs  # noqa: E402,E501
+from diffusion_common import DIFFUSERS_VERSION, Tok, clear_model_dir, export_onnx as export, tensor_json, write_json, write_sd_configs  # noqa: E402,E501
 
 class Decode(torch.nn.Module):
     def __init__(self, decoder):
@@ -59,10 +58,7 @@ def main():
     for m in (text, unet, dec):
         m.eval()
     out = args.out
-    for sub in ("text_encoder", "unet", "vae_decoder", "tokenizer", "scheduler"):
-        if os.path.isdir(os.path.join(out, sub)):
-            shutil.rmtree(os.path.join(out, sub))
-    os.makedirs(out, exist_ok=True)
+    clear_model_dir(out)
 
     write_sd_configs(out, vocab, with_vae=True)
     write_json(f"{out}/vae_decoder/config.json", {

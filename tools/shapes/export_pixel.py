@@ -19,7 +19,6 @@ Graph signatures:
 
 import argparse
 import os
-import shutil
 import sys
 
 import torch
@@ -28,26 +27,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import diffusion_common as C  # noqa: E402
 import ldm_nets as L  # noqa: E402
 import pixel_nets as P  # noqa: E402
-
-
-def declare_output_shape(path, name, dims):
-    """The exporter leaves out_sample's shape fully dynamic after the pixel-shuffle reshapes: declare it
-    (strict shape inference then checks it against the graph)."""
-    import onnx
-    m = onnx.load(path)
-    out = [o for o in m.graph.output if o.name == name][0]
-    shape = out.type.tensor_type.shape
-    del shape.dim[:]
-    for d in dims:
-        dim = shape.dim.add()
-        if isinstance(d, str):
-            dim.dim_param = d
-        else:
-            dim.dim_value = d
-    onnx.checker.check_model(m, full_check=True)
-    onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True)
-    onnx.save(m, path)
-    print(f"{path}: {name} declared {dims}")
 
 
 def main():
@@ -65,10 +44,7 @@ def main():
     for m in (text, unet):
         m.eval()
     out = args.out
-    for sub in ("text_encoder", "unet", "vae_decoder", "tokenizer", "scheduler"):
-        if os.path.isdir(os.path.join(out, sub)):
-            shutil.rmtree(os.path.join(out, sub))
-    os.makedirs(out, exist_ok=True)
+    C.clear_model_dir(out)
     C.write_sd_configs(out, vocab, with_vae=False)
 
     tok = C.Tok(vocab)
@@ -89,7 +65,8 @@ def main():
     C.export_onnx(unet, (x2, t2, h2), f"{out}/unet/model.onnx", ["sample", "timestep", "encoder_hidden_states"],
                   ["out_sample"], {"sample": {0: "batch"}, "timestep": {0: "batch"},
                                    "encoder_hidden_states": {0: "batch"}, "out_sample": {0: "batch"}})
-    declare_output_shape(f"{out}/unet/model.onnx", "out_sample", ["batch", 3, 32, 32])
+    C.declare_output_dims(f"{out}/unet/model.onnx", "out_sample", ["batch", 3, 32, 32])
+    print(f"{out}/unet/model.onnx: out_sample declared ['batch', 3, 32, 32]")
 
     cases = []
     with torch.no_grad():

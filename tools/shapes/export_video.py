@@ -25,7 +25,6 @@ Graph signatures:
 import argparse
 import json
 import os
-import shutil
 import sys
 
 import torch
@@ -33,30 +32,11 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ldm_nets as L  # noqa: E402
 import video_nets as V  # noqa: E402
-from diffusion_common import DIFFUSERS_VERSION, Tok, export_onnx as export, tensor_json, write_json, write_sd_configs  # noqa: E402,E501
+from diffusion_common import DIFFUSERS_VERSION, Tok, clear_model_dir, declare_output_dims, export_onnx as export, tensor_json, write_json, write_sd_configs  # noqa: E402,E501
 from export_ldm import Decode  # noqa: E402
 
 PROMPTS = ["a red circle moving right on a black background",
            "a blue square moving up on a white background", ""]
-
-
-def declare_output_dims(path, name, dims):
-    """torch.onnx leaves the UNet output's dims symbolic after the frame reshapes; declare them (the
-    sample's shape), then re-run the full check and strict shape inference."""
-    import onnx
-    m = onnx.load(path)
-    (o,) = [o for o in m.graph.output if o.name == name]
-    shape = o.type.tensor_type.shape
-    del shape.dim[:]
-    for d in dims:
-        dim = shape.dim.add()
-        if isinstance(d, str):
-            dim.dim_param = d
-        else:
-            dim.dim_value = d
-    onnx.checker.check_model(m, full_check=True)
-    onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True)
-    onnx.save(m, path)
 
 
 def main():
@@ -81,10 +61,7 @@ def main():
     for m in (text, unet, dec):
         m.eval()
     out = args.out
-    for sub in ("text_encoder", "unet", "vae_decoder", "tokenizer", "scheduler"):
-        if os.path.isdir(os.path.join(out, sub)):
-            shutil.rmtree(os.path.join(out, sub))
-    os.makedirs(out, exist_ok=True)
+    clear_model_dir(out)
 
     write_sd_configs(out, vocab, with_vae=True)
     # the engine's video path: a 5-D UNet sample; the pipeline class names it a text-to-video model
