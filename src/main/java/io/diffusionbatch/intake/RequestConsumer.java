@@ -15,6 +15,10 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.RecoverableDataAccessException;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -30,8 +34,9 @@ import java.util.Map;
  * {@link RequestIntake#accept} stores it (or its rejection), then the outcome is published
  * (events topic; the raw record with its reasons to the dead-letter topic when refused), and
  * only then is the offset committed. When the database is unreachable nothing is committed: the
- * consumer seeks back and retries the same record after a pause, so accepted work is never lost
- * and bad input never stops it. Jobs never run here (the {@link JobDispatcher} runs them).
+ * consumer seeks back and retries the same record after a pause, so accepted work is never lost;
+ * any other failure on a record is recorded as its refusal (rule {@code internal-error}), so no
+ * record can stop the consumer. Jobs never run here (the {@link JobDispatcher} runs them).
  * Active in the server role only.
  */
 @Component
@@ -98,8 +103,18 @@ public class RequestConsumer implements SmartLifecycle {
         try {
             r = intake.accept(payload, source);
         } catch (RuntimeException e) {
-            LOG.warn("intake of {} failed, will retry: {}", source, e.getMessage());
-            return false;
+            if (isTransient(e)) {
+                LOG.warn("intake of {} failed, will retry: {}", source, e.getMessage());
+                return false;
+            }
+            // a record that fails the same way every time must not stop the consumer: refuse it
+            LOG.error("intake of {} failed; refusing it as an internal error", source, e);
+            try {
+                r = intake.refuseUnexpected(payload, source, e);
+            } catch (RuntimeException again) {
+                LOG.warn("cannot record the refusal of {}, will retry: {}", source, again.getMessage());
+                return false;
+            }
         }
         switch (r.outcome()) {
             case ACCEPTED -> {
@@ -134,6 +149,21 @@ public class RequestConsumer implements SmartLifecycle {
         consumer.commitSync(Map.of(new TopicPartition(rec.topic(), rec.partition()),
                 new OffsetAndMetadata(rec.offset() + 1)));
         return true;
+    }
+
+    /**
+     * Failures worth retrying the same record for: the database or the connection to it is
+     * (perhaps briefly) unavailable. Anything else would fail again on the same bytes.
+     */
+    static boolean isTransient(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof TransientDataAccessException || t instanceof RecoverableDataAccessException
+                    || t instanceof DataAccessResourceFailureException || t instanceof CannotCreateTransactionException
+                    || t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void sleep(Duration d) {

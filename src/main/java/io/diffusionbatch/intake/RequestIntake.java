@@ -75,6 +75,16 @@ public class RequestIntake {
         return new IntakeResult(IntakeResult.Outcome.DUPLICATE, in.row(), List.of(dup), id);
     }
 
+    /**
+     * Records the refusal of an input whose intake failed in a way that would fail again (not a
+     * rule of the contract: a defect or a database constraint the parser does not know).
+     */
+    public IntakeResult refuseUnexpected(byte[] payload, String source, Exception cause) {
+        return reject(payload, source, null, List.of(new Violation("$", "internal-error",
+                "the request could not be stored (" + cause.getClass().getSimpleName() + ": " + cause.getMessage()
+                        + "); it was refused, not lost: the raw bytes are kept")));
+    }
+
     private IntakeResult reject(byte[] payload, String source, String requestId, List<Violation> violations) {
         long id = rejections.record(source, requestId, reasonsJson(violations), payload);
         return new IntakeResult(IntakeResult.Outcome.REJECTED, null, violations, id);
