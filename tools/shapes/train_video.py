@@ -28,9 +28,9 @@ Objective: epsilon prediction, SD's scaled_linear schedule (1000 steps), min-SNR
 (training-only, nothing exported): --dir-aux-weight adds the cross-entropy of a linear head that classifies the
 clip's motion direction from the text encoder's output at the direction word; --dir-contrast-weight adds
 softplus(err(true caption) - err(direction-flipped caption)) on --dir-contrast-n clips with t >= --dir-contrast-tmin
-(errors summed over the clip, weighted like the diffusion loss). Tried on 2026-11-24 from the step-4,200
-checkpoint (see the report in the commit log): the head is solved at once (CE < 0.001) but the UNet still ignored
-the word (direction 31-34 % in the quick checks up to step 5,178). At each
+(errors summed over the clip, weighted like the diffusion loss). 2026-11-24, from the step-4,200 checkpoint: the
+text head alone (plus contrast weight 0.002-0.005) left direction at chance up to step 5,178; contrast weight 0.05 on
+16 clips with t >= 600 lifted it to 91 % by step 6,000 (models/shapes-video/README.md). At each
 checkpoint a quick check samples --check-n clips of world.prompt_set("video", n, seed=777,
 held_out=False) (DDIM 20 steps, guidance 5, EMA weights) and reports the shapes-eval video
 classifier's accuracy; a preview strip goes to --out/preview_STEP.png.
