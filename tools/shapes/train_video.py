@@ -24,7 +24,13 @@ frames are encoded independently and a reversed clip of the world has the distri
 moving the other way (the start positions mirror the end positions).
 
 Objective: epsilon prediction, SD's scaled_linear schedule (1000 steps), min-SNR-5 weighting,
-10% empty prompts for classifier-free guidance, AdamW, EMA of the weights (exported). At each
+10% empty prompts for classifier-free guidance, AdamW, EMA of the weights (exported). Optional, default off
+(training-only, nothing exported): --dir-aux-weight adds the cross-entropy of a linear head that classifies the
+clip's motion direction from the text encoder's output at the direction word; --dir-contrast-weight adds
+softplus(err(true caption) - err(direction-flipped caption)) on --dir-contrast-n clips with t >= --dir-contrast-tmin
+(errors summed over the clip, weighted like the diffusion loss). 2026-11-24, from the step-4,200 checkpoint: the
+text head alone (plus contrast weight 0.002-0.005) left direction at chance up to step 5,178; contrast weight 0.05 on
+16 clips with t >= 600 lifted it to 91 % by step 6,000 (models/shapes-video/README.md). At each
 checkpoint a quick check samples --check-n clips of world.prompt_set("video", n, seed=777,
 held_out=False) (DDIM 20 steps, guidance 5, EMA weights) and reports the shapes-eval video
 classifier's accuracy; a preview strip goes to --out/preview_STEP.png.
@@ -171,6 +177,21 @@ def train(args):
     params = [p for n, p in unet.named_parameters() if not n.startswith("pool.")] + list(text.parameters())
     opt = torch.optim.AdamW([{"params": params}, {"params": pool}], lr=args.lr, weight_decay=0.01)
     params = params + pool
+    # auxiliary direction losses (training only, not exported; default off):
+    # --dir-aux-weight: a linear head on the text encoder's output at the direction word classifies the clip's
+    #   motion direction (cross-entropy), so that "left"/"right"/"up"/"down" stay distinct vectors;
+    # --dir-contrast-weight: on --dir-contrast-n clips of the batch the UNet also predicts epsilon with the
+    #   direction word flipped (left<->right, up<->down); a logistic loss on (true-caption error - flipped-caption
+    #   error), summed over the clip's elements and weighted like the diffusion loss at high noise (x0-space where
+    #   SNR < 1, capped at --high-noise-weight), makes the prediction depend on the word; only on clips with
+    #   t >= --dir-contrast-tmin.
+    torch.manual_seed(args.seed + 2)
+    dir_head = torch.nn.Linear(L.TEXT_WIDTH, len(world.DIRECTIONS))
+    opt_aux = torch.optim.AdamW(dir_head.parameters(), lr=args.lr, weight_decay=0.0)
+    dir_tok = torch.tensor([vocab.index(d) for d in world.DIRECTIONS])
+    flip_map = torch.arange(len(vocab))
+    for a_, b_ in FLIP.items():
+        flip_map[vocab.index(a_)] = vocab.index(b_)
     step = 0
     path = f"{args.out}/video.pt"
     train_seconds = 0.0
@@ -191,6 +212,9 @@ def train(args):
         unet_ema.load_state_dict(st["unet_ema"])
         text_ema.load_state_dict(st["text_ema"])
         opt.load_state_dict(st["opt"])
+        if "dir_head" in st:
+            dir_head.load_state_dict(st["dir_head"])
+            opt_aux.load_state_dict(st["opt_aux"])
         step = st["step"]
         train_seconds = st.get("train_seconds", 0.0)
         checks = st.get("checks", [])
@@ -213,11 +237,12 @@ def train(args):
         save(path, dict(unet=unet.state_dict(), text=text.state_dict(), unet_ema=unet_ema.state_dict(),
                         text_ema=text_ema.state_dict(), opt=opt.state_dict(), step=step, vocab=vocab,
                         scaling_factor=sf, vae=os.path.abspath(args.vae), train_seconds=train_seconds,
-                        checks=checks, args=vars(args)))
+                        checks=checks, args=vars(args), dir_head=dir_head.state_dict(),
+                        opt_aux=opt_aux.state_dict()))
 
     last_ckpt = time.time()
     t_seg, s_seg = time.time(), step
-    loss_acc, n_acc = 0.0, 0
+    loss_acc, n_acc, aux_acc, aux_ok, aux_n, con_acc = 0.0, 0, 0.0, 0.0, 0, 0.0
     while step < args.steps:
         c = step // steps_per_chunk
         if c != chunk_id:
@@ -247,17 +272,42 @@ def train(args):
         noise = torch.randn(x0.shape, generator=g)
         a = ac[t][:, None, None, None, None]
         xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
-        for grp in opt.param_groups:
+        for grp in opt.param_groups + opt_aux.param_groups:
             grp["lr"] = lr_at(step, args.lr, 200, args.steps_schedule or args.steps)
         with torch.autocast("cpu", dtype=torch.bfloat16):
             ctx = text(tid)
             pred = unet(xt, t.float(), ctx).float()
         w = w_high if step >= args.high_noise_from else w_t
         loss = ((pred - noise).pow(2).mean(dim=(1, 2, 3, 4)) * w[t]).mean()
+        total = loss
+        use_aux = args.dir_aux_weight > 0 and step >= args.dir_aux_start
+        if use_aux:
+            is_dir = tid[:, :, None] == dir_tok  # [B, S, 4]
+            pos_mask = is_dir.any(dim=2)  # the direction word's position (none for empty prompts)
+            label = is_dir.float().argmax(dim=2)[pos_mask]
+            logits = dir_head(ctx.float()[pos_mask])
+            aux_loss = F.cross_entropy(logits, label)
+            total = total + args.dir_aux_weight * aux_loss
+            aux_acc += aux_loss.item()
+            aux_ok += (logits.argmax(1) == label).float().sum().item()
+            aux_n += len(label)
+        if args.dir_contrast_weight > 0 and step >= args.dir_aux_start:
+            sel = torch.nonzero(~drop & (t >= args.dir_contrast_tmin)).flatten()[:args.dir_contrast_n]
+            ftid = flip_map[tid[sel]]
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                pflip = unet(xt[sel], t[sel].float(), text(ftid)).float()
+            e_true = (pred[sel] - noise[sel]).pow(2).sum(dim=(1, 2, 3, 4))
+            e_flip = (pflip - noise[sel]).pow(2).sum(dim=(1, 2, 3, 4))
+            con = F.softplus((e_true - e_flip) * w_high[t[sel]]).mean()
+            total = total + args.dir_contrast_weight * con
+            con_acc += con.item()
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        opt_aux.zero_grad(set_to_none=True)
+        total.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
+        if use_aux:
+            opt_aux.step()
         step += 1
         d = min(args.ema, (1 + step) / (10 + step))
         ema_update(unet_ema, unet, d)
@@ -268,8 +318,10 @@ def train(args):
         if step % 50 == 0:
             sps = (step - s_seg) / (time.time() - t_seg)
             log(f"step {step}/{args.steps} loss {loss_acc / n_acc:.4f} lr {opt.param_groups[0]['lr']:.2e} "
-                f"{sps:.3f} steps/s ({sps * B:.0f} clips/s), train time {train_seconds / 60:.1f} min")
-            loss_acc, n_acc = 0.0, 0
+                f"{sps:.3f} steps/s ({sps * B:.0f} clips/s), train time {train_seconds / 60:.1f} min"
+                + (f", dir-aux CE {aux_acc / n_acc:.4f} acc {aux_ok / max(1, aux_n):.3f}" if aux_n else "")
+                + (f", dir-contrast {con_acc / n_acc:.4f}" if args.dir_contrast_weight > 0 else ""))
+            loss_acc, n_acc, aux_acc, aux_ok, aux_n, con_acc = 0.0, 0, 0.0, 0.0, 0, 0.0
         if time.time() - last_ckpt > args.ckpt_minutes * 60 or step == args.steps:
             checkpoint()
             if args.check_n > 0:
@@ -295,6 +347,16 @@ def main():
                     help="fraction of each batch with t drawn from [700, 1000) (from --high-noise-frac-from on)")
     ap.add_argument("--high-noise-frac-from", type=int, default=0)
     ap.add_argument("--high-noise-from", type=int, default=0, help="first step that uses --high-noise-weight")
+    ap.add_argument("--dir-aux-weight", type=float, default=0.0,
+                    help="weight of the auxiliary cross-entropy: a training-only linear head on the text encoder's "
+                         "output at the direction word classifies the clip's motion direction (0: off)")
+    ap.add_argument("--dir-aux-start", type=int, default=0, help="first step of the direction auxiliary losses")
+    ap.add_argument("--dir-contrast-weight", type=float, default=0.0,
+                    help="weight of the logistic loss softplus(err(true caption) - err(direction-flipped caption)), "
+                         "errors = summed squared eps errors of the clip (0: off)")
+    ap.add_argument("--dir-contrast-tmin", type=int, default=0,
+                    help="--dir-contrast-weight only on clips with t >= this (where x_t no longer shows the motion)")
+    ap.add_argument("--dir-contrast-n", type=int, default=8, help="clips per batch for --dir-contrast-weight")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=4e-4)
     ap.add_argument("--ema", type=float, default=0.999)
