@@ -3,19 +3,13 @@ package io.diffusionbatch.audit;
 import io.diffusionbatch.engine.Engine;
 import io.diffusionbatch.engine.GeneratedItem;
 import io.diffusionbatch.engine.GenerationSpec;
-import io.diffusionbatch.engine.SamplingParams;
+import io.diffusionbatch.job.RunContext;
+import io.diffusionbatch.job.RunContexts;
 import io.diffusionbatch.media.ItemWriter;
-import io.diffusionbatch.platform.ModelRegistry;
-import io.diffusionbatch.request.CatalogModel;
-import io.diffusionbatch.request.GenerationRequest;
-import io.diffusionbatch.request.InvalidRequestException;
-import io.diffusionbatch.request.RequestLimits;
-import io.diffusionbatch.request.RequestParser;
 import org.springframework.stereotype.Service;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -42,13 +36,11 @@ public class Reproducer {
     }
 
     private final ItemAudit audit;
-    private final ModelRegistry models;
-    private final RequestLimits limits;
+    private final RunContexts runs;
 
-    public Reproducer(ItemAudit audit, ModelRegistry models, RequestLimits limits) {
+    public Reproducer(ItemAudit audit, RunContexts runs) {
         this.audit = audit;
-        this.models = models;
-        this.limits = limits;
+        this.runs = runs;
     }
 
     /**
@@ -61,17 +53,11 @@ public class Reproducer {
         if (item.output().isEmpty()) {
             throw new IllegalArgumentException("ITEM: item " + ref + " has no output (status " + item.status() + ")");
         }
-        GenerationRequest request;
-        try {
-            request = RequestParser.parse(item.requestSpec().getBytes(StandardCharsets.UTF_8), limits, models);
-        } catch (InvalidRequestException e) {
-            throw new IllegalStateException("run " + ref.run() + ": its request no longer parses: " + e.getMessage(), e);
-        }
-        CatalogModel model = models.find(request.model()).orElseThrow();
-        Engine engine = models.engine(request.model());
-        SamplingParams params = request.samplingParams(model);
+        // the same resolution of model, engine and settings as the run's own workers
+        RunContext run = runs.get(ref.run());
+        Engine engine = run.engine();
         GenerationSpec spec = new GenerationSpec(item.prompt(), item.negativePrompt() == null ? "" : item.negativePrompt(),
-                item.seed(), params);
+                item.seed(), run.params());
         GeneratedItem made = engine.generate(List.of(spec)).get(0);
         String stored = (String) item.output().get("sha256");
         Path file = scratch.resolve(Path.of((String) item.output().get("path")).getFileName());
@@ -80,9 +66,8 @@ public class Reproducer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Integer fps = request.params().fps();
-        ItemWriter.Written w = ItemWriter.write(made, engine.identity(), file, request.output().format(),
-                fps == null ? io.diffusionbatch.job.RunContexts.DEFAULT_FPS : fps, false);
+        ItemWriter.Written w = ItemWriter.write(made, engine.identity(), file, run.request().output().format(),
+                run.fps(), false);
         boolean modelMatches = engine.identity().sha256().equals(item.stats().get("model_sha256"));
         return new Result(ref, w.sha256().equals(stored), stored, w.sha256(), modelMatches, file);
     }
