@@ -10,8 +10,11 @@ import java.util.Map;
  * @param stats          the item_stats row, empty when not written
  * @param requestSpec    the run's canonical request JSON (every parameter)
  * @param outputDir      the run's output folder
+ * @param quality        the item_quality row (readings, expected, adherent as JSON text / boolean), empty when
+ *                       the item was not assessed
  */
 public record ItemRecord(ItemRef ref, String clientRequestId, String model, String prompt, String negativePrompt,
                          long seed, String status, int attempts, String worker, String error, String labelsJson,
-                         Map<String, Object> output, Map<String, Object> stats, String requestSpec, String outputDir) {
+                         Map<String, Object> output, Map<String, Object> stats, String requestSpec, String outputDir,
+                         Map<String, Object> quality) {
 }

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Reads a run's figures from run_stats and item_stats. Thread-safe. */
+/** Reads a run's figures from run_stats, item_stats and run_quality. Thread-safe. */
 @Service
 public class RunFiguresReader {
 
@@ -32,8 +32,9 @@ public class RunFiguresReader {
                        max(s.params_total) AS params, avg(s.flops_per_sample::double precision) AS flops,
                        min(s.device) AS device, min(s.execution_provider) AS provider,
                        avg(s.energy_joules) AS joules, min(s.energy_source) AS energy_source,
-                       max(rs.items_per_second) AS per_second
+                       max(rs.items_per_second) AS per_second, max(q.fid) AS fid, max(q.adherence) AS adherence
                 FROM requests r JOIN item_stats s ON s.request_id = r.id LEFT JOIN run_stats rs ON rs.request_id = r.id
+                     LEFT JOIN run_quality q ON q.request_id = r.id
                 WHERE r.id = ? GROUP BY r.model""").param(run).query().listOfRows();
         if (rows.isEmpty()) {
             return Optional.empty();
@@ -46,7 +47,11 @@ public class RunFiguresReader {
                 ((Number) r.get("samples")).longValue(), num(r, "s_per_sample"),
                 r.get("per_second") == null ? Double.NaN : num(r, "per_second"), ((Number) r.get("params")).longValue(),
                 num(r, "flops"), (String) r.get("device"), (String) r.get("provider"), joules,
-                (String) r.get("energy_source"), co2, null, null));
+                (String) r.get("energy_source"), co2, nullable(r, "fid"), nullable(r, "adherence")));
+    }
+
+    private static Double nullable(Map<String, Object> r, String k) {
+        return r.get(k) == null ? null : ((Number) r.get(k)).doubleValue();
     }
 
     private static double num(Map<String, Object> r, String k) {

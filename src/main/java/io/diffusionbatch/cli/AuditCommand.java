@@ -97,6 +97,13 @@ final class AuditCommand {
         for (Map.Entry<String, Object> e : r.stats().entrySet()) {
             out.printf("  %-20s %s%n", e.getKey(), e.getValue());
         }
+        if (!r.quality().isEmpty()) {
+            Object adherent = r.quality().get("adherent");
+            out.println("evaluator  read " + r.quality().get("readings"));
+            out.println("           " + (adherent == null ? "prompt is not a caption the evaluator can check"
+                    : "expected " + r.quality().get("expected") + ": " + (Boolean.TRUE.equals(adherent) ? "adherent"
+                    : "NOT adherent")));
+        }
         out.println("request    " + r.requestSpec());
     }
 

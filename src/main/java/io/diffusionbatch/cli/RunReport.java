@@ -2,6 +2,7 @@ package io.diffusionbatch.cli;
 
 import io.diffusionbatch.ledger.EventStore;
 import io.diffusionbatch.ledger.ItemStore;
+import io.diffusionbatch.ledger.QualityStore;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RunStats;
 import io.diffusionbatch.ledger.RunStatsStore;
@@ -28,7 +29,8 @@ final class RunReport {
         }
     }
 
-    static void show(RequestRow r, ItemStore items, RunStatsStore stats, EventStore events, PrintStream out) {
+    static void show(RequestRow r, ItemStore items, RunStatsStore stats, QualityStore quality, EventStore events,
+                     PrintStream out) {
         out.println("run        " + r.id() + "  (request " + r.clientRequestId() + ", from " + r.source() + ")");
         out.println("model      " + r.model() + " (" + r.kind() + ")");
         out.println("status     " + r.status() + (r.message() == null ? "" : " — " + r.message()));
@@ -39,6 +41,7 @@ final class RunReport {
         out.println("items      " + r.itemCount() + " " + counts);
         out.println("outputs    " + r.outputDir());
         stats.find(r.id()).ifPresent(s -> summary(s, out));
+        quality.find(r.id()).ifPresent(q -> quality(q, out));
         out.println("events");
         for (EventStore.Event e : events.of(r.id())) {
             out.println("  " + e.at() + "  " + e.type() + "  " + e.detailJson());
@@ -63,6 +66,16 @@ final class RunReport {
         row(out, "  write", fmt("%.4f", s.writeSeconds() / n));
         row(out, "expand (COPY items)", fmt("%.3f s", s.expandSeconds()));
         row(out, "energy", s.energyJoules() == null ? "not measured" : fmt("%.1f J (%s)", s.energyJoules(), s.energySource()));
+    }
+
+    static void quality(QualityStore.RunQualityRow q, PrintStream out) {
+        row(out, "quality (evaluator)", q.evaluator());
+        row(out, "  outputs read", q.assessed() + (q.unreadable() > 0 ? " (" + q.unreadable() + " unreadable)" : ""));
+        row(out, "  adherence", q.adherence() == null ? "no prompt is a caption the evaluator checks"
+                : fmt("%.1f %% (%d of %d captions)", 100 * q.adherence(), q.adherent(), q.labelled()));
+        row(out, "  FID", q.fid() == null ? "not computed (needs >= 2 single-object images)"
+                : fmt("%.3f (n = %d, vs the evaluator's real-image statistics)", q.fid(), q.fidItems()));
+        row(out, "  by group", q.byGroupJson());
     }
 
     private static void row(PrintStream out, String name, String value) {

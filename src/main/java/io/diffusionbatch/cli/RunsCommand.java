@@ -44,6 +44,7 @@ final class RunsCommand {
                 case "show" -> {
                     RequestRow r = requests.find(run).orElseThrow(() -> new UsageException("RUN: no run " + run));
                     RunReport.show(r, ctx.getBean(ItemStore.class), ctx.getBean(RunStatsStore.class),
+                            ctx.getBean(io.diffusionbatch.ledger.QualityStore.class),
                             ctx.getBean(EventStore.class), out);
                 }
                 case "cancel" -> {

@@ -22,7 +22,8 @@ import java.nio.file.Path;
 /**
  * The {@code generate} job: {@code expand} (COPY the items) → {@code generate} (partitioned by
  * item range; the partition handler is a bean of its own so cluster mode can replace it with
- * one that sends partitions to worker pods) → {@code summarize}. One job instance per request
+ * one that sends partitions to worker pods) → {@code assess} (the model's evaluator reads the
+ * outputs back: adherence and FID) → {@code summarize}. One job instance per request
  * (identifying parameter {@value #REQUEST_ID}); restarting it resumes only unfinished partitions,
  * and inside them only pending items.
  */
@@ -35,8 +36,14 @@ public class GenerationJobConfig {
     public static final String PARTITION_STEP = "generatePartition";
 
     @Bean
-    Job generateJob(JobRepository repository, Step expandStep, Step generateStep, Step summarizeStep) {
-        return new JobBuilder(JOB, repository).start(expandStep).next(generateStep).next(summarizeStep).build();
+    Job generateJob(JobRepository repository, Step expandStep, Step generateStep, Step assessStep, Step summarizeStep) {
+        return new JobBuilder(JOB, repository).start(expandStep).next(generateStep).next(assessStep).next(summarizeStep)
+                .build();
+    }
+
+    @Bean
+    Step assessStep(JobRepository repository, PlatformTransactionManager tm, AssessTasklet tasklet) {
+        return new StepBuilder("assess", repository).tasklet(tasklet, tm).build();
     }
 
     @Bean

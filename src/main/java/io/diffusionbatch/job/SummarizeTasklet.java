@@ -1,6 +1,7 @@
 package io.diffusionbatch.job;
 
 import io.diffusionbatch.ledger.ItemStore;
+import io.diffusionbatch.ledger.QualityStore;
 import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.ledger.RunStats;
 import io.diffusionbatch.ledger.RunStatsStore;
@@ -32,9 +33,11 @@ public class SummarizeTasklet implements Tasklet {
     private final RunStatsStore stats;
     private final RunEvents events;
     private final RunContexts runs;
+    private final QualityStore quality;
 
     public SummarizeTasklet(RequestStore requests, ItemStore items, RunStatsStore stats, RunEvents events,
-                            RunContexts runs) {
+                            RunContexts runs, QualityStore quality) {
+        this.quality = quality;
         this.requests = requests;
         this.items = items;
         this.stats = stats;
@@ -65,6 +68,10 @@ public class SummarizeTasklet implements Tasklet {
         detail.put("seconds", s.wallSeconds());
         detail.put("itemsPerSecond", s.itemsPerSecond());
         detail.put("totalNfe", s.totalNfe());
+        quality.find(requestId).ifPresent(q -> {
+            detail.put("adherence", q.adherence());
+            detail.put("fid", q.fid());
+        });
         // after the commit, so whoever reacts to the event finds the run's final rows
         afterCommit(() -> events.publish(requestId, status, detail));
         runs.evict(requestId);

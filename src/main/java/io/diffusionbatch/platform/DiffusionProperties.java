@@ -15,11 +15,12 @@ import java.util.Map;
  * @param kafka      broker and topics
  * @param job        partitioning and micro-batching
  * @param energy     how energy is measured or estimated, and the grid's carbon intensity
+ * @param quality    how runs are judged by their model's evaluator
  * @param models     the model catalog: request {@code model} names → folders
  */
 @ConfigurationProperties("diffusion")
 public record DiffusionProperties(Path dataDir, Path outputRoot, Kafka kafka, Job job, Energy energy,
-                                  Map<String, Model> models) {
+                                  Quality quality, Map<String, Model> models) {
 
     /**
      * @param bootstrapServers the brokers
@@ -52,9 +53,18 @@ public record DiffusionProperties(Path dataDir, Path outputRoot, Kafka kafka, Jo
     }
 
     /**
+     * @param maxItems at most this many outputs of a run are read by the evaluator (every k-th
+     *                 item of larger runs); 0 = no quality step
+     */
+    public record Quality(int maxItems) {
+    }
+
+    /**
      * @param path folder of the model (relative paths resolve against the working directory)
      * @param kind {@code image} or {@code video}
+     * @param evaluator folder of the evaluator that judges this model's outputs (a shapes-eval
+     *                  layout), or null: runs of the model then get no quality figures
      */
-    public record Model(Path path, String kind) {
+    public record Model(Path path, String kind, Path evaluator) {
     }
 }

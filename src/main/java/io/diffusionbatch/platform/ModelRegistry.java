@@ -43,6 +43,12 @@ public final class ModelRegistry implements ModelCatalog, AutoCloseable {
                 e.nativeWidth(), e.nativeHeight(), e.nativeFrames()));
     }
 
+    /** The evaluator folder configured for a catalog model, if any. */
+    public Optional<java.nio.file.Path> evaluator(String name) {
+        DiffusionProperties.Model m = name == null ? null : entries.get(name);
+        return m == null || m.evaluator() == null ? Optional.empty() : Optional.of(m.evaluator().toAbsolutePath().normalize());
+    }
+
     @Override
     public List<String> names() {
         List<String> names = new ArrayList<>();

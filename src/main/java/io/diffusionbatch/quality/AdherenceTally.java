@@ -53,6 +53,34 @@ public final class AdherenceTally {
         return g == null || g.total == 0 ? Double.NaN : (double) g.allRight / g.total;
     }
 
+    /**
+     * Every group's figures: group → {@code n}, {@code all} (share with every attribute right) and
+     * {@code heads} (head → share right), in the order groups were first seen.
+     */
+    public Map<String, Map<String, Object>> summary() {
+        Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Group> e : groups.entrySet()) {
+            Map<String, Object> heads = new LinkedHashMap<>();
+            e.getValue().perHead.forEach((h, c) -> heads.put(h, (double) c[0] / c[1]));
+            Map<String, Object> g = new LinkedHashMap<>();
+            g.put("n", e.getValue().total);
+            g.put("all", allAttributes(e.getKey()));
+            g.put("heads", heads);
+            out.put(e.getKey(), g);
+        }
+        return out;
+    }
+
+    /** Items counted over all groups. */
+    public int total() {
+        return groups.values().stream().mapToInt(g -> g.total).sum();
+    }
+
+    /** Items with every prompted attribute right, over all groups. */
+    public int allRight() {
+        return groups.values().stream().mapToInt(g -> g.allRight).sum();
+    }
+
     public int count(String group) {
         Group g = groups.get(group);
         return g == null ? 0 : g.total;

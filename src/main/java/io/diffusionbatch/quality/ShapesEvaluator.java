@@ -28,13 +28,17 @@ public final class ShapesEvaluator implements AutoCloseable {
     private final OrtSession video;
     private final Map<String, List<String>> imageHeads;
     private final Map<String, List<String>> videoHeads;
+    private final ShapesCaptions captions;
+    private final Path dir;
 
-    private ShapesEvaluator(OrtSession image, OrtSession video, Map<String, List<String>> imageHeads,
-                            Map<String, List<String>> videoHeads) {
+    private ShapesEvaluator(Path dir, OrtSession image, OrtSession video, Map<String, List<String>> imageHeads,
+                            Map<String, List<String>> videoHeads, ShapesCaptions captions) {
+        this.dir = dir;
         this.image = image;
         this.video = video;
         this.imageHeads = imageHeads;
         this.videoHeads = videoHeads;
+        this.captions = captions;
     }
 
     /**
@@ -53,7 +57,17 @@ public final class ShapesEvaluator implements AutoCloseable {
         try {
             OrtSession image = env.createSession(dir.resolve("image.onnx").toString());
             OrtSession video = env.createSession(dir.resolve("video.onnx").toString());
-            return new ShapesEvaluator(image, video, heads(labels.get("image")), heads(labels.get("video")));
+            Map<String, List<String>> imageHeads = heads(labels.get("image"));
+            Map<String, List<String>> videoHeads = heads(labels.get("video"));
+            java.util.Set<List<String>> heldOut = new java.util.HashSet<>();
+            if (labels.has("held_out")) {
+                labels.get("held_out").forEach(p -> heldOut.add(List.of(p.get(0).asString(), p.get(1).asString())));
+            }
+            ShapesCaptions captions = new ShapesCaptions(java.util.Set.copyOf(imageHeads.get("shape")),
+                    java.util.Set.copyOf(imageHeads.get("colour")), java.util.Set.copyOf(imageHeads.get("size")),
+                    java.util.Set.copyOf(imageHeads.get("background")), java.util.Set.copyOf(videoHeads.get("direction")),
+                    heldOut);
+            return new ShapesEvaluator(dir, image, video, imageHeads, videoHeads, captions);
         } catch (OrtException e) {
             throw new IllegalArgumentException("evaluator: ONNX Runtime cannot load " + dir + ": " + e.getMessage(), e);
         }
@@ -76,6 +90,21 @@ public final class ShapesEvaluator implements AutoCloseable {
      * @param features the feature vector used for FID
      */
     public record Reading(Map<String, String> labels, float[] features) {
+    }
+
+    /** The caption reader over this evaluator's vocabulary and held-out list. */
+    public ShapesCaptions captions() {
+        return captions;
+    }
+
+    /**
+     * Feature statistics of real images ({@code features_mean.npy}, {@code features_cov.npy}),
+     * the reference of FID for image runs.
+     *
+     * @throws IllegalArgumentException when the files are absent or malformed
+     */
+    public FeatureStats imageReference() {
+        return FeatureStats.read(dir.resolve("features_mean.npy"), dir.resolve("features_cov.npy"));
     }
 
     /** Readings of images (C, H, W) in [-1, 1]. */

@@ -26,7 +26,8 @@ import java.util.function.Predicate;
 /**
  * One server of the platform for the whole test JVM: a real PostgreSQL and a real Kafka broker
  * started by local mode in a fresh data directory, with intake, dispatcher and workers running,
- * and the tiny test models in the catalog ({@code tiny}: tiny-sd, {@code tiny-video}), energy
+ * and the tiny test models in the catalog ({@code tiny}: tiny-sd, {@code tiny-video}) plus {@code shapes}
+ * (the bundled shapes-ldm, judged by shapes-eval), energy
  * estimated from the default 30 W. Started on
  * first use, stopped by a shutdown hook. Thread-safe.
  */
@@ -54,6 +55,9 @@ public final class TestServer {
                         "--diffusion.models.tiny.kind=image",
                         "--diffusion.models.tiny-video.path=src/test/resources/models/tiny-video",
                         "--diffusion.models.tiny-video.kind=video",
+                        "--diffusion.models.shapes.path=models/shapes-ldm",
+                        "--diffusion.models.shapes.kind=image",
+                        "--diffusion.models.shapes.evaluator=models/shapes-eval",
                         "--diffusion.job.grid-size=3",
                         "--diffusion.job.batch-size=4",
                         "--diffusion.energy.source=estimate"); // the same figure on machines with and without RAPL

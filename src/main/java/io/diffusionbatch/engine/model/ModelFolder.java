@@ -83,14 +83,24 @@ public record ModelFolder(Path root, String name, Path schedulerConfig, Path tok
      * (names starting with '.') are skipped.
      */
     public String sha256() {
+        return folderSha256(root);
+    }
+
+    /**
+     * The folder hash of {@link #sha256()} for any folder (an evaluator's, say).
+     *
+     * @throws EngineException when a file cannot be read
+     */
+    public static String folderSha256(Path dir) {
+        Path root = dir.toAbsolutePath().normalize();
         try (Stream<Path> walk = Files.walk(root)) {
             List<Path> files = walk.filter(Files::isRegularFile)
                     .filter(p -> !isHidden(root.relativize(p)))
-                    .sorted((a, b) -> rel(a).compareTo(rel(b)))
+                    .sorted((a, b) -> rel(root, a).compareTo(rel(root, b)))
                     .toList();
             MessageDigest folder = sha();
             for (Path f : files) {
-                folder.update(rel(f).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                folder.update(rel(root, f).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 folder.update((byte) 0);
                 folder.update(fileSha256(f));
             }
@@ -100,7 +110,7 @@ public record ModelFolder(Path root, String name, Path schedulerConfig, Path tok
         }
     }
 
-    private String rel(Path p) {
+    private static String rel(Path root, Path p) {
         return root.relativize(p).toString().replace('\\', '/');
     }
 

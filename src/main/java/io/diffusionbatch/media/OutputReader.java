@@ -1,0 +1,107 @@
+package io.diffusionbatch.media;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Reads a written item back as floats in [-1, 1], channel-major, the layout the engine produced
+ * it in: an image as (C=3, H, W), a video as (F, 3, H, W). PNG and GIF values are the 8-bit
+ * samples mapped by {@code v / 127.5 − 1}; npy files are returned as stored. MP4 is not read
+ * (no decoder in the JVM). Stateless and thread-safe.
+ */
+public final class OutputReader {
+
+    private OutputReader() {
+    }
+
+    /**
+     * A decoded output.
+     *
+     * @param frames 1 for an image
+     * @param height pixels
+     * @param width  pixels
+     * @param data   frames × 3 × height × width values
+     */
+    public record Decoded(int frames, int height, int width, float[] data) {
+    }
+
+    /**
+     * Decodes {@code file} according to its media type.
+     *
+     * @param mediaType as stored in {@code outputs.media_type}
+     * @throws IOException when the file cannot be read or is not what its type says
+     * @throws IllegalArgumentException naming the media type when it cannot be decoded here
+     */
+    public static Decoded read(Path file, String mediaType) throws IOException {
+        return switch (mediaType) {
+            case "image/png" -> fromImages(new BufferedImage[] {ImageIO.read(file.toFile())}, file);
+            case "image/gif" -> fromImages(gifFrames(file), file);
+            case "application/x-npy" -> fromNpy(NpyReader.read(file), file);
+            default -> throw new IllegalArgumentException("media_type: " + mediaType + " cannot be read back (png, gif, npy)");
+        };
+    }
+
+    private static BufferedImage[] gifFrames(Path file) throws IOException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(Files.newInputStream(file))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName("gif");
+            ImageReader r = readers.next();
+            try {
+                r.setInput(in, false, false);
+                int n = r.getNumImages(true);
+                BufferedImage[] frames = new BufferedImage[n];
+                for (int i = 0; i < n; i++) {
+                    frames[i] = r.read(i);
+                }
+                return frames;
+            } finally {
+                r.dispose();
+            }
+        }
+    }
+
+    private static Decoded fromImages(BufferedImage[] frames, Path file) throws IOException {
+        if (frames.length == 0 || frames[0] == null) {
+            throw new IOException(file + ": not a readable image");
+        }
+        int w = frames[0].getWidth();
+        int h = frames[0].getHeight();
+        float[] data = new float[frames.length * 3 * h * w];
+        for (int f = 0; f < frames.length; f++) {
+            if (frames[f].getWidth() != w || frames[f].getHeight() != h) {
+                throw new IOException(file + ": frame " + f + " is " + frames[f].getWidth() + "x" + frames[f].getHeight()
+                        + ", frame 0 is " + w + "x" + h);
+            }
+            int base = f * 3 * h * w;
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int rgb = frames[f].getRGB(x, y);
+                    int p = y * w + x;
+                    data[base + p] = ((rgb >> 16) & 0xFF) / 127.5f - 1f;
+                    data[base + h * w + p] = ((rgb >> 8) & 0xFF) / 127.5f - 1f;
+                    data[base + 2 * h * w + p] = (rgb & 0xFF) / 127.5f - 1f;
+                }
+            }
+        }
+        return new Decoded(frames.length, h, w, data);
+    }
+
+    private static Decoded fromNpy(NpyArray a, Path file) throws IOException {
+        int[] s = a.shape();
+        // (3,H,W), (1,3,H,W), (F,3,H,W) or (1,F,3,H,W)
+        int[] t = s.length > 3 && s[0] == 1 ? Arrays.copyOfRange(s, 1, s.length) : s;
+        if (t.length == 3 && t[0] == 3) {
+            return new Decoded(1, t[1], t[2], a.data());
+        }
+        if (t.length == 4 && t[1] == 3) {
+            return new Decoded(t[0], t[2], t[3], a.data());
+        }
+        throw new IOException(file + ": npy shape " + Arrays.toString(s) + " is neither (3,H,W) nor (F,3,H,W)");
+    }
+}
