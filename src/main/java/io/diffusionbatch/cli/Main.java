@@ -43,6 +43,11 @@ public final class Main {
               report     a run's figures (model, sampler, steps, NFE, s/sample, samples/s, params, FLOPs,
                          device, energy, CO2, FID, adherence): RUN [--format md|csv|json]
               compare    two runs side by side with the ratio of each figure: RUN1 RUN2
+              sweep      one request per (sampler, steps) point over a prompt set, through Kafka; waits, then
+                         writes the quality-vs-NFE table (md, csv) and plot (svg) with the Pareto front
+                         --model NAME --prompts FILE (.jsonl with "prompt", or one per line) [--limit N]
+                         [--samplers ddim,dpmpp-2m] [--steps 4,8,10,20,50] [--guidance X] [--seed N]
+                         [--id NAME (same id = resume)] [--out DIR] [--max-fid X] [--min-adherence X]
               platform-bench  issue 5's figures: system vs engine images/s, expansion rate, time to first
                          image, memory   [--request FILE] [--rounds N] [--expand-items N] [--skip-expand]
               common: [--data-dir DIR] [--diffusion.*=... | --spring.*=...] (see config/application.yaml)
@@ -76,6 +81,7 @@ public final class Main {
                 case "report", "compare" -> new ReportCommand(out).run(args[0], rest);
                 case "item", "reproduce" -> new AuditCommand(out, err).run(args[0], rest);
                 case "platform-bench" -> new PlatformBenchCommand(out, err).run(rest);
+                case "sweep" -> new SweepCommand(out, err).run(rest);
                 default -> throw new UsageException("unknown command '" + args[0] + "'; try 'help'");
             };
         } catch (UsageException e) {
