@@ -22,7 +22,7 @@ public class PlatformConfiguration {
     @Bean
     EnergyMeter energyMeter(DiffusionProperties props) {
         DiffusionProperties.Energy e = props.energy();
-        return EnergyMeters.choose(e.source(), e.watts(), e.powercap());
+        return EnergyMeters.choose(e.source(), e.watts(), e.powercap(), props.job().device());
     }
 
     @Bean

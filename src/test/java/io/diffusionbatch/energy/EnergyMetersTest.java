@@ -41,7 +41,7 @@ class EnergyMetersTest {
         assertThat(m).isInstanceOf(EstimatedMeter.class);
         assertThat(m.source()).isEqualTo("estimated:30W");
         assertThatThrownBy(() -> EnergyMeters.choose("rapl", 30, empty)).hasMessageContaining("diffusion.energy.source");
-        assertThatThrownBy(() -> EnergyMeters.choose("nvml?", 30, empty)).hasMessageContaining("auto, rapl or estimate");
+        assertThatThrownBy(() -> EnergyMeters.choose("nvml?", 30, empty)).hasMessageContaining("auto, nvml, rapl or estimate");
         assertThatThrownBy(() -> new EstimatedMeter(0)).hasMessageContaining("diffusion.energy.watts");
     }
 
