@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -46,7 +47,8 @@ import java.util.stream.Stream;
 /**
  * The dashboard's HTTP server, started and stopped with the server role's context. Listens on the
  * loopback address only, on {@code diffusion.web.port} (default 8470; 0 picks a free port; -1
- * turns it off), logs its URL and records it in local mode's {@code services.json}. Pages:
+ * turns it off; a port in use is logged and the server runs on without it), logs its URL and
+ * records it in local mode's {@code services.json}. Pages:
  * {@code /}, {@code /runs/ID}, {@code /items/RUN/INDEX} (POST {@code .../reproduce}),
  * {@code /quality}, {@code /rejected}; files at {@code /files/RUN/INDEX} (only outputs the ledger
  * records for that item); JSON at {@code /api/runs} and {@code /api/runs/ID}. Bad input gets a
@@ -127,6 +129,14 @@ public class DashboardServer implements SmartLifecycle {
             s.createContext("/", this::handle);
             s.start();
             server = s;
+        } catch (BindException e) {
+            // a busy port must not stop the batch server: it runs on without its dashboard
+            LOG.warn("dashboard not started: localhost port {} is in use ({}); set diffusion.web.port to a free port, "
+                    + "0 for any, -1 for off", configuredPort, e.getMessage());
+            if (executor != null) {
+                executor.shutdownNow();
+            }
+            return;
         } catch (IOException e) {
             throw new UncheckedIOException("dashboard: cannot listen on localhost port " + configuredPort
                     + " (set diffusion.web.port to a free port, 0 for any, -1 for off): " + e.getMessage(), e);

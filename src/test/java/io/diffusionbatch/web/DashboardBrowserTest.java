@@ -1,0 +1,95 @@
+package io.diffusionbatch.web;
+
+import io.diffusionbatch.audit.RunFigures;
+import io.diffusionbatch.audit.RunFiguresReader;
+import io.diffusionbatch.ledger.RequestRow;
+import io.diffusionbatch.platform.TestServer;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The dashboard in a real browser: headless Chromium over the DevTools Protocol loads a run page,
+ * decodes every thumbnail, shows the figures and the progress the script fetched, and a click on
+ * "reproduce" shows a match. Skipped only when no Chromium is installed ({@code .ci/run} installs it).
+ */
+class DashboardBrowserTest {
+
+    @Test
+    void runPageDecodesThumbnailsShowsFiguresAndProgressAndReproduceMatches() throws Exception {
+        Optional<Path> binary = Chromium.binary();
+        Assumptions.assumeTrue(binary.isPresent(),
+                "no chromium binary (/usr/bin/chromium): install it with apt-get install -y chromium to run this test");
+        TestServer server = TestServer.get();
+        String base = server.bean(DashboardServer.class).url().orElseThrow().toString();
+        String id = TestServer.uniqueId("dash-browser");
+        server.send(id, ("""
+                {"requestId": "%s", "kind": "image", "model": "tiny", "prompts": ["a \\"><img src=x onerror=alert(1)> ring", "a cube"],
+                 "seeds": {"count": 3, "base": 5}, "params": {"sampler": "ddim", "steps": 2, "guidance": 3.0},
+                 "output": {"location": "dash/%s", "format": "png"}}
+                """.formatted(id, id)).getBytes(StandardCharsets.UTF_8));
+        RequestRow run = server.awaitFinished(id, Duration.ofSeconds(120));
+        assertThat(run.status()).isEqualTo("completed");
+        RunFigures figures = server.bean(RunFiguresReader.class).read(run.id()).orElseThrow();
+        String sha = server.jdbc().sql("SELECT sha256 FROM outputs WHERE request_id = ? AND idx = 1").param(run.id())
+                .query(String.class).single();
+
+        List<ProcessHandle> processes;
+        long t0 = System.nanoTime();
+        try (Chromium browser = Chromium.launch(binary.get())) {
+            browser.navigate(base + "runs/" + run.id());
+            // every thumbnail decoded by the browser
+            browser.waitFor("document.querySelectorAll('img.thumb').length === 6 && "
+                    + "Array.from(document.querySelectorAll('img.thumb')).every(i => i.complete && i.naturalWidth > 0)",
+                    Duration.ofSeconds(10));
+            // the progress script ran against /api/runs/ID and wrote what it fetched
+            browser.waitFor("Number(document.body.dataset.polls || 0) >= 1", Duration.ofSeconds(10));
+            JsonNode page = browser.eval("""
+                    ({progress: document.querySelector('[data-progress] .count').textContent,
+                      bar: document.querySelector('[data-progress] .bar i').style.width,
+                      status: document.querySelector('[data-status]').textContent,
+                      nfe: document.querySelector('[data-figure="NFE"]').textContent,
+                      fid: document.querySelector('[data-figure="FID"]').textContent,
+                      figures: document.querySelectorAll('#figures tr').length,
+                      bars: document.querySelectorAll('svg.bars rect').length,
+                      injected: document.querySelectorAll('img:not(.thumb)').length,
+                      width: document.querySelector('img.thumb').naturalWidth})""");
+            assertThat(page.get("progress").asString()).isEqualTo("6 / 6");
+            assertThat(page.get("bar").asString()).isEqualTo("100%");
+            assertThat(page.get("status").asString()).isEqualTo("completed");
+            assertThat(page.get("nfe").asString()).isEqualTo(Html.value(figures.nfe())).isEqualTo("4.000");
+            assertThat(page.get("fid").asString()).isEqualTo("–");
+            assertThat(page.get("figures").asInt()).isEqualTo(figures.columns().size());
+            assertThat(page.get("bars").asInt()).isEqualTo(5);
+            assertThat(page.get("injected").asInt()).as("the prompt's <img> stayed text").isZero();
+            assertThat(page.get("width").asInt()).isPositive();
+
+            browser.navigate(base + "items/" + run.id() + "/1");
+            browser.waitFor("document.getElementById('output').naturalWidth > 0", Duration.ofSeconds(10));
+            browser.eval("document.querySelector('#reproduce-form button').click(); true");
+            browser.waitFor("document.getElementById('reproduce-result') !== null", Duration.ofSeconds(20));
+            JsonNode result = browser.eval("""
+                    ({outcome: document.getElementById('reproduce-result').dataset.outcome,
+                      text: document.getElementById('reproduce-result').textContent,
+                      stored: document.getElementById('stored-sha256').textContent,
+                      made: document.getElementById('new-sha256').textContent})""");
+            assertThat(result.get("outcome").asString()).isEqualTo("match");
+            assertThat(result.get("text").asString()).startsWith("match");
+            assertThat(result.get("stored").asString()).isEqualTo(sha);
+            assertThat(result.get("made").asString()).isEqualTo(sha);
+            processes = browser.processes();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("browser part (launch, two pages, reproduce, kill): %.1f s%n", seconds);
+        assertThat(processes).as("chromium and its children are gone").noneMatch(ProcessHandle::isAlive);
+        assertThat(seconds).as("the browser part stays fast").isLessThan(30);
+    }
+}
