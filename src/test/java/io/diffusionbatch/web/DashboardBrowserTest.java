@@ -23,6 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DashboardBrowserTest {
 
+    private static final int LIVE_ITEMS = 24;
+    private static final int LIVE_STEPS = 25;
+
     @Test
     void runPageDecodesThumbnailsShowsFiguresAndProgressAndReproduceMatches() throws Exception {
         Optional<Path> binary = Chromium.binary();
@@ -45,6 +48,26 @@ class DashboardBrowserTest {
         List<ProcessHandle> processes;
         long t0 = System.nanoTime();
         try (Chromium browser = Chromium.launch(binary.get())) {
+            // live progress: the runs list is loaded while a run is running, and the script alone
+            // (the list never reloads) brings its row to completed with every item done
+            String live = TestServer.uniqueId("dash-live");
+            server.send(live, ("""
+                    {"requestId": "%s", "kind": "image", "model": "tiny", "prompts": ["a slow square"],
+                     "seeds": {"count": %d, "base": 1}, "params": {"sampler": "ddim", "steps": %d, "guidance": 3.0},
+                     "output": {"location": "dash/%s", "format": "png"}}
+                    """.formatted(live, LIVE_ITEMS, LIVE_STEPS, live)).getBytes(StandardCharsets.UTF_8));
+            RequestRow running = server.awaitRun(live, r -> r.status().equals("running"), Duration.ofSeconds(60));
+            long t1 = System.nanoTime();
+            browser.navigate(base);
+            String status = "document.querySelector('[data-status=\"" + running.id() + "\"]').textContent";
+            String count = "document.querySelector('[data-progress=\"" + running.id() + "\"] .count').textContent";
+            JsonNode first = browser.eval("({status: " + status + ", count: " + count + "})");
+            assertThat(first.get("status").asString()).as("the run was still running when the list loaded").isEqualTo("running");
+            browser.waitFor(status + " === 'completed' && " + count + " === '" + LIVE_ITEMS + " / " + LIVE_ITEMS + "'",
+                    Duration.ofSeconds(60));
+            assertThat(browser.eval("Number(document.body.dataset.polls)").asInt()).isGreaterThanOrEqualTo(2);
+            System.out.printf("live run watched for %.1f s, first seen %s%n", (System.nanoTime() - t1) / 1e9, first);
+
             browser.navigate(base + "runs/" + run.id());
             // every thumbnail decoded by the browser
             browser.waitFor("document.querySelectorAll('img.thumb').length === 6 && "
