@@ -179,6 +179,12 @@ final class Chromium implements AutoCloseable {
         throw new AssertionError("not true within " + timeout + ": " + expression + (last == null ? "" : " (" + last + ")"));
     }
 
+    /** Saves a PNG of the whole page. */
+    void screenshot(Path file) throws Exception {
+        JsonNode r = call("Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport", true), true);
+        Files.write(file, java.util.Base64.getDecoder().decode(r.get("data").asString()));
+    }
+
     /** Pids of the browser and its children (for the test's check that all are gone). */
     List<ProcessHandle> processes() {
         return Stream.concat(Stream.of(process.toHandle()), process.descendants()).toList();

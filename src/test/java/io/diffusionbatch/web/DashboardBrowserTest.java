@@ -26,6 +26,15 @@ class DashboardBrowserTest {
     private static final int LIVE_ITEMS = 24;
     private static final int LIVE_STEPS = 25;
 
+    /** With {@code -Ddashboard.screenshots=DIR}, saves what the browser shows (for looking at the pages). */
+    private static void shoot(Chromium browser, String name) throws Exception {
+        String dir = System.getProperty("dashboard.screenshots");
+        if (dir != null) {
+            java.nio.file.Files.createDirectories(Path.of(dir));
+            browser.screenshot(Path.of(dir, name + ".png"));
+        }
+    }
+
     @Test
     void runPageDecodesThumbnailsShowsFiguresAndProgressAndReproduceMatches() throws Exception {
         Optional<Path> binary = Chromium.binary();
@@ -68,11 +77,13 @@ class DashboardBrowserTest {
             assertThat(browser.eval("Number(document.body.dataset.polls)").asInt()).isGreaterThanOrEqualTo(2);
             System.out.printf("live run watched for %.1f s, first seen %s%n", (System.nanoTime() - t1) / 1e9, first);
 
+            shoot(browser, "runs");
             browser.navigate(base + "runs/" + run.id());
             // every thumbnail decoded by the browser
             browser.waitFor("document.querySelectorAll('img.thumb').length === 6 && "
                     + "Array.from(document.querySelectorAll('img.thumb')).every(i => i.complete && i.naturalWidth > 0)",
                     Duration.ofSeconds(10));
+            shoot(browser, "run");
             // the progress script ran against /api/runs/ID and wrote what it fetched
             browser.waitFor("Number(document.body.dataset.polls || 0) >= 1", Duration.ofSeconds(10));
             JsonNode page = browser.eval("""
@@ -104,6 +115,7 @@ class DashboardBrowserTest {
                       text: document.getElementById('reproduce-result').textContent,
                       stored: document.getElementById('stored-sha256').textContent,
                       made: document.getElementById('new-sha256').textContent})""");
+            shoot(browser, "reproduced");
             assertThat(result.get("outcome").asString()).isEqualTo("match");
             assertThat(result.get("text").asString()).startsWith("match");
             assertThat(result.get("stored").asString()).isEqualTo(sha);
