@@ -29,10 +29,10 @@ public final class Charts {
     static final String[] COLOURS = {"#1e88e5", "#e53935", "#43a047", "#fb8c00", "#8e24aa", "#00897b", "#6d4c41",
             "#3949ab"};
 
-    static final int W = 560;
+    static final int W = 640;
     static final int H = 340;
     static final int LEFT = 60;
-    static final int RIGHT = 170;
+    static final int RIGHT = 250;
     static final int TOP = 15;
     static final int BOTTOM = 45;
 
@@ -69,6 +69,14 @@ public final class Charts {
      * each point a circle with its label as tooltip.
      */
     public static String scatter(List<Series> series, String xLabel, String yLabel) {
+        return scatter(series, List.of(), xLabel, yLabel);
+    }
+
+    /**
+     * A scatter plot as {@link #scatter(List, String, String)}, with {@code front} (points in
+     * increasing x, e.g. a Pareto front) joined by a dashed line.
+     */
+    public static String scatter(List<Series> series, List<Point> front, String xLabel, String yLabel) {
         double xMax = 0;
         double yMin = Double.POSITIVE_INFINITY;
         double yMax = Double.NEGATIVE_INFINITY;
@@ -105,14 +113,22 @@ public final class Charts {
             double px = LEFT + pw * k / 4.0;
             double py = TOP + ph - ph * k / 4.0;
             s.append("<text x=\"").append(f(px)).append("\" y=\"").append(TOP + ph + 15)
-                    .append("\" text-anchor=\"middle\" font-size=\"11\">").append(Html.esc(Html.value(xv))).append("</text>");
+                    .append("\" text-anchor=\"middle\" font-size=\"11\">").append(tick(xv)).append("</text>");
             s.append("<text x=\"").append(LEFT - 4).append("\" y=\"").append(f(py + 4))
-                    .append("\" text-anchor=\"end\" font-size=\"11\">").append(Html.esc(Html.value(yv))).append("</text>");
+                    .append("\" text-anchor=\"end\" font-size=\"11\">").append(tick(yv)).append("</text>");
         }
         s.append("<text x=\"").append(LEFT + pw / 2).append("\" y=\"").append(H - 8)
                 .append("\" text-anchor=\"middle\" font-size=\"12\">").append(Html.esc(xLabel)).append("</text>");
         s.append("<text x=\"12\" y=\"").append(TOP + ph / 2).append("\" transform=\"rotate(-90 12 ").append(TOP + ph / 2)
                 .append(")\" text-anchor=\"middle\" font-size=\"12\">").append(Html.esc(yLabel)).append("</text>");
+        if (front.size() > 1) {
+            s.append("<polyline class=\"front\" fill=\"none\" stroke=\"#777\" stroke-dasharray=\"4 3\" points=\"");
+            for (Point p : front) {
+                s.append(f(LEFT + p.x() / xMax * pw)).append(',').append(f(TOP + ph - (p.y() - yMin) / (yMax - yMin) * ph))
+                        .append(' ');
+            }
+            s.append("\"><title>Pareto front</title></polyline>");
+        }
         for (int i = 0; i < series.size(); i++) {
             Series sr = series.get(i);
             String colour = COLOURS[i % COLOURS.length];
@@ -128,6 +144,16 @@ public final class Charts {
                     .append("\" font-size=\"12\">").append(Html.esc(sr.name())).append("</text>");
         }
         return s.append("</svg>").toString();
+    }
+
+    /** An axis tick: three significant digits without trailing zeros. */
+    static String tick(double v) {
+        String t = String.format(Locale.ROOT, "%.3g", v);
+        if (t.contains("e") || !t.contains(".")) {
+            return t;
+        }
+        t = t.replaceAll("0+$", "");
+        return t.endsWith(".") ? t.substring(0, t.length() - 1) : t;
     }
 
     static String f(double v) {

@@ -216,10 +216,11 @@ public final class Pages {
                             + ", NFE " + Html.value(f.nfe()) + ", " + name + " " + Html.value(q.apply(f))));
         }
         List<Charts.Series> series = bySeries.entrySet().stream().map(e -> new Charts.Series(e.getKey(), e.getValue())).toList();
-        b.append("<div id=\"chart-").append(id).append("\">").append(Charts.scatter(series, "NFE per sample", name))
-                .append("</div>\n");
         ToDoubleFunction<RunFigures> quality = f -> q.apply(f);
         List<RunFigures> front = ParetoFront.of(runs, RunFigures::nfe, quality, higherIsBetter);
+        List<Charts.Point> line = front.stream().map(f -> new Charts.Point(f.nfe(), q.apply(f), "run " + f.run())).toList();
+        b.append("<div id=\"chart-").append(id).append("\">").append(Charts.scatter(series, line, "NFE per sample", name))
+                .append("</div>\n<p class=\"muted\">dashed: the Pareto front</p>\n");
         b.append("<h2>Pareto front: cheapest NFE for each ").append(name).append(" level</h2>\n<table id=\"pareto-")
                 .append(id).append("\"><tr><th>NFE</th><th>").append(name)
                 .append("</th><th>run</th><th>model</th><th>sampler</th><th>steps</th></tr>");

@@ -109,6 +109,15 @@ class DashboardPagesTest {
     }
 
     @Test
+    void axisTicksHaveThreeSignificantDigits() {
+        assertThat(Charts.tick(0)).isEqualTo("0");
+        assertThat(Charts.tick(84.0)).isEqualTo("84");
+        assertThat(Charts.tick(21.58)).isEqualTo("21.6");
+        assertThat(Charts.tick(0.91084)).isEqualTo("0.911");
+        assertThat(Charts.tick(1250)).isEqualTo("1.25e+03");
+    }
+
+    @Test
     void qualityPageSaysWhenNothingWasMeasured() {
         String html = Pages.quality(List.of(figures(1, "m", "ddim", 40, null, null)));
         assertThat(html).contains("no measured runs yet").doesNotContain("<svg");
@@ -121,17 +130,26 @@ class DashboardPagesTest {
                 figures(2, "shapes-ldm", "ddim", 40, 25.0, 0.85),
                 figures(3, "shapes-ldm", "dpmpp-2m", 20, 22.0, 0.90),
                 figures(4, "shapes-pixel", "ddim", 80, 40.0, null),
-                figures(5, "shapes-ldm", "<euler>", 10, null, null));
+                figures(5, "shapes-ldm", "<euler>", 10, null, null),
+                figures(6, "shapes-ldm", "ddim", 60, 30.0, 0.95));
         String html = Pages.quality(runs);
         String fidChart = section(html, "<div id=\"chart-fid\">", "</div>");
-        assertThat(count(fidChart, "<circle")).isEqualTo(4 + 3); // points + legend entries
+        assertThat(count(fidChart, "<circle")).isEqualTo(5 + 3); // points + legend entries
         assertThat(fidChart).contains("shapes-ldm · ddim").contains("shapes-ldm · dpmpp-2m").contains("shapes-pixel · ddim");
         // FID front (lower better): run 3 (NFE 20, 22) dominates 1, 2 and 4
         String fidFront = section(html, "<table id=\"pareto-fid\">", "</table>");
         assertThat(count(fidFront, "<tr>")).isEqualTo(2);
         assertThat(fidFront).contains("href=\"/runs/3\"");
+        assertThat(fidChart).as("a front of one point is no line").doesNotContain("<polyline");
         String adhChart = section(html, "<div id=\"chart-adherence\">", "</div>");
-        assertThat(count(adhChart, "<circle")).isEqualTo(3 + 2);
+        assertThat(count(adhChart, "<circle")).isEqualTo(4 + 2);
+        // adherence front (higher better): run 3 (NFE 20, 0.90), then run 6 (NFE 60, 0.95), drawn as a line
+        String adhFront = section(html, "<table id=\"pareto-adherence\">", "</table>");
+        assertThat(count(adhFront, "<tr>")).isEqualTo(3);
+        assertThat(adhFront.indexOf("/runs/3")).isLessThan(adhFront.indexOf("/runs/6"));
+        Matcher line = Pattern.compile("<polyline[^>]*points=\"([^\"]*)\"").matcher(adhChart);
+        assertThat(line.find()).isTrue();
+        assertThat(line.group(1).trim().split(" ")).hasSize(2);
         assertThat(html).doesNotContain("<euler>");
     }
 
