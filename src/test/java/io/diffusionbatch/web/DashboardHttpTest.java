@@ -141,6 +141,34 @@ class DashboardHttpTest {
     }
 
     @Test
+    void largeRunsArePaginated() throws Exception {
+        String id = TestServer.uniqueId("dash-pages");
+        server.send(id, ("""
+                {"requestId": "%s", "kind": "image", "model": "tiny", "prompts": ["a speck"], "seeds": {"count": 50, "base": 0},
+                 "params": {"steps": 1, "guidance": 1.0}, "output": {"location": "dash/%s", "format": "png"}}
+                """.formatted(id, id)).getBytes(StandardCharsets.UTF_8));
+        RequestRow big = server.awaitFinished(id, Duration.ofSeconds(120));
+        assertThat(big.status()).isEqualTo("completed");
+        String first = get("/runs/" + big.id()).body();
+        assertThat(count(first, "<img class=\"thumb\"")).isEqualTo(Pages.SHEET_PAGE);
+        assertThat(first).contains("page 1 of 2").contains("href=\"/runs/" + big.id() + "?page=2\"")
+                .contains("src=\"/files/" + big.id() + "/47\"").doesNotContain("src=\"/files/" + big.id() + "/48\"");
+        String second = get("/runs/" + big.id() + "?page=2").body();
+        assertThat(count(second, "<img class=\"thumb\"")).isEqualTo(2);
+        assertThat(second).contains("page 2 of 2").contains("src=\"/files/" + big.id() + "/48\"")
+                .contains("src=\"/files/" + big.id() + "/49\"").contains("href=\"/runs/" + big.id() + "?page=1\"");
+        assertThat(get("/runs/" + big.id() + "?page=3").statusCode()).isEqualTo(404);
+    }
+
+    private static int count(String s, String what) {
+        int n = 0;
+        for (int i = s.indexOf(what); i >= 0; i = s.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    @Test
     void qualityPageSaysNoMeasuredRunsWhileNoneHasFidOrAdherence() throws Exception {
         HttpResponse<String> r = get("/quality");
         assertThat(r.statusCode()).isEqualTo(200);
