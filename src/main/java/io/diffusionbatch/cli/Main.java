@@ -33,6 +33,7 @@ public final class Main {
               demo       start everything, send config/requests/demo.json through Kafka, follow it to the
                          end, print the summary and where the images are   [--request FILE]
               serve      start Kafka, Postgres, intake and workers and run until Ctrl-C
+                         (and the dashboard on http://127.0.0.1:8470/, --diffusion.web.port=N|0|-1)
               submit     send a request document to a running server: FILE [--wait] [--timeout S]
               runs       list runs [--limit N]
               show       one run: status, items, figures, events, the request: RUN

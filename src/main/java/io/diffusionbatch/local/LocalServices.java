@@ -127,6 +127,29 @@ public record LocalServices(String jdbcUrl, String bootstrapServers, long pid) {
         }
     }
 
+    /**
+     * Adds the dashboard's URL ({@code dashboardUrl}) to the services.json of {@code dataDir} when
+     * this process wrote it (a client process or external services keep none: nothing happens).
+     */
+    public static void recordDashboard(Path dataDir, String url) {
+        Path file = dataDir.resolve("services.json");
+        try {
+            if (!Files.isRegularFile(file)) {
+                return;
+            }
+            JsonNode n = JSON.readTree(file.toFile());
+            if (!(n instanceof tools.jackson.databind.node.ObjectNode o) || o.path("pid").asLong() != ProcessHandle.current().pid()) {
+                return;
+            }
+            o.put("dashboardUrl", url);
+            Path tmp = dataDir.resolve("services.json.tmp");
+            Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(o));
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
     private void write(Path dataDir) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("jdbcUrl", jdbcUrl);

@@ -60,6 +60,7 @@ public final class TestServer {
                         "--diffusion.models.shapes.evaluator=models/shapes-eval",
                         "--diffusion.job.grid-size=3",
                         "--diffusion.job.batch-size=4",
+                        "--diffusion.web.port=0", // the dashboard on a free port
                         "--diffusion.energy.source=estimate"); // the same figure on machines with and without RAPL
                 instance = new TestServer(ctx, dir);
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {

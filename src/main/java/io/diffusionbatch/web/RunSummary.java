@@ -1,0 +1,30 @@
+package io.diffusionbatch.web;
+
+import java.time.Instant;
+
+/**
+ * One run as the runs list and the progress endpoint show it.
+ *
+ * @param clientRequestId the client's request id (user text: escape it)
+ * @param sampler         from the items made, else the request, else {@code "default"}; never null
+ * @param steps           from the items made, else the request; null when the model default applies
+ * @param total           items of the run
+ * @param done            items written
+ * @param startedAt       null until started
+ * @param finishedAt      null until finished
+ * @param outputDir       the run's output folder
+ */
+public record RunSummary(long id, String clientRequestId, String status, String model, String sampler, Integer steps,
+                         long total, long done, long failed, long cancelled, Instant acceptedAt, Instant startedAt,
+                         Instant finishedAt, String outputDir) {
+
+    /** Whether the run reached completed, failed or cancelled. */
+    public boolean finished() {
+        return status.equals("completed") || status.equals("failed") || status.equals("cancelled");
+    }
+
+    /** Items neither done, failed nor cancelled. */
+    public long pending() {
+        return Math.max(0, total - done - failed - cancelled);
+    }
+}

@@ -1,0 +1,259 @@
+package io.diffusionbatch.web;
+
+import io.diffusionbatch.audit.RunFigures;
+import io.diffusionbatch.audit.RunFiguresReader;
+import io.diffusionbatch.ledger.RejectionStore;
+import io.diffusionbatch.ledger.RequestRow;
+import io.diffusionbatch.platform.TestServer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** Every page of the dashboard over plain HTTP against the test server (real Kafka, Postgres, ONNX). */
+class DashboardHttpTest {
+
+    static final String EVIL = "a <script>alert('x')</script> & \"quoted\" circle";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static TestServer server;
+    private static RequestRow run;
+    private static String base;
+
+    @BeforeAll
+    static void oneRun() {
+        server = TestServer.get();
+        base = server.bean(DashboardServer.class).url().orElseThrow().toString();
+        String id = TestServer.uniqueId("dash");
+        server.send(id, ("""
+                {"requestId": "%s", "kind": "image", "model": "tiny",
+                 "prompts": [%s, "a plain square"],
+                 "seeds": {"count": 2, "base": 11}, "params": {"sampler": "euler", "steps": 3, "guidance": 2.0},
+                 "output": {"location": "dash/%s", "format": "png"}}
+                """.formatted(id, JSON.writeValueAsString(EVIL), id)).getBytes(StandardCharsets.UTF_8));
+        run = server.awaitFinished(id, Duration.ofSeconds(120));
+        assertThat(run.status()).as(String.valueOf(run.message())).isEqualTo("completed");
+    }
+
+    static HttpResponse<String> get(String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path.substring(1))).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void listsRunsWithProgressAndEscapedRequestIds() throws Exception {
+        HttpResponse<String> r = get("/");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+        assertThat(r.body()).contains("href=\"/runs/" + run.id() + "\"").contains(run.clientRequestId())
+                .contains("<span class=\"count\">4 / 4</span>").contains(">euler<");
+    }
+
+    @Test
+    void runPageShowsFiguresStageTimesAndTheContactSheetWithEscapedPrompts() throws Exception {
+        HttpResponse<String> r = get("/runs/" + run.id());
+        assertThat(r.statusCode()).isEqualTo(200);
+        String html = r.body();
+        RunFigures f = server.bean(RunFiguresReader.class).read(run.id()).orElseThrow();
+        for (Map.Entry<String, Object> e : f.columns().entrySet()) {
+            assertThat(html).contains("<th>" + Html.esc(e.getKey()) + "</th><td class=\"num\" data-figure=\""
+                    + Html.esc(e.getKey()) + "\">" + Html.esc(Html.value(e.getValue())) + "</td>");
+        }
+        assertThat(html).contains("data-figure=\"FID\">–<").contains("data-figure=\"NFE\">6.000<");
+        for (int i = 0; i < 4; i++) {
+            assertThat(html).contains("<img class=\"thumb\" src=\"/files/" + run.id() + "/" + i + "\"");
+        }
+        assertThat(html).doesNotContain("<script>alert").contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quoted&quot;");
+        assertThat(html).contains("<svg").contains(">denoise<");
+        // the denoise bar's value is the mean of the item rows
+        double denoise = server.jdbc().sql("SELECT avg(denoise_seconds) FROM item_stats WHERE request_id = ?")
+                .param(run.id()).query(Double.class).single();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("data-value=\"([0-9.]+)\"><title>denoise").matcher(html);
+        assertThat(m.find()).isTrue();
+        assertThat(Double.parseDouble(m.group(1))).isCloseTo(denoise, within(0.006));
+    }
+
+    @Test
+    void itemPageShowsFullProvenanceAndReproduceMatches() throws Exception {
+        Map<String, Object> row = server.jdbc().sql("SELECT o.sha256, o.path, i.seed FROM outputs o JOIN items i USING (request_id, idx) "
+                + "WHERE o.request_id = ? AND o.idx = 0").param(run.id()).query().singleRow();
+        HttpResponse<String> r = get("/items/" + run.id() + "/0");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("<code id=\"sha256\">" + row.get("sha256") + "</code>")
+                .contains("<th>seed</th><td>" + row.get("seed") + "</td>")
+                .contains(Html.esc(EVIL)).doesNotContain("<script>alert")
+                .contains("<th>model_sha256</th>").contains("<th>denoise_seconds</th>").contains("&quot;sampler&quot;")
+                .contains(Html.esc(Path.of(run.outputDir()).resolve((String) row.get("path"))))
+                .contains("action=\"/items/" + run.id() + "/0/reproduce\"");
+
+        HttpResponse<String> rep = HTTP.send(HttpRequest.newBuilder(URI.create(base + "items/" + run.id() + "/0/reproduce"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(rep.statusCode()).isEqualTo(200);
+        assertThat(rep.body()).contains("data-outcome=\"match\"")
+                .contains("<code id=\"stored-sha256\">" + row.get("sha256") + "</code>")
+                .contains("<code id=\"new-sha256\">" + row.get("sha256") + "</code>");
+        assertThat(get("/items/" + run.id() + "/0/reproduce").statusCode()).isEqualTo(405);
+    }
+
+    @Test
+    void filesAreTheOutputBytesFromTheLedgersPath() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            String path = server.jdbc().sql("SELECT path FROM outputs WHERE request_id = ? AND idx = ?")
+                    .params(run.id(), i).query(String.class).single();
+            HttpResponse<byte[]> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "files/" + run.id() + "/" + i)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("Content-Type")).hasValue("image/png");
+            assertThat(r.body()).isEqualTo(Files.readAllBytes(Path.of(run.outputDir(), path)));
+        }
+    }
+
+    @Test
+    void aLedgerPathOutsideTheRunFolderIsNeverServed() throws Exception {
+        String id = TestServer.uniqueId("dash-escape");
+        server.send(id, ("""
+                {"requestId": "%s", "kind": "image", "model": "tiny", "prompts": ["a dot"], "seeds": [1],
+                 "params": {"steps": 2}, "output": {"location": "dash/%s", "format": "png"}}
+                """.formatted(id, id)).getBytes(StandardCharsets.UTF_8));
+        RequestRow other = server.awaitFinished(id, Duration.ofSeconds(60));
+        assertThat(get("/files/" + other.id() + "/0").statusCode()).isEqualTo(200);
+        Path outside = server.dataDir().resolve("services.json");
+        assertThat(outside).exists();
+        server.jdbc().sql("UPDATE outputs SET path = ? WHERE request_id = ? AND idx = 0")
+                .params("../../../services.json", other.id()).update();
+        HttpResponse<String> r = get("/files/" + other.id() + "/0");
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(r.body()).doesNotContain("jdbcUrl");
+    }
+
+    @Test
+    void largeRunsArePaginated() throws Exception {
+        String id = TestServer.uniqueId("dash-pages");
+        server.send(id, ("""
+                {"requestId": "%s", "kind": "image", "model": "tiny", "prompts": ["a speck"], "seeds": {"count": 50, "base": 0},
+                 "params": {"steps": 1, "guidance": 1.0}, "output": {"location": "dash/%s", "format": "png"}}
+                """.formatted(id, id)).getBytes(StandardCharsets.UTF_8));
+        RequestRow big = server.awaitFinished(id, Duration.ofSeconds(120));
+        assertThat(big.status()).isEqualTo("completed");
+        String first = get("/runs/" + big.id()).body();
+        assertThat(count(first, "<img class=\"thumb\"")).isEqualTo(Pages.SHEET_PAGE);
+        assertThat(first).contains("page 1 of 2").contains("href=\"/runs/" + big.id() + "?page=2\"")
+                .contains("src=\"/files/" + big.id() + "/47\"").doesNotContain("src=\"/files/" + big.id() + "/48\"");
+        String second = get("/runs/" + big.id() + "?page=2").body();
+        assertThat(count(second, "<img class=\"thumb\"")).isEqualTo(2);
+        assertThat(second).contains("page 2 of 2").contains("src=\"/files/" + big.id() + "/48\"")
+                .contains("src=\"/files/" + big.id() + "/49\"").contains("href=\"/runs/" + big.id() + "?page=1\"");
+        assertThat(get("/runs/" + big.id() + "?page=3").statusCode()).isEqualTo(404);
+    }
+
+    private static int count(String s, String what) {
+        int n = 0;
+        for (int i = s.indexOf(what); i >= 0; i = s.indexOf(what, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
+    @Test
+    void qualityPageChartsTheRunsWhoseQualityWasMeasured() throws Exception {
+        // a run of the bundled shapes-ldm (the test catalog's "shapes"), judged by shapes-eval in its assess step
+        String id = TestServer.uniqueId("dash-q");
+        server.send(id, ("{\"requestId\": \"" + id + "\", \"kind\": \"image\", \"model\": \"shapes\", \"prompts\": "
+                + "[\"a large red circle in the centre on a white background\", "
+                + "\"a small blue square at the top left on a black background\"], \"params\": {\"sampler\": \"euler\", "
+                + "\"steps\": 5, \"guidance\": 5.0}, \"output\": {\"location\": \"dash-q\", \"format\": \"png\"}}")
+                .getBytes(StandardCharsets.UTF_8));
+        RequestRow q = server.awaitFinished(id, Duration.ofSeconds(120));
+        HttpResponse<String> r = get("/quality");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).doesNotContain("no measured runs yet").contains("shapes · euler")
+                .contains("href=\"/runs/" + q.id() + "\"");
+    }
+
+    @Test
+    void rejectedInputsAreListedWithTheirReasonsEscaped() throws Exception {
+        String key = TestServer.uniqueId("dash-bad");
+        server.send(key, ("{\"requestId\": \"<b>" + key + "</b>\", \"kind\": \"image\"}").getBytes(StandardCharsets.UTF_8));
+        RejectionStore store = server.bean(RejectionStore.class);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (store.latest(50).stream().noneMatch(x -> x.reasonsJson().contains(key)) && System.nanoTime() < deadline) {
+            TestServer.sleep(100);
+        }
+        HttpResponse<String> r = get("/rejected");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("&lt;b&gt;" + key + "&lt;/b&gt;").doesNotContain("<b>" + key)
+                .contains("<code>requestId</code>").contains("<code>model</code>");
+    }
+
+    @Test
+    void jsonEndpointsGiveProgressAndFigures() throws Exception {
+        HttpResponse<String> list = get("/api/runs");
+        assertThat(list.statusCode()).isEqualTo(200);
+        assertThat(list.headers().firstValue("Content-Type")).hasValue("application/json");
+        JsonNode mine = null;
+        for (JsonNode n : JSON.readTree(list.body()).get("runs")) {
+            if (n.get("id").asLong() == run.id()) {
+                mine = n;
+            }
+        }
+        assertThat(mine).isNotNull();
+        assertThat(mine.get("done").asLong()).isEqualTo(4);
+        assertThat(mine.get("total").asLong()).isEqualTo(4);
+        assertThat(mine.get("finished").asBoolean()).isTrue();
+        JsonNode one = JSON.readTree(get("/api/runs/" + run.id()).body());
+        assertThat(one.get("status").asString()).isEqualTo("completed");
+        assertThat(one.get("sampler").asString()).isEqualTo("euler");
+        assertThat(one.get("steps").asInt()).isEqualTo(3);
+        assertThat(one.get("figures").get("NFE").asDouble()).isEqualTo(6.0); // 3 steps × 2 (guidance 2 > 1)
+        assertThat(one.get("figures").get("FID").isNull()).isTrue();
+        HttpResponse<String> bad = get("/api/runs/abc");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(bad.body()).get("error").asString()).contains("run id");
+    }
+
+    @Test
+    void badInputGetsA400Or404PageWithAClearMessageAndNoStackTrace() throws Exception {
+        long items = 4;
+        Object[][] cases = {
+                {"/runs/abc", 400, "run id: must be a whole number &gt;= 1, was &#39;abc&#39;"},
+                {"/runs/0", 400, "run id: must be a whole number &gt;= 1"},
+                {"/runs/987654321", 404, "no run 987654321"},
+                {"/runs/" + run.id() + "?page=0", 400, "page: must be a whole number &gt;= 1"},
+                {"/runs/" + run.id() + "?page=x", 400, "page: must be a whole number &gt;= 1"},
+                {"/runs/" + run.id() + "?page=2", 404, "has 1 page(s)"},
+                {"/items/" + run.id() + "/99", 404, "run " + run.id() + " has no item 99 (it has " + items + " items, 0..3)"},
+                {"/items/" + run.id() + "/-1", 400, "item index: must be a whole number &gt;= 0"},
+                {"/items/x/1", 400, "run id: must be a whole number"},
+                {"/items/987654321/0", 404, "no run 987654321"},
+                {"/files/" + run.id() + "/99", 404, "has no item 99"},
+                {"/files/" + run.id() + "/abc", 400, "item index"},
+                {"/nowhere", 404, "no page /nowhere"},
+        };
+        for (Object[] c : cases) {
+            HttpResponse<String> r = get((String) c[0]);
+            assertThat(r.statusCode()).as((String) c[0]).isEqualTo(c[1]);
+            assertThat(r.body()).as((String) c[0]).contains((String) c[2]).doesNotContain("Exception").doesNotContain("\tat ");
+        }
+    }
+
+    @Test
+    void theDashboardUrlIsLoggedInServicesJson() throws Exception {
+        JsonNode n = JSON.readTree(Files.readString(server.dataDir().resolve("services.json")));
+        assertThat(n.get("dashboardUrl").asString()).isEqualTo(base);
+        assertThat(server.bean(DashboardServer.class).port()).isPositive().isNotEqualTo(DashboardServer.DEFAULT_PORT);
+    }
+}
