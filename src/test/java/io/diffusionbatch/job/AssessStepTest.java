@@ -110,6 +110,28 @@ class AssessStepTest {
     }
 
     @Test
+    void videoRunsAreJudgedFromTheirGifsWithoutFid() {
+        String id = TestServer.uniqueId("assess-video");
+        String request = """
+                {"requestId": "%s", "kind": "video", "model": "shapes-video",
+                 "prompts": ["a red circle moving right on a black background", "a free-text clip of a sunset"],
+                 "seeds": [3], "params": {"sampler": "dpmpp-2m", "steps": 6, "guidance": 5.0},
+                 "output": {"location": "assess/%s", "format": "gif"}}""".formatted(id, id);
+        server.send(id, request.getBytes(StandardCharsets.UTF_8));
+        RequestRow run = server.awaitFinished(id, Duration.ofSeconds(180));
+        assertThat(run.status()).isEqualTo("completed");
+        QualityStore.RunQualityRow q = server.bean(QualityStore.class).find(run.id()).orElseThrow();
+        assertThat(q.assessed()).isEqualTo(2);
+        assertThat(q.unreadable()).isZero();
+        assertThat(q.labelled()).isEqualTo(1);
+        assertThat(q.fid()).isNull();
+        assertThat(q.byGroupJson()).contains("\"video\"").contains("direction");
+        String readings = server.jdbc().sql("SELECT readings::text FROM item_quality WHERE request_id = ? AND idx = 0")
+                .param(run.id()).query(String.class).single();
+        assertThat(readings).contains("\"direction\"").contains("\"background\"");
+    }
+
+    @Test
     void aModelWithoutEvaluatorGetsNoQualityRow() {
         String id = TestServer.uniqueId("noeval");
         server.send(id, GenerationJobTest.request(id, "tiny", 1, 1, 2, 0, "noeval/" + id).getBytes(StandardCharsets.UTF_8));
