@@ -16,12 +16,17 @@ import io.diffusionbatch.engine.schedule.SchedulerConfig;
 import io.diffusionbatch.engine.schedule.TimestepSpacing;
 import io.diffusionbatch.engine.tokenizer.TokenizedPrompt;
 import io.diffusionbatch.engine.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Runs one model folder: tokenize, encode the prompts, denoise from seed noise with a sampler and
@@ -48,6 +53,7 @@ public final class Engine implements AutoCloseable {
     private final ModelFolder model;
     private final ExecutionDevice device;
     private final SchedulerConfig scheduler;
+    private final boolean consistencyModel;
     private final OnnxNetwork unet;
     private final UnetSignature sig;
     private final OnnxNetwork textEncoder;
@@ -68,6 +74,7 @@ public final class Engine implements AutoCloseable {
         this.batchSize = options.batchSize();
         try {
             this.scheduler = SchedulerConfig.fromFile(model.schedulerConfig());
+            this.consistencyModel = isLcmScheduler(model.schedulerConfig());
         } catch (IllegalArgumentException e) {
             throw new EngineException("model: " + model.schedulerConfig() + ": " + e.getMessage(), e);
         }
@@ -142,11 +149,29 @@ public final class Engine implements AutoCloseable {
         return f > 0 ? (int) f : 8;
     }
 
-    /** This model's default settings: DPM-Solver++ 2M at 20 steps, guidance 7.5 (1 when unconditional). */
+    /**
+     * This model's default settings: DPM-Solver++ 2M at 20 steps, guidance 7.5 (1 when unconditional); for a
+     * distilled consistency model (its {@code scheduler_config.json} names {@code LCMScheduler}) the {@code lcm}
+     * sampler at 4 steps with guidance 1, i.e. no unconditional pass (guidance was distilled into the network),
+     * so that the UNet runs once per step.
+     */
     public SamplingParams defaultParams() {
-        return SamplingParams.defaults(nativeWidth(), nativeHeight())
+        SamplingParams d = SamplingParams.defaults(nativeWidth(), nativeHeight())
                 .withGuidance(isConditional() ? 7.5 : 1.0)
                 .withFrames(nativeFrames());
+        return consistencyModel ? d.withSampler("lcm").withSteps(4).withGuidance(1.0) : d;
+    }
+
+    /** Whether the model's scheduler config declares {@code "_class_name": "LCMScheduler"}. */
+    private static boolean isLcmScheduler(Path schedulerConfig) {
+        try {
+            JsonNode root = JsonMapper.builder().build()
+                    .readTree(Files.readString(schedulerConfig));
+            JsonNode name = root == null ? null : root.get("_class_name");
+            return name != null && name.isString() && "LCMScheduler".equals(name.asString());
+        } catch (IOException | JacksonException e) {
+            throw new IllegalArgumentException("cannot read " + schedulerConfig + ": " + e.getMessage(), e);
+        }
     }
 
     /**

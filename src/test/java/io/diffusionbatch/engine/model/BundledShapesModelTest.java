@@ -30,7 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
  * What every bundled shapes model trained by {@code tools/shapes/} must satisfy: ONNX Runtime
  * reproduces the PyTorch outputs recorded in its {@code reference.json}, the Java word-level
  * tokenizer gives the ids the Python trainer used, and the folder declares SD 1.5's schedule within
- * the size budget. Subclasses name the folder and check its own signatures.
+ * the size budget (files linked from another folder count here too). Subclasses name the folder and
+ * check its own signatures.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class BundledShapesModelTest {
@@ -47,6 +48,11 @@ abstract class BundledShapesModelTest {
     /** The most bytes the folder may hold, all files included (this card too). */
     long sizeBudgetBytes() {
         return 15_000_000L;
+    }
+
+    /** The diffusers scheduler class its scheduler_config.json must name. */
+    String schedulerClass() {
+        return "PNDMScheduler";
     }
 
     @AfterAll
@@ -120,7 +126,7 @@ abstract class BundledShapesModelTest {
         }
         assertThat(total).isLessThanOrEqualTo(sizeBudgetBytes());
         JsonNode sched = JSON.readTree(model().resolve("scheduler").resolve("scheduler_config.json").toFile());
-        assertThat(sched.get("_class_name").asString()).isEqualTo("PNDMScheduler");
+        assertThat(sched.get("_class_name").asString()).isEqualTo(schedulerClass());
         assertThat(sched.get("beta_schedule").asString()).isEqualTo("scaled_linear");
         assertThat(sched.get("beta_start").asDouble()).isEqualTo(0.00085);
         assertThat(sched.get("beta_end").asDouble()).isEqualTo(0.012);

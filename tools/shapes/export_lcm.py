@@ -1,0 +1,164 @@
+#!/usr/bin/python3
+"""Exports the distilled shapes-lcm (target network of train_lcm.py) to the SD ONNX folder layout.
+
+    /usr/bin/python3 tools/shapes/export_lcm.py [--ckpt /work/ckpt-lcm/lcm.pt] [--which target|student]
+        [--out models/shapes-lcm] [--teacher models/shapes-ldm]
+
+Writes, under --out:
+- unet/model.onnx: the student architecture (= shapes-ldm's UNet), weights STORED IN FLOAT16: every float
+  initializer that float16 represents exactly (the weights are rounded to float16 first, in PyTorch) is stored
+  as float16 and followed by a Cast to float; constant-folded values that float16 does not represent
+  (the timestep embedding's frequencies) stay float32. Inputs/outputs and compute stay float32.
+  Same signature as shapes-ldm's: sample [batch,4,8,8], timestep float [batch], encoder_hidden_states
+  [batch,20,128] -> out_sample [batch,4,8,8] (epsilon).
+- scheduler/scheduler_config.json: LCMScheduler (scaled_linear 0.00085-0.012, original_inference_steps 50,
+  timestep_scaling 10, set_alpha_to_one true as diffusers' LCMScheduler default; unused by 1-50 steps), epsilon.
+- model_index.json (OnnxStableDiffusionPipeline with an LCMScheduler).
+- text_encoder/model.onnx, tokenizer/vocab.txt, tokenizer/tokenizer_config.json, vae_decoder/model.onnx,
+  vae_decoder/config.json: relative file-level symlinks to the teacher's files (identical networks).
+- reference.json: PyTorch float32 outputs of the float16-rounded UNet for two fixed inputs (batch 1 at t=999,
+  batch 2 at t=[759, 259], the engine's 4-step LCM timesteps) plus the teacher's text-encoder cases.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ldm_nets as L  # noqa: E402
+from diffusion_common import DIFFUSERS_VERSION, Tok, export_onnx, tensor_json, write_json  # noqa: E402
+from onnx_to_torch import load_teacher  # noqa: E402
+
+LINKED = ["text_encoder/model.onnx", "tokenizer/vocab.txt", "tokenizer/tokenizer_config.json",
+          "vae_decoder/model.onnx", "vae_decoder/config.json"]
+
+SCHEDULER = {
+    "_class_name": "LCMScheduler", "_diffusers_version": DIFFUSERS_VERSION,
+    "num_train_timesteps": L.NUM_TRAIN_TIMESTEPS, "beta_start": L.BETA_START, "beta_end": L.BETA_END,
+    "beta_schedule": "scaled_linear", "trained_betas": None, "prediction_type": "epsilon",
+    "original_inference_steps": 50, "timestep_scaling": 10.0, "clip_sample": False,
+    "set_alpha_to_one": True, "steps_offset": 1, "timestep_spacing": "leading", "thresholding": False,
+    "rescale_betas_zero_snr": False}
+
+
+def weights_to_fp16(path, min_elements=16):
+    """Rewrites the ONNX file: float initializers (>= min_elements values) that float16 represents exactly are
+    stored as float16, each followed by a Cast to float named like the original initializer."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    m = onnx.load(path)
+    g = m.graph
+    casts, keep, converted, kept32 = [], [], 0, 0
+    for init in g.initializer:
+        a = numpy_helper.to_array(init)
+        if init.data_type == TensorProto.FLOAT and a.size >= min_elements:
+            h = a.astype(np.float16)
+            if np.array_equal(h.astype(np.float32), a):
+                name16 = init.name + "__fp16"
+                keep.append(numpy_helper.from_array(h, name16))
+                casts.append(helper.make_node("Cast", [name16], [init.name], to=TensorProto.FLOAT,
+                                              name=init.name + "__cast"))
+                converted += a.size
+                continue
+            kept32 += a.size
+        keep.append(init)
+    del g.initializer[:]
+    g.initializer.extend(keep)
+    nodes = list(g.node)
+    del g.node[:]
+    g.node.extend(casts + nodes)
+    onnx.checker.check_model(m, full_check=True)
+    onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True)
+    onnx.save(m, path)
+    print(f"{path}: {converted} values stored as float16, {kept32} large float32 values kept "
+          f"(not exact in float16), {os.path.getsize(path)} bytes")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", default="/work/ckpt-lcm/lcm.pt")
+    ap.add_argument("--which", default="target", choices=["target", "student"])
+    ap.add_argument("--out", default="models/shapes-lcm")
+    ap.add_argument("--teacher", default="models/shapes-ldm")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    st = torch.load(args.ckpt)
+    _, text, vocab = load_teacher(args.teacher)
+    unet = L.UNet(**L.UNET_CONFIG)
+    unet.load_state_dict(st[args.which])
+    with torch.no_grad():
+        for p in unet.parameters():
+            p.copy_(p.half().float())  # the stored weights: what the engine will run
+    unet.eval()
+    out = args.out
+    os.makedirs(out, exist_ok=True)
+    for sub in ("unet", "scheduler", "text_encoder", "tokenizer", "vae_decoder"):
+        os.makedirs(os.path.join(out, sub), exist_ok=True)
+    rel_teacher = os.path.relpath(args.teacher, out)
+    for f in LINKED:
+        link = os.path.join(out, f)
+        if os.path.lexists(link):
+            os.remove(link)
+        os.symlink(os.path.join("..", rel_teacher, f), link)
+        assert os.path.isfile(link), link
+    write_json(f"{out}/model_index.json", {
+        "_class_name": "OnnxStableDiffusionPipeline", "_diffusers_version": DIFFUSERS_VERSION,
+        "scheduler": ["diffusers", "LCMScheduler"], "text_encoder": ["diffusers", "OnnxRuntimeModel"],
+        "tokenizer": ["diffusion-batch", "WordLevelTokenizer"], "unet": ["diffusers", "OnnxRuntimeModel"],
+        "vae_decoder": ["diffusers", "OnnxRuntimeModel"]})
+    write_json(f"{out}/scheduler/scheduler_config.json", SCHEDULER)
+
+    tok = Tok(vocab)
+    prompts = ["a small red circle at the top left on a white background",
+               "a red circle to the left of a blue square on a white background", ""]
+    ids1 = torch.tensor([tok(prompts[0])])
+    ids2 = torch.tensor([tok(prompts[1]), tok(prompts[2])])
+    g = torch.Generator().manual_seed(7)
+    x1 = torch.randn(1, 4, 8, 8, generator=g)
+    x2 = torch.randn(2, 4, 8, 8, generator=g)
+    with torch.no_grad():
+        h1 = text(ids1)
+        h2 = text(ids2)
+    t1 = torch.tensor([999.0])
+    t2 = torch.tensor([759.0, 259.0])
+    path = f"{out}/unet/model.onnx"
+    export_onnx(unet, (x2, t2, h2), path, ["sample", "timestep", "encoder_hidden_states"], ["out_sample"],
+                {"sample": {0: "batch"}, "timestep": {0: "batch"}, "encoder_hidden_states": {0: "batch"},
+                 "out_sample": {0: "batch"}})
+    weights_to_fp16(path)
+    cases = []
+    with torch.no_grad():
+        for desc, ids, ps in (("text encoder, prompt 1 (batch 1)", ids1, prompts[:1]),
+                              ("text encoder, prompt 2 and \"\" (batch 2)", ids2, prompts[1:])):
+            cases.append(dict(description=desc, component="text_encoder", tolerance=1e-4, prompts=ps,
+                              inputs={"input_ids": tensor_json(ids.numpy())},
+                              outputs={"last_hidden_state": tensor_json(text(ids).numpy())}))
+        for desc, x, t, h in (("unet (float16 weights), batch 1, t=999, prompt 1", x1, t1, h1),
+                              ("unet (float16 weights), batch 2, t=[759, 259], prompt 2 and \"\"", x2, t2, h2)):
+            cases.append(dict(description=desc, component="unet", tolerance=1e-3,
+                              inputs={"sample": tensor_json(x.numpy()), "timestep": tensor_json(t.numpy()),
+                                      "encoder_hidden_states": tensor_json(h.numpy())},
+                              outputs={"out_sample": tensor_json(unet(x, t, h).numpy())}))
+    meta = {k: v for k, v in st.get("meta", {}).items() if k != "vocab"}
+    write_json(f"{out}/reference.json", {
+        "generator": f"tools/shapes/export_lcm.py (PyTorch float32 with the float16-rounded {args.which} weights "
+                     f"of step {st['step']}; text encoder = shapes-ldm's)",
+        "note": "absolute tolerances; outputs of order 1",
+        "training": meta,
+        "cases": cases})
+    total = 0
+    for root, _, files in os.walk(out):
+        for f in files:
+            total += os.path.getsize(os.path.join(root, f))  # follows the links
+    own = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(out) for f in fs
+              if not os.path.islink(os.path.join(r, f)))
+    print(f"folder {total} bytes with the linked files, {own} bytes of its own; step {st['step']}, "
+          f"params unet {L.count(unet)}")
+
+
+if __name__ == "__main__":
+    main()
