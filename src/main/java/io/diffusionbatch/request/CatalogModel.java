@@ -1,5 +1,7 @@
 package io.diffusionbatch.request;
 
+import io.diffusionbatch.engine.SamplingParams;
+
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -12,9 +14,17 @@ import java.util.Objects;
  * @param defaultWidth  width used when a request leaves it unset, >= 1
  * @param defaultHeight height used when a request leaves it unset, >= 1
  * @param defaultFrames frames used when a video request leaves it unset; 0 for image models
+ * @param defaults      the model's own settings for what a request leaves unset (sampler, steps,
+ *                      guidance, ...: a consistency model runs 4 lcm steps without guidance); null =
+ *                      {@link SamplingParams#defaults} at the default size
  */
 public record CatalogModel(String name, String kind, Path folder, int defaultWidth, int defaultHeight,
-                           int defaultFrames) {
+                           int defaultFrames, SamplingParams defaults) {
+
+    /** A model with {@link SamplingParams#defaults} as its settings. */
+    public CatalogModel(String name, String kind, Path folder, int defaultWidth, int defaultHeight, int defaultFrames) {
+        this(name, kind, folder, defaultWidth, defaultHeight, defaultFrames, null);
+    }
 
     public CatalogModel {
         Objects.requireNonNull(name, "name");
@@ -25,6 +35,9 @@ public record CatalogModel(String name, String kind, Path folder, int defaultWid
         if (defaultWidth < 1 || defaultHeight < 1 || defaultFrames < 0) {
             throw new IllegalArgumentException("default size: width and height must be >= 1 and frames >= 0, were "
                     + defaultWidth + "x" + defaultHeight + "x" + defaultFrames);
+        }
+        if (defaults == null) {
+            defaults = SamplingParams.defaults(defaultWidth, defaultHeight);
         }
     }
 

@@ -5,7 +5,7 @@ import java.util.Objects;
 
 /**
  * The sampler settings of a request. Every field is nullable: null means "the default" – the engine's
- * ({@link SamplingParams#defaults}) for sampler, steps, guidance, rescale and eta, the model's
+ * ({@link CatalogModel#defaults}) for sampler, steps, guidance, rescale and eta, the model's
  * ({@link CatalogModel}) for width, height and frames. Immutable and thread-safe.
  *
  * @param sampler         one of {@code io.diffusionbatch.engine.sampler.Samplers.names()}
@@ -41,12 +41,12 @@ public record RequestParams(String sampler, Integer steps, Double guidance, Doub
 
     /**
      * The engine's settings for this request on that model: unset fields take the engine's defaults
-     * ({@link SamplingParams#defaults}) and the model's size; frames are the request's (else the model's) for a video
+     * ({@link CatalogModel#defaults}: the model's own) and the model's size; frames are the request's (else the model's) for a video
      * model and 0 for an image model.
      */
     public SamplingParams samplingParams(CatalogModel model) {
         Objects.requireNonNull(model, "model");
-        SamplingParams d = SamplingParams.defaults(model.defaultWidth(), model.defaultHeight());
+        SamplingParams d = model.defaults();
         return new SamplingParams(
                 sampler != null ? sampler : d.sampler(),
                 steps != null ? steps : d.steps(),

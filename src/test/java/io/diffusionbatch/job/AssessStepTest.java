@@ -110,6 +110,27 @@ class AssessStepTest {
     }
 
     @Test
+    void aConsistencyModelRunsItsOwnDefaultsWhenTheRequestSetsNone() {
+        String id = TestServer.uniqueId("assess-lcm");
+        String request = """
+                {"requestId": "%s", "kind": "image", "model": "shapes-lcm",
+                 "prompts": ["a large red circle in the centre on a white background",
+                             "a green square to the left of a yellow star on a black background"],
+                 "seeds": [5], "output": {"location": "assess/%s", "format": "png"}}""".formatted(id, id);
+        server.send(id, request.getBytes(StandardCharsets.UTF_8));
+        RequestRow run = server.awaitFinished(id, Duration.ofSeconds(120));
+        assertThat(run.status()).isEqualTo("completed");
+        List<Map<String, Object>> stats = server.jdbc().sql(
+                "SELECT DISTINCT sampler, steps, nfe, guidance FROM item_stats WHERE request_id = ?").param(run.id())
+                .query().listOfRows();
+        assertThat(stats).containsExactly(Map.of("sampler", "lcm", "steps", 4, "nfe", 4, "guidance", 1.0));
+        QualityStore.RunQualityRow q = server.bean(QualityStore.class).find(run.id()).orElseThrow();
+        assertThat(q.labelled()).isEqualTo(2);
+        // 98 % of singles and pairs at 4 steps (models/shapes-lcm/README.md): both should be right
+        assertThat(q.adherent()).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
     void videoRunsAreJudgedFromTheirGifsWithoutFid() {
         String id = TestServer.uniqueId("assess-video");
         String request = """

@@ -27,7 +27,7 @@ import java.util.function.Predicate;
  * One server of the platform for the whole test JVM: a real PostgreSQL and a real Kafka broker
  * started by local mode in a fresh data directory, with intake, dispatcher and workers running,
  * and the tiny test models in the catalog ({@code tiny}: tiny-sd, {@code tiny-video}) plus {@code shapes}
- * (the bundled shapes-ldm, judged by shapes-eval) and {@code shapes-video}, energy
+ * (the bundled shapes-ldm, judged by shapes-eval), {@code shapes-lcm} and {@code shapes-video}, energy
  * estimated from the default 30 W. Started on
  * first use, stopped by a shutdown hook. Thread-safe.
  */
@@ -58,6 +58,9 @@ public final class TestServer {
                         "--diffusion.models.shapes.path=models/shapes-ldm",
                         "--diffusion.models.shapes.kind=image",
                         "--diffusion.models.shapes.evaluator=models/shapes-eval",
+                        "--diffusion.models.shapes-lcm.path=models/shapes-lcm",
+                        "--diffusion.models.shapes-lcm.kind=image",
+                        "--diffusion.models.shapes-lcm.evaluator=models/shapes-eval",
                         "--diffusion.models.shapes-video.path=models/shapes-video",
                         "--diffusion.models.shapes-video.kind=video",
                         "--diffusion.models.shapes-video.evaluator=models/shapes-eval",

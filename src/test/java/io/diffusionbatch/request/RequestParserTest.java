@@ -48,6 +48,20 @@ class RequestParserTest {
     }
 
     @Test
+    void unsetSettingsTakeTheModelsOwnDefaults() throws Exception {
+        String json = """
+                {"requestId": "d", "kind": "image", "model": "%s", "prompts": ["a red circle"],
+                 "output": {"location": "d", "format": "png"}}""";
+        io.diffusionbatch.engine.SamplingParams lcm = parse(json.formatted("shapes-lcm")).samplingParams(TestCatalog.LCM);
+        assertThat(lcm.sampler()).isEqualTo("lcm");
+        assertThat(lcm.steps()).isEqualTo(4);
+        assertThat(lcm.guidance()).isEqualTo(1.0);
+        io.diffusionbatch.engine.SamplingParams ldm = parse(json.formatted("shapes-ldm")).samplingParams(TestCatalog.LDM);
+        assertThat(ldm.sampler()).isEqualTo(io.diffusionbatch.engine.SamplingParams.defaults(32, 32).sampler());
+        assertThat(ldm.steps()).isEqualTo(io.diffusionbatch.engine.SamplingParams.defaults(32, 32).steps());
+    }
+
+    @Test
     void minimalRequestTakesTheDefaults() throws Exception {
         GenerationRequest r = parse(MINIMAL);
         assertThat(r.requestId()).isEqualTo("r-1");
