@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Exports the distilled shapes-lcm (target network of train_lcm.py) to the SD ONNX folder layout.
 
-    /usr/bin/python3 tools/shapes/export_lcm.py [--ckpt /work/ckpt-lcm/lcm.pt] [--which target|student]
+    /usr/bin/python3 tools/shapes/export_lcm.py [--ckpt target/shapes/lcm/lcm.pt] [--which target|student]
         [--out models/shapes-lcm] [--teacher models/shapes-ldm]
 
 Writes, under --out:
@@ -80,7 +80,7 @@ def weights_to_fp16(path, min_elements=16):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ckpt", default="/work/ckpt-lcm/lcm.pt")
+    ap.add_argument("--ckpt", default="target/shapes/lcm/lcm.pt")
     ap.add_argument("--which", default="target", choices=["target", "student"])
     ap.add_argument("--out", default="models/shapes-lcm")
     ap.add_argument("--teacher", default="models/shapes-ldm")

@@ -2,7 +2,7 @@
 """Exports the trained shapes-video model (EMA weights) to the Stable Diffusion ONNX folder layout
 the engine's video path loads.
 
-    /usr/bin/python3 tools/shapes/export_video.py [--ckpt /work/ckpt-video/video.pt] [--vae PATH]
+    /usr/bin/python3 tools/shapes/export_video.py [--ckpt target/shapes/video/video.pt] [--vae PATH]
         [--out models/shapes-video]
 
 Run from the repository root after tools/shapes/train_video.py. Writes model_index.json,

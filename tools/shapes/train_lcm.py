@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Distils the bundled shapes-ldm into a Latent Consistency Model (models/shapes-lcm).
 
-    LCM_OUT=/work/ckpt-lcm /usr/bin/python3 tools/shapes/train_lcm.py --steps N [--lr 5e-5] [--guidance 5]
+    [LCM_OUT=target/shapes/lcm] /usr/bin/python3 tools/shapes/train_lcm.py --steps N [--lr 5e-5] [--guidance 5]
 
 Latent consistency distillation, Luo et al. 2023 (arXiv:2310.04378), algorithm 1, with diffusers'
 train_lcm_distill_sd conventions:
@@ -16,7 +16,7 @@ train_lcm_distill_sd conventions:
   target network = EMA of the student (--target-ema, default 0.95); loss = pseudo-Huber with c = --huber-c
   between f_student(x_{t_{n+k}}, t_{n+k}) and f_target(x^phi_{t_n}, t_n) (x^phi = teacher's guided DDIM step);
 - data: shapes-ldm's training mix (train_ldm.make_chunk: --pair-fraction 0.75 pair scenes, never a HELD_OUT
-  combination, VAE-encoded latent means x scaling_factor with the shared VAE /work/shared-vae/vae.pt),
+  combination, VAE-encoded latent means x scaling_factor with the shared VAE of train_ldm --stage vae, target/shapes/ldm/vae.pt),
   the full caption always (no empty prompts: the distilled model is run without guidance).
 Seeded; resumable: a checkpoint under $LCM_OUT (default target/shapes/lcm) every --ckpt-minutes and at the end;
 re-running the same command continues (raise --steps to train further; --steps-schedule fixes the learning-rate
@@ -289,7 +289,7 @@ def main():
     ap.add_argument("--eval-every", type=int, default=1, help="quick eval only at checkpoints whose step is a multiple")
     ap.add_argument("--eval-n", type=int, default=48, help="prompts per kind of the quick eval (0: off)")
     ap.add_argument("--teacher", default="models/shapes-ldm")
-    ap.add_argument("--vae", default="/work/shared-vae/vae.pt")
+    ap.add_argument("--vae", default="target/shapes/ldm/vae.pt")
     ap.add_argument("--evaluator", default="models/shapes-eval")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()

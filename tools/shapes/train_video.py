@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Trains the bundled text-to-video model models/shapes-video on the shapes world's video scenes.
 
-    /usr/bin/python3 tools/shapes/train_video.py [--steps N] [--vae /work/shared-vae/vae.pt]
-        [--out /work/ckpt-video]
+    /usr/bin/python3 tools/shapes/train_video.py [--steps N] [--vae target/shapes/ldm/vae.pt]
+        [--out target/shapes/video]
 
 Run from the repository root. The VAE is not trained here: the frames are encoded with a trained
 shapes-ldm VAE checkpoint (--vae, a train_ldm.py vae.pt holding "ema" and "scaling_factor"), so the
@@ -335,7 +335,7 @@ def train(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--vae", default="/work/shared-vae/vae.pt")
+    ap.add_argument("--vae", default="target/shapes/ldm/vae.pt")
     ap.add_argument("--out", default="target/shapes/video")
     ap.add_argument("--evaluator", default="models/shapes-eval")
     ap.add_argument("--steps", type=int, default=5000)
