@@ -56,11 +56,11 @@ def ema_update(ema, model, decay):
             be.copy_(b)
 
 
-def lr_at(step, base, warmup, total):
-    """Linear warm-up, constant, then linear decay to 10% over the last 20% of `total` steps."""
+def lr_at(step, base, warmup, total, decay_fraction=0.2):
+    """Linear warm-up, constant, then linear decay to 10% over the last `decay_fraction` of `total` steps."""
     if step < warmup:
         return base * (step + 1) / warmup
-    tail = int(total * 0.8)
+    tail = int(total * (1.0 - decay_fraction))
     if step < tail:
         return base
     return base * max(0.1, 1.0 - 0.9 * (step - tail) / max(1, total - tail))
