@@ -137,6 +137,14 @@ def train(args):
         tid[drop] = empty
         t = torch.randint(0, L.NUM_TRAIN_TIMESTEPS, (B,), generator=g)
         noise = torch.randn(x0.shape, generator=g)
+        if step >= args.noise_recipe_start and (args.high_t_fraction > 0 or args.offset_noise > 0):
+            # pixel-space high-noise recipe (see --high-t-fraction, --offset-noise); draws come after the
+            # base ones, so the steps before --noise-recipe-start are those of a run without it
+            hi = torch.rand(B, generator=g) < args.high_t_fraction
+            t_hi = torch.randint(args.high_t_min, L.NUM_TRAIN_TIMESTEPS, (B,), generator=g)
+            t = torch.where(hi, t_hi, t)
+            offset = torch.randn(B, x0.shape[1], 1, 1, generator=g)
+            noise = noise + args.offset_noise * offset
         a = ac[t][:, None, None, None]
         xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
         for o in (opt, opt_aux):
@@ -202,6 +210,16 @@ def main():
     ap.add_argument("--text-aux-start", type=int, default=0, help="first step of the auxiliary loss")
     ap.add_argument("--unet-config", default=json.dumps(P.PIXEL_UNET_CONFIG),
                     help="PixelUNet keyword arguments as JSON for a new run (a resumed run keeps its checkpoint's)")
+    ap.add_argument("--high-t-fraction", type=float, default=0.0,
+                    help="fraction of samples whose timestep is drawn from [--high-t-min, 999] instead of [0, 999]: "
+                         "more practice where the layout is decided (in pixel space the scaled_linear schedule "
+                         "leaves readable low-frequency signal up to t=999, so the text matters only there)")
+    ap.add_argument("--high-t-min", type=int, default=600)
+    ap.add_argument("--offset-noise", type=float, default=0.0,
+                    help="offset noise: adds this times a per-(image, channel) constant N(0,1) to the noise, so the "
+                         "noisy input's mean colour no longer gives away the background")
+    ap.add_argument("--noise-recipe-start", type=int, default=0,
+                    help="first step of --high-t-fraction / --offset-noise")
     ap.add_argument("--ema", type=float, default=0.999)
     ap.add_argument("--ckpt-minutes", type=float, default=4.0)
     ap.add_argument("--threads", type=int, default=1)
