@@ -1,7 +1,8 @@
 """Helpers shared by the shapes diffusion tools (train_ldm.py, export_ldm.py, train_pixel.py,
 export_pixel.py): the word-level tokenizer in Python, the vocabulary, EMA,
 learning-rate schedule, checkpoint writing, PNG grids, DDIM sampling with classifier-free guidance,
-ONNX export with checks, reference.json tensors and the SD folder's JSON files.
+ONNX export with checks, float16 weight storage (round_to_fp16 + store_initializers_fp16),
+reference.json tensors and the SD folder's JSON files.
 Run with Debian's /usr/bin/python3 (torch 1.13 CPU, onnx 1.12).
 """
 
@@ -56,11 +57,11 @@ def ema_update(ema, model, decay):
             be.copy_(b)
 
 
-def lr_at(step, base, warmup, total):
-    """Linear warm-up, constant, then linear decay to 10% over the last 20% of `total` steps."""
+def lr_at(step, base, warmup, total, decay_fraction=0.2):
+    """Linear warm-up, constant, then linear decay to 10% over the last `decay_fraction` of `total` steps."""
     if step < warmup:
         return base * (step + 1) / warmup
-    tail = int(total * 0.8)
+    tail = int(total * (1.0 - decay_fraction))
     if step < tail:
         return base
     return base * max(0.1, 1.0 - 0.9 * (step - tail) / max(1, total - tail))
@@ -102,10 +103,30 @@ def ddim_sample(unet, text, ids, uncond, steps, guidance, g, shape):
 
 # ----------------------------------------------------------------------------- export
 
-def write_json(path, obj):
+def write_json(path, obj, flat_lists=False):
+    """Writes obj as indented JSON. flat_lists: lists of numbers go on one line each (reference.json tensors:
+    a number per indented line roughly doubles the file)."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    text = json.dumps(obj, indent=2)
+    if flat_lists:
+        flat = []
+
+        def hide(o):
+            if isinstance(o, dict):
+                return {k: hide(v) for k, v in o.items()}
+            if isinstance(o, list):
+                if o and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in o):
+                    flat.append(json.dumps(o, separators=(",", ":")))
+                    return "@@FLAT%d@@" % (len(flat) - 1)
+                return [hide(v) for v in o]
+            return o
+
+        text = json.dumps(hide(obj), indent=2)
+        for i, f in enumerate(flat):
+            text = text.replace('"@@FLAT%d@@"' % i, f, 1)
+        assert json.loads(text) == obj
     with open(path, "w") as f:
-        json.dump(obj, f, indent=2)
+        f.write(text)
         f.write("\n")
 
 
@@ -119,6 +140,56 @@ def export_onnx(module, args, path, input_names, output_names, dynamic_axes):
     onnx.checker.check_model(m, full_check=True)
     onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True)
     print(f"{path}: {os.path.getsize(path)} bytes, {len(m.graph.node)} nodes")
+
+
+def round_to_fp16(module):
+    """Rounds every floating-point parameter and buffer of `module` to the nearest float16 value, in place
+    (they stay float32 tensors). Call it before export and before computing reference outputs: the
+    PyTorch float32 outputs of the rounded module are then exactly what an ONNX graph whose weights are
+    stored in float16 and cast to float32 (store_initializers_fp16) computes. Returns the module."""
+    with torch.no_grad():
+        for t in list(module.parameters()) + list(module.buffers()):
+            if t.is_floating_point():
+                t.copy_(t.half().float())
+    return module
+
+
+def store_initializers_fp16(path, min_elements=16):
+    """Rewrites the ONNX file at `path` so that its float32 weights are stored as float16, halving its size,
+    while inputs, outputs and all computation stay float32: each float32 initializer with at least
+    `min_elements` elements whose values are all exactly representable in float16 (true for every weight of
+    a module passed through round_to_fp16) is replaced by a float16 initializer NAME_fp16 and a
+    Cast(to=FLOAT) node producing NAME at the start of the graph. Other initializers (small constants,
+    values float16 cannot hold exactly) stay float32, so the graph computes exactly what it did before.
+    Runs onnx.checker (full) and strict shape inference on the result. Returns (converted, kept) counts."""
+    import onnx
+    from onnx import helper, numpy_helper
+    m = onnx.load(path)
+    g = m.graph
+    input_names = {i.name for i in g.input}
+    casts, keep, converted, kept = [], [], 0, 0
+    for init in g.initializer:
+        if init.data_type == onnx.TensorProto.FLOAT and init.name not in input_names:
+            a = numpy_helper.to_array(init)
+            h = a.astype(np.float16)
+            if a.size >= min_elements and np.array_equal(h.astype(np.float32), a):
+                keep.append(numpy_helper.from_array(h, init.name + "_fp16"))
+                casts.append(helper.make_node("Cast", [init.name + "_fp16"], [init.name],
+                                              name=init.name + "_cast", to=onnx.TensorProto.FLOAT))
+                converted += 1
+                continue
+            kept += 1
+        keep.append(init)
+    del g.initializer[:]
+    g.initializer.extend(keep)
+    nodes = casts + list(g.node)
+    del g.node[:]
+    g.node.extend(nodes)
+    onnx.checker.check_model(m, full_check=True)
+    onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True)
+    onnx.save(m, path)
+    print(f"{path}: {converted} initializers stored as float16, {kept} float32 kept; {os.path.getsize(path)} bytes")
+    return converted, kept
 
 
 def tensor_json(a):

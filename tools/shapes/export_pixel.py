@@ -2,12 +2,18 @@
 """Exports the trained shapes-pixel model (EMA weights) to the Stable Diffusion ONNX folder layout, no VAE.
 
     /usr/bin/python3 tools/shapes/export_pixel.py [--ckpt target/shapes/pixel/pixel.pt] [--out models/shapes-pixel]
+        [--fp32]
 
 Run from the repository root after tools/shapes/train_pixel.py. Writes model_index.json (no
 vae_decoder entry), scheduler/scheduler_config.json (PNDMScheduler, SD 1.5 settings),
 tokenizer/vocab.txt + tokenizer_config.json (word-level, model_max_length 20), text_encoder/model.onnx,
 unet/model.onnx, and reference.json: PyTorch float32 outputs for two fixed inputs per network (the
-second with batch 2), for a Java test to compare ONNX Runtime against. ONNX opset 17, dynamic batch
+second with batch 2), for a Java test to compare ONNX Runtime against.
+
+Weights are stored in float16 (unless --fp32): the EMA weights are rounded to float16
+(diffusion_common.round_to_fp16), exported, and each weight initializer is stored as float16 followed by
+a Cast to float32 (diffusion_common.store_initializers_fp16); inputs, outputs and all computation stay
+float32, and reference.json holds the PyTorch float32 outputs of the rounded weights. ONNX opset 17, dynamic batch
 everywhere; every graph passes onnx.checker (full) and strict shape inference.
 
 Graph signatures:
@@ -33,16 +39,19 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", default="target/shapes/pixel/pixel.pt")
     ap.add_argument("--out", default="models/shapes-pixel")
+    ap.add_argument("--fp32", action="store_true", help="store the weights in float32 (default: float16)")
     args = ap.parse_args()
     torch.manual_seed(0)
     st = torch.load(args.ckpt)
     vocab = st["vocab"]
     text = L.TextEncoder(len(vocab))
     text.load_state_dict(st["text_ema"])
-    unet = P.PixelUNet()
+    unet = P.PixelUNet(**st.get("unet_config", {}))
     unet.load_state_dict(st["unet_ema"])
     for m in (text, unet):
         m.eval()
+        if not args.fp32:
+            C.round_to_fp16(m)
     out = args.out
     C.clear_model_dir(out)
     C.write_sd_configs(out, vocab, with_vae=False)
@@ -67,6 +76,9 @@ def main():
                                    "encoder_hidden_states": {0: "batch"}, "out_sample": {0: "batch"}})
     C.declare_output_dims(f"{out}/unet/model.onnx", "out_sample", ["batch", 3, 32, 32])
     print(f"{out}/unet/model.onnx: out_sample declared ['batch', 3, 32, 32]")
+    if not args.fp32:
+        for part in ("text_encoder", "unet"):
+            C.store_initializers_fp16(f"{out}/{part}/model.onnx")
 
     cases = []
     with torch.no_grad():
@@ -82,9 +94,10 @@ def main():
                                       "encoder_hidden_states": C.tensor_json(h.numpy())},
                               outputs={"out_sample": C.tensor_json(unet(x, t, h).numpy())}))
     C.write_json(f"{out}/reference.json", {
-        "generator": "tools/shapes/export_pixel.py (PyTorch float32, EMA weights, step %d)" % st["step"],
+        "generator": "tools/shapes/export_pixel.py (PyTorch float32, EMA weights%s, step %d)"
+                     % ("" if args.fp32 else " rounded to float16 as stored", st["step"]),
         "note": "absolute tolerances; outputs of order 1",
-        "cases": cases})
+        "cases": cases}, flat_lists=True)
     total = 0
     for root, _, files in os.walk(out):
         for f in files:

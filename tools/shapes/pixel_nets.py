@@ -9,6 +9,11 @@ is ldm_nets.UNet (the latent model's UNet: ResNet blocks + spatial transformers 
 to the text) with 12 input/output channels and the spatial transformers only at 8x8: at 16x16 only
 ResNet blocks (self-attention over 256 positions made a training step about 4x slower on this CPU). The text encoder
 is ldm_nets.TextEncoder, unchanged. Epsilon prediction, SD's scaled_linear schedule (ldm_nets).
+
+PIXEL_UNET_CONFIG holds the keyword arguments of PixelUNet() for the bundled model (stored in the training
+checkpoint as "unet_config"; a checkpoint without it is the first shapes-pixel's: PixelUNet() with no
+positional embedding). pos_emb=True: the 8x8 spatial transformers add shapes-ldm's learned factorised 2-D
+positional embedding (row + column) to their tokens, so cross-attention queries know where they are.
 """
 
 import torch
@@ -19,6 +24,9 @@ import ldm_nets as L
 IMAGE_CHANNELS = 3
 IMAGE_SIZE = 32
 FOLD = 2  # 2x2 pixel blocks -> channels
+
+# keyword arguments of PixelUNet() for the bundled shapes-pixel (see the module docstring)
+PIXEL_UNET_CONFIG = {"pos_emb": True}
 
 
 def pixel_unshuffle(x, r=FOLD):
@@ -41,9 +49,10 @@ def pixel_shuffle(x, r=FOLD):
 class PixelUNet(nn.Module):
     """sample [b, 3, 32, 32], timestep [b] or [1], ctx [b, 20, 128] -> epsilon [b, 3, 32, 32]."""
 
-    def __init__(self, ch=L.UNET_CHANNELS):
+    def __init__(self, ch=L.UNET_CHANNELS, pos_emb=False):
         super().__init__()
-        self.body = L.UNet(ch=ch, in_channels=IMAGE_CHANNELS * FOLD * FOLD, top_attention=False)
+        self.body = L.UNet(ch=ch, in_channels=IMAGE_CHANNELS * FOLD * FOLD, top_attention=False,
+                           pos_emb=pos_emb, size=IMAGE_SIZE // FOLD)
 
     def forward(self, sample, timestep, ctx):
         return pixel_shuffle(self.body(pixel_unshuffle(sample), timestep, ctx))
@@ -53,4 +62,5 @@ if __name__ == "__main__":
     x = torch.randn(2, 3, 32, 32)
     assert torch.equal(pixel_unshuffle(x), torch.pixel_unshuffle(x, 2))
     assert torch.equal(pixel_shuffle(pixel_unshuffle(x)), x)
-    print("pixel unet", L.count(PixelUNet()), "text", L.count(L.TextEncoder(80)))
+    print("pixel unet", L.count(PixelUNet()), "with positional embedding", L.count(PixelUNet(**PIXEL_UNET_CONFIG)),
+          "text", L.count(L.TextEncoder(80)))

@@ -2,7 +2,9 @@ package io.diffusionbatch.engine.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.TensorInfo;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -22,6 +24,27 @@ class ShapesPixelModelTest extends BundledShapesModelTest {
     @Override
     int referenceCases() {
         return 4;
+    }
+
+    /** Weights stored in float16 (cast to float32 in the graph): the folder's budget is 6.5 MB. */
+    @Override
+    long sizeBudgetBytes() {
+        return 6_500_000L;
+    }
+
+    @Test
+    void weightsAreStoredInFloat16AndComputeInFloat32() throws Exception {
+        for (String part : new String[] {"text_encoder", "unet"}) {
+            byte[] onnx = java.nio.file.Files.readAllBytes(model().resolve(part).resolve("model.onnx"));
+            String text = new String(onnx, java.nio.charset.StandardCharsets.ISO_8859_1);
+            assertThat(text).as(part + ": float16 initializers with their Cast nodes").contains("_fp16", "_cast");
+        }
+        assertThat(((TensorInfo) session("unet").getInputInfo().get("sample").getInfo()).type)
+                .isEqualTo(OnnxJavaType.FLOAT);
+        assertThat(((TensorInfo) session("unet").getOutputInfo().get("out_sample").getInfo()).type)
+                .isEqualTo(OnnxJavaType.FLOAT);
+        assertThat(((TensorInfo) session("text_encoder").getOutputInfo().get("last_hidden_state").getInfo()).type)
+                .isEqualTo(OnnxJavaType.FLOAT);
     }
 
     @Test
