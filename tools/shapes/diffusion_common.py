@@ -234,6 +234,22 @@ def clear_model_dir(out):
     os.makedirs(out, exist_ok=True)
 
 
+def link_if_identical(out, rel, other_model):
+    """Replaces out/rel by a relative file-level symlink to other_model/rel when both files hold the same
+    bytes (the video model exports shapes-ldm's VAE decoder unchanged): the repository stores it once.
+    Returns whether it linked."""
+    mine, theirs = os.path.join(out, rel), os.path.join(other_model, rel)
+    if not os.path.isfile(theirs) or os.path.islink(mine):
+        return False
+    with open(mine, "rb") as a, open(theirs, "rb") as b:
+        if a.read() != b.read():
+            return False
+    os.remove(mine)
+    os.symlink(os.path.relpath(theirs, os.path.dirname(mine)), mine)
+    assert os.path.isfile(mine), mine
+    return True
+
+
 def declare_output_dims(path, name, dims):
     """torch.onnx leaves an output's dims symbolic after reshapes (pixel shuffle, frame folding):
     declare them (ints or symbolic names), then re-run the full check and strict shape inference,

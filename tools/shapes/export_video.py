@@ -32,7 +32,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ldm_nets as L  # noqa: E402
 import video_nets as V  # noqa: E402
-from diffusion_common import DIFFUSERS_VERSION, Tok, clear_model_dir, declare_output_dims, export_onnx as export, tensor_json, write_json, write_sd_configs  # noqa: E402,E501
+from diffusion_common import DIFFUSERS_VERSION, Tok, clear_model_dir, declare_output_dims, export_onnx as export, link_if_identical, tensor_json, write_json, write_sd_configs  # noqa: E402,E501
 from export_ldm import Decode  # noqa: E402
 
 PROMPTS = ["a red circle moving right on a black background",
@@ -135,6 +135,9 @@ def main():
             total += os.path.getsize(os.path.join(root, fn))
     print(f"total {total} bytes ({total / 2**20:.2f} MiB)")
     print("params: text_encoder", L.count(text), "unet", L.count(unet), "vae_decoder", L.count(dec))
+    for rel in ("vae_decoder/model.onnx", "vae_decoder/config.json"):
+        if link_if_identical(out, rel, "models/shapes-ldm"):
+            print(f"{rel}: identical to shapes-ldm's, stored as a link")
 
 
 if __name__ == "__main__":
