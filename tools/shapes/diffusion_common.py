@@ -234,6 +234,24 @@ def clear_model_dir(out):
     os.makedirs(out, exist_ok=True)
 
 
+def text_unet_reference_cases(text, unet, ids1, ids2, prompts, unet_cases):
+    """reference.json cases of a text encoder (prompt 1 at batch 1, prompt 2 and "" at batch 2) and a
+    UNet (unet_cases: (description, sample, timestep, encoder_hidden_states) tuples), with the
+    tolerances the Java model tests replay them at. Call under torch.no_grad()."""
+    cases = []
+    for desc, ids, ps in (("text encoder, prompt 1 (batch 1)", ids1, prompts[:1]),
+                          ("text encoder, prompt 2 and \"\" (batch 2)", ids2, prompts[1:])):
+        cases.append(dict(description=desc, component="text_encoder", tolerance=1e-4, prompts=ps,
+                          inputs={"input_ids": tensor_json(ids.numpy())},
+                          outputs={"last_hidden_state": tensor_json(text(ids).numpy())}))
+    for desc, x, t, h in unet_cases:
+        cases.append(dict(description=desc, component="unet", tolerance=1e-3,
+                          inputs={"sample": tensor_json(x.numpy()), "timestep": tensor_json(t.numpy()),
+                                  "encoder_hidden_states": tensor_json(h.numpy())},
+                          outputs={"out_sample": tensor_json(unet(x, t, h).numpy())}))
+    return cases
+
+
 def link_if_identical(out, rel, other_model):
     """Replaces out/rel by a relative file-level symlink to other_model/rel when both files hold the same
     bytes (the video model exports shapes-ldm's VAE decoder unchanged): the repository stores it once.

@@ -30,7 +30,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ldm_nets as L  # noqa: E402
-from diffusion_common import DIFFUSERS_VERSION, Tok, export_onnx, tensor_json, write_json  # noqa: E402
+from diffusion_common import DIFFUSERS_VERSION, Tok, export_onnx, text_unet_reference_cases, write_json  # noqa: E402,E501
 from onnx_to_torch import load_teacher  # noqa: E402
 
 LINKED = ["text_encoder/model.onnx", "tokenizer/vocab.txt", "tokenizer/tokenizer_config.json",
@@ -130,19 +130,10 @@ def main():
                 {"sample": {0: "batch"}, "timestep": {0: "batch"}, "encoder_hidden_states": {0: "batch"},
                  "out_sample": {0: "batch"}})
     weights_to_fp16(path)
-    cases = []
     with torch.no_grad():
-        for desc, ids, ps in (("text encoder, prompt 1 (batch 1)", ids1, prompts[:1]),
-                              ("text encoder, prompt 2 and \"\" (batch 2)", ids2, prompts[1:])):
-            cases.append(dict(description=desc, component="text_encoder", tolerance=1e-4, prompts=ps,
-                              inputs={"input_ids": tensor_json(ids.numpy())},
-                              outputs={"last_hidden_state": tensor_json(text(ids).numpy())}))
-        for desc, x, t, h in (("unet (float16 weights), batch 1, t=999, prompt 1", x1, t1, h1),
-                              ("unet (float16 weights), batch 2, t=[759, 259], prompt 2 and \"\"", x2, t2, h2)):
-            cases.append(dict(description=desc, component="unet", tolerance=1e-3,
-                              inputs={"sample": tensor_json(x.numpy()), "timestep": tensor_json(t.numpy()),
-                                      "encoder_hidden_states": tensor_json(h.numpy())},
-                              outputs={"out_sample": tensor_json(unet(x, t, h).numpy())}))
+        cases = text_unet_reference_cases(text, unet, ids1, ids2, prompts, (
+            ("unet (float16 weights), batch 1, t=999, prompt 1", x1, t1, h1),
+            ("unet (float16 weights), batch 2, t=[759, 259], prompt 2 and \"\"", x2, t2, h2)))
     meta = {k: v for k, v in st.get("meta", {}).items() if k != "vocab"}
     write_json(f"{out}/reference.json", {
         "generator": f"tools/shapes/export_lcm.py (PyTorch float32 with the float16-rounded {args.which} weights "

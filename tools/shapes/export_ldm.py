@@ -26,7 +26,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ldm_nets as L  # noqa: E402
-from diffusion_common import DIFFUSERS_VERSION, Tok, clear_model_dir, export_onnx as export, tensor_json, write_json, write_sd_configs  # noqa: E402,E501
+from diffusion_common import DIFFUSERS_VERSION, Tok, clear_model_dir, export_onnx as export, tensor_json, text_unet_reference_cases, write_json, write_sd_configs  # noqa: E402,E501
 
 class Decode(torch.nn.Module):
     def __init__(self, decoder):
@@ -86,19 +86,10 @@ def main():
     export(dec, (x1,), f"{out}/vae_decoder/model.onnx", ["latent_sample"], ["sample"],
            {"latent_sample": {0: "batch"}, "sample": {0: "batch"}})
 
-    cases = []
     with torch.no_grad():
-        for desc, ids, ps in (("text encoder, prompt 1 (batch 1)", ids1, prompts[:1]),
-                              ("text encoder, prompt 2 and \"\" (batch 2)", ids2, prompts[1:])):
-            cases.append(dict(description=desc, component="text_encoder", tolerance=1e-4, prompts=ps,
-                              inputs={"input_ids": tensor_json(ids.numpy())},
-                              outputs={"last_hidden_state": tensor_json(text(ids).numpy())}))
-        for desc, x, t, h in (("unet, batch 1, t=981, prompt 1", x1, t1, h1),
-                              ("unet, batch 2, t=[501, 21], prompt 2 and \"\"", x2, t2, h2)):
-            cases.append(dict(description=desc, component="unet", tolerance=1e-3,
-                              inputs={"sample": tensor_json(x.numpy()), "timestep": tensor_json(t.numpy()),
-                                      "encoder_hidden_states": tensor_json(h.numpy())},
-                              outputs={"out_sample": tensor_json(unet(x, t, h).numpy())}))
+        cases = text_unet_reference_cases(text, unet, ids1, ids2, prompts, (
+            ("unet, batch 1, t=981, prompt 1", x1, t1, h1),
+            ("unet, batch 2, t=[501, 21], prompt 2 and \"\"", x2, t2, h2)))
         for desc, z in (("vae decoder, batch 1", x1), ("vae decoder, batch 2", x2)):
             cases.append(dict(description=desc, component="vae_decoder", tolerance=1e-4,
                               inputs={"latent_sample": tensor_json(z.numpy())},
