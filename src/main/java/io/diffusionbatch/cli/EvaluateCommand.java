@@ -4,10 +4,9 @@ import io.diffusionbatch.engine.Engine;
 import io.diffusionbatch.engine.EngineOptions;
 import io.diffusionbatch.engine.GenerationSpec;
 import io.diffusionbatch.engine.SamplingParams;
-import io.diffusionbatch.quality.AdherenceTally;
-import io.diffusionbatch.quality.FeatureStats;
-import io.diffusionbatch.quality.Fid;
 import io.diffusionbatch.quality.LabeledPrompt;
+import io.diffusionbatch.quality.RunAssessment;
+import io.diffusionbatch.quality.RunQuality;
 import io.diffusionbatch.quality.ShapesEvaluator;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -93,8 +92,7 @@ final class EvaluateCommand {
                 throw new UsageException("--prompts: none of the prompts is of a kind model " + engine.model().name()
                         + " makes");
             }
-            AdherenceTally tally = new AdherenceTally();
-            List<float[]> singleFeatures = new ArrayList<>();
+            RunAssessment assessment = new RunAssessment(engine.isVideo() ? null : evaluator.imageReference());
             long start = System.nanoTime();
             ProgressBar bar = new ProgressBar(err);
             List<float[]> pending = new ArrayList<>();
@@ -104,38 +102,34 @@ final class EvaluateCommand {
                     pending.add(item.pixels());
                     pendingPrompts.add(used.get(i));
                     if (pending.size() >= 64) {
-                        judge(evaluator, engine.isVideo(), pending, pendingPrompts, tally, singleFeatures);
+                        judge(evaluator, engine.isVideo(), pending, pendingPrompts, assessment);
                     }
                 }, bar);
             } finally {
                 bar.end();
             }
-            judge(evaluator, engine.isVideo(), pending, pendingPrompts, tally, singleFeatures);
+            judge(evaluator, engine.isVideo(), pending, pendingPrompts, assessment);
             double seconds = (System.nanoTime() - start) / 1e9;
             out.printf(Locale.ROOT, "model %s, %s %d steps, guidance %.1f, %d prompts (%d skipped), seeds %d.., %.1f s%n",
                     engine.model().name(), p.sampler(), p.steps(), p.guidance(), used.size(), skipped, seed, seconds);
-            out.print(tally.table());
-            if (singleFeatures.size() >= 2) {
-                Path dir = Path.of(o.string("evaluator", "models/shapes-eval"));
-                FeatureStats real = FeatureStats.read(dir.resolve("features_mean.npy"), dir.resolve("features_cov.npy"));
+            out.print(assessment.table());
+            RunQuality q = assessment.result();
+            if (q.fid() != null) {
                 out.printf(Locale.ROOT, "FID (single-object prompts, n=%d) against real single-object images: %.3f%n",
-                        singleFeatures.size(), Fid.distance(FeatureStats.of(singleFeatures), real));
+                        q.fidItems(), q.fid());
             }
             return 0;
         }
     }
 
     private static void judge(ShapesEvaluator evaluator, boolean video, List<float[]> items, List<LabeledPrompt> prompts,
-                              AdherenceTally tally, List<float[]> singleFeatures) {
+                              RunAssessment assessment) {
         if (items.isEmpty()) {
             return;
         }
         List<ShapesEvaluator.Reading> read = video ? evaluator.judgeVideos(items) : evaluator.judgeImages(items);
         for (int i = 0; i < read.size(); i++) {
-            tally.add(prompts.get(i), read.get(i).labels());
-            if (prompts.get(i).kind().equals("single") && !prompts.get(i).heldOut()) {
-                singleFeatures.add(read.get(i).features());
-            }
+            assessment.add(prompts.get(i), read.get(i));
         }
         items.clear();
         prompts.clear();

@@ -40,6 +40,11 @@ public final class RunAssessment {
         return tally.allRight() > before;
     }
 
+    /** The adherence table by group and attribute ({@link AdherenceTally#table()}). */
+    public String table() {
+        return tally.table();
+    }
+
     public RunQuality result() {
         int labelled = tally.total();
         Double fid = reference != null && fidFeatures.size() >= 2

@@ -115,7 +115,6 @@ public final class SweepReport {
         }
         double lx0 = Math.floor(Math.log10(measured.stream().mapToDouble(RunFigures::nfe).min().orElseThrow()));
         double lx1 = Math.max(lx0 + 1, Math.ceil(Math.log10(measured.stream().mapToDouble(RunFigures::nfe).max().orElseThrow())));
-        double y0v = fid ? 0 : 0;
         double y1v = fid ? niceMax(measured.stream().mapToDouble(RunFigures::fid).max().orElseThrow()) : 1;
         for (double d = lx0; d <= lx1 + 1e-9; d++) {
             double px = x0 + (d - lx0) / (lx1 - lx0) * pw;
@@ -124,8 +123,8 @@ public final class SweepReport {
                     fmtTick(Math.pow(10, d))));
         }
         for (int i = 0; i <= 4; i++) {
-            double v = y0v + (y1v - y0v) * i / 4;
-            double py = y0 + ph - (v - y0v) / (y1v - y0v) * ph;
+            double v = y1v * i / 4;
+            double py = y0 + ph - v / y1v * ph;
             sb.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
                     + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", x0, py, x0 + pw, py, x0 - 4, py + 4,
                     fid ? fmtTick(v) : Math.round(v * 100) + "%"));
@@ -135,7 +134,7 @@ public final class SweepReport {
             StringBuilder path = new StringBuilder();
             for (ParetoFront.Point p : front) {
                 path.append(String.format(Locale.ROOT, "%s%.1f,%.1f", path.isEmpty() ? "" : " ",
-                        x0 + (Math.log10(p.cost()) - lx0) / (lx1 - lx0) * pw, y0 + ph - (p.quality() - y0v) / (y1v - y0v) * ph));
+                        x0 + (Math.log10(p.cost()) - lx0) / (lx1 - lx0) * pw, y0 + ph - p.quality() / y1v * ph));
             }
             sb.append("<polyline fill=\"none\" stroke=\"black\" stroke-dasharray=\"5,4\" points=\"").append(path).append("\"/>\n");
         }
@@ -143,7 +142,7 @@ public final class SweepReport {
             double v = fid ? r.fid() : r.adherence();
             sb.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" fill=\"%s\"><title>%s %d steps: "
                             + "NFE %.0f, %s %.3f</title></circle>%n", x0 + (Math.log10(r.nfe()) - lx0) / (lx1 - lx0) * pw,
-                    y0 + ph - (Math.min(v, y1v) - y0v) / (y1v - y0v) * ph, colour.get(r.sampler()), escape(r.sampler()),
+                    y0 + ph - Math.min(v, y1v) / y1v * ph, colour.get(r.sampler()), escape(r.sampler()),
                     r.steps(), r.nfe(), fid ? "FID" : "adherence", v));
         }
     }
