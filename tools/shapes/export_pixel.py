@@ -80,19 +80,10 @@ def main():
         for part in ("text_encoder", "unet"):
             C.store_initializers_fp16(f"{out}/{part}/model.onnx")
 
-    cases = []
     with torch.no_grad():
-        for desc, ids, ps in (("text encoder, prompt 1 (batch 1)", ids1, prompts[:1]),
-                              ("text encoder, prompt 2 and \"\" (batch 2)", ids2, prompts[1:])):
-            cases.append(dict(description=desc, component="text_encoder", tolerance=1e-4, prompts=ps,
-                              inputs={"input_ids": C.tensor_json(ids.numpy())},
-                              outputs={"last_hidden_state": C.tensor_json(text(ids).numpy())}))
-        for desc, x, t, h in (("unet, batch 1, t=981, prompt 1", x1, t1, h1),
-                              ("unet, batch 2, t=[501, 21], prompt 2 and \"\"", x2, t2, h2)):
-            cases.append(dict(description=desc, component="unet", tolerance=1e-3,
-                              inputs={"sample": C.tensor_json(x.numpy()), "timestep": C.tensor_json(t.numpy()),
-                                      "encoder_hidden_states": C.tensor_json(h.numpy())},
-                              outputs={"out_sample": C.tensor_json(unet(x, t, h).numpy())}))
+        cases = C.text_unet_reference_cases(text, unet, ids1, ids2, prompts, (
+            ("unet, batch 1, t=981, prompt 1", x1, t1, h1),
+            ("unet, batch 2, t=[501, 21], prompt 2 and \"\"", x2, t2, h2)))
     C.write_json(f"{out}/reference.json", {
         "generator": "tools/shapes/export_pixel.py (PyTorch float32, EMA weights%s, step %d)"
                      % ("" if args.fp32 else " rounded to float16 as stored", st["step"]),
