@@ -2,6 +2,10 @@
 
     /usr/bin/python3 tools/shapes/train_eval.py            # train (resumes), evaluate, export
     /usr/bin/python3 tools/shapes/train_eval.py --export   # only evaluate + export from the checkpoints
+        [--ckpt-dir target/shapes] [--out models/shapes-eval] [--threads 1]
+        [--image-steps 2000] [--video-steps 1500] [--accuracy-n 2000] [--feature-n 10000]
+
+The defaults are the bundled model's run; the step and sample counts exist for train_all.sh's rehearsal.
 
 Two networks, trained on fresh rendered samples every step (all combinations, HELD_OUT included):
   image: single-object heads (shape, colour, size, position, background), count (1 vs 2) and
@@ -9,7 +13,7 @@ Two networks, trained on fresh rendered samples every step (all combinations, HE
   video: (N, 8, 3, 32, 32) with the 8 frames stacked as 24 channels: direction, shape, colour,
          background, plus `features`.
 Deterministic: the batch of step k is drawn from numpy default_rng([SEED, net, k]) and torch is seeded,
-so a resumed run draws the same data as an uninterrupted one. Checkpoints: target/shapes/eval_{net}.pt.
+so a resumed run draws the same data as an uninterrupted one. Checkpoints: {--ckpt-dir}/eval_{net}.pt.
 """
 from __future__ import annotations
 
@@ -28,11 +32,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import world as W  # noqa: E402
 
-torch.set_num_threads(1)
 SEED = 20261124
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-CKPT_DIR = os.path.join(ROOT, "target", "shapes")
-OUT_DIR = os.path.join(ROOT, "models", "shapes-eval")
 
 ORIENTATIONS = ("horizontal", "vertical")
 COUNTS = ("1", "2")
@@ -179,10 +179,10 @@ def lr_at(step, steps, lr):
     return lr * 0.5 * (1 + math.cos(math.pi * (step - warm) / max(1, steps - warm)))
 
 
-def train(net: str):
-    cfg = CONFIG[net]
-    os.makedirs(CKPT_DIR, exist_ok=True)
-    path = os.path.join(CKPT_DIR, f"eval_{net}.pt")
+def train(net: str, ckpt_dir: str, steps: int):
+    cfg = dict(CONFIG[net], steps=steps)
+    os.makedirs(ckpt_dir, exist_ok=True)
+    path = os.path.join(ckpt_dir, f"eval_{net}.pt")
     model = make_net(net)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=1e-4)
     step, elapsed = 0, 0.0
@@ -219,8 +219,8 @@ def train(net: str):
     return model
 
 
-def load(net: str) -> tuple:
-    ck = torch.load(os.path.join(CKPT_DIR, f"eval_{net}.pt"))
+def load(net: str, ckpt_dir: str) -> tuple:
+    ck = torch.load(os.path.join(ckpt_dir, f"eval_{net}.pt"))
     model = make_net(net)
     model.load_state_dict(ck["model"])
     model.eval()
@@ -316,15 +316,15 @@ def reference_json(img_model, vid_model, path):
         json.dump({"generator": "tools/shapes/train_eval.py", "cases": cases}, f)
 
 
-def check_onnx(ref_path):
+def check_onnx(out_dir):
     """Run the exported graphs with the numpy interpreter on reference.json's inputs; max |diff| per graph."""
     import onnx
     import onnx_numpy
-    with open(ref_path) as f:
+    with open(os.path.join(out_dir, "reference.json")) as f:
         ref = json.load(f)
     diffs = {}
     for case in ref["cases"]:
-        m = onnx.load(os.path.join(OUT_DIR, case["model"]))
+        m = onnx.load(os.path.join(out_dir, case["model"]))
         feeds = {k: np.array(v["data"], np.float32).reshape(v["shape"]) for k, v in case["inputs"].items()}
         out = onnx_numpy.run(m, feeds)
         d = max(float(np.abs(out[k] - np.array(v["data"]).reshape(v["shape"])).max())
@@ -338,27 +338,38 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--export", action="store_true", help="skip training, evaluate/export checkpoints")
     ap.add_argument("--only", choices=("image", "video"), help="train only this network")
+    ap.add_argument("--ckpt-dir", default="target/shapes", help="checkpoints eval_{image,video}.pt and eval_results.json")
+    ap.add_argument("--out", default="models/shapes-eval", help="the exported model folder")
+    ap.add_argument("--image-steps", type=int, default=CONFIG["image"]["steps"])
+    ap.add_argument("--video-steps", type=int, default=CONFIG["video"]["steps"])
+    ap.add_argument("--accuracy-n", type=int, default=2000, help="real samples per accuracy set")
+    ap.add_argument("--feature-n", type=int, default=10000, help="real images behind features_mean/cov")
+    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    steps = {"image": args.image_steps, "video": args.video_steps}
     if not args.export:
         for net in ("image", "video"):
             if args.only in (None, net):
-                train(net)
+                train(net, args.ckpt_dir, steps[net])
         if args.only:
             return
-    os.makedirs(OUT_DIR, exist_ok=True)
-    img, ck_i = load("image")
-    vid, ck_v = load("video")
+    out = args.out
+    os.makedirs(out, exist_ok=True)
+    img, ck_i = load("image", args.ckpt_dir)
+    vid, ck_v = load("video", args.ckpt_dir)
+    n = args.accuracy_n
     results = {"image": {}, "video": {}}
     for kind in ("single", "pair"):
         for ho in (False, True):
-            results["image"][f"{kind}{'_held_out' if ho else ''}"] = accuracy(img, "image", kind, 2000, ho)
+            results["image"][f"{kind}{'_held_out' if ho else ''}"] = accuracy(img, "image", kind, n, ho)
     for ho in (False, True):
-        results["video"][f"video{'_held_out' if ho else ''}"] = accuracy(vid, "video", "video", 2000, ho)
-    mean, cov = feature_stats(img)
-    np.save(os.path.join(OUT_DIR, "features_mean.npy"), mean)
-    np.save(os.path.join(OUT_DIR, "features_cov.npy"), cov)
-    export(img, "image", os.path.join(OUT_DIR, "image.onnx"))
-    export(vid, "video", os.path.join(OUT_DIR, "video.onnx"))
+        results["video"][f"video{'_held_out' if ho else ''}"] = accuracy(vid, "video", "video", n, ho)
+    mean, cov = feature_stats(img, args.feature_n)
+    np.save(os.path.join(out, "features_mean.npy"), mean)
+    np.save(os.path.join(out, "features_cov.npy"), cov)
+    export(img, "image", os.path.join(out, "image.onnx"))
+    export(vid, "video", os.path.join(out, "video.onnx"))
     labels = {
         "image": {"input": "image [N,3,32,32] float32 in [-1,1]",
                   "heads": {h: list(c) for h, c in IMAGE_HEADS.items()},
@@ -369,22 +380,22 @@ def main():
         "held_out": [list(p) for p in W.HELD_OUT],
         "pair_order": "obj1 = the left object (horizontal pairs) or the top object (vertical pairs)",
     }
-    with open(os.path.join(OUT_DIR, "labels.json"), "w") as f:
+    with open(os.path.join(out, "labels.json"), "w") as f:
         json.dump(labels, f, indent=1)
-    reference_json(img, vid, os.path.join(OUT_DIR, "reference.json"))
-    onnx_diff = check_onnx(os.path.join(OUT_DIR, "reference.json"))
+    reference_json(img, vid, os.path.join(out, "reference.json"))
+    onnx_diff = check_onnx(out)
     info = {
         "image": {"params": sum(p.numel() for p in img.parameters()),
                   "flops_per_input": count_flops(img, torch.zeros(1, 3, 32, 32)),
-                  "steps": ck_i["step"], "train_seconds": round(ck_i["elapsed"]), **CONFIG["image"]},
+                  "train_seconds": round(ck_i["elapsed"]), **CONFIG["image"], "steps": ck_i["step"]},
         "video": {"params": sum(p.numel() for p in vid.parameters()),
                   "flops_per_input": count_flops(vid, torch.zeros(1, 8, 3, 32, 32)),
-                  "steps": ck_v["step"], "train_seconds": round(ck_v["elapsed"]), **CONFIG["video"]},
+                  "train_seconds": round(ck_v["elapsed"]), **CONFIG["video"], "steps": ck_v["step"]},
         "accuracy": results,
         "onnx_numpy_vs_torch_max_abs_diff": onnx_diff,
-        "features_reference": "prompt_set('single', 10000, seed=4242, held_out=False), no noise",
+        "features_reference": f"prompt_set('single', {args.feature_n}, seed=4242, held_out=False), no noise",
     }
-    with open(os.path.join(CKPT_DIR, "eval_results.json"), "w") as f:
+    with open(os.path.join(args.ckpt_dir, "eval_results.json"), "w") as f:
         json.dump(info, f, indent=1)
     print(json.dumps(info, indent=1))
 
