@@ -25,12 +25,12 @@ import json
 import os
 import sys
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ldm_nets as L  # noqa: E402
-from diffusion_common import DIFFUSERS_VERSION, Tok, export_onnx, text_unet_reference_cases, write_json  # noqa: E402,E501
+from diffusion_common import (DIFFUSERS_VERSION, Tok, export_onnx, round_to_fp16, store_initializers_fp16,  # noqa: E402
+                              text_unet_reference_cases, write_json)
 from onnx_to_torch import load_teacher  # noqa: E402
 
 LINKED = ["text_encoder/model.onnx", "tokenizer/vocab.txt", "tokenizer/tokenizer_config.json",
@@ -45,39 +45,6 @@ SCHEDULER = {
     "rescale_betas_zero_snr": False}
 
 
-def weights_to_fp16(path, min_elements=16):
-    """Rewrites the ONNX file: float initializers (>= min_elements values) that float16 represents exactly are
-    stored as float16, each followed by a Cast to float named like the original initializer."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-    m = onnx.load(path)
-    g = m.graph
-    casts, keep, converted, kept32 = [], [], 0, 0
-    for init in g.initializer:
-        a = numpy_helper.to_array(init)
-        if init.data_type == TensorProto.FLOAT and a.size >= min_elements:
-            h = a.astype(np.float16)
-            if np.array_equal(h.astype(np.float32), a):
-                name16 = init.name + "__fp16"
-                keep.append(numpy_helper.from_array(h, name16))
-                casts.append(helper.make_node("Cast", [name16], [init.name], to=TensorProto.FLOAT,
-                                              name=init.name + "__cast"))
-                converted += a.size
-                continue
-            kept32 += a.size
-        keep.append(init)
-    del g.initializer[:]
-    g.initializer.extend(keep)
-    nodes = list(g.node)
-    del g.node[:]
-    g.node.extend(casts + nodes)
-    onnx.checker.check_model(m, full_check=True)
-    onnx.shape_inference.infer_shapes(m, check_type=True, strict_mode=True)
-    onnx.save(m, path)
-    print(f"{path}: {converted} values stored as float16, {kept32} large float32 values kept "
-          f"(not exact in float16), {os.path.getsize(path)} bytes")
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", default="target/shapes/lcm/lcm.pt")
@@ -90,9 +57,7 @@ def main():
     _, text, vocab = load_teacher(args.teacher)
     unet = L.UNet(**L.UNET_CONFIG)
     unet.load_state_dict(st[args.which])
-    with torch.no_grad():
-        for p in unet.parameters():
-            p.copy_(p.half().float())  # the stored weights: what the engine will run
+    round_to_fp16(unet)  # the stored weights: what the engine will run
     unet.eval()
     out = args.out
     os.makedirs(out, exist_ok=True)
@@ -129,7 +94,7 @@ def main():
     export_onnx(unet, (x2, t2, h2), path, ["sample", "timestep", "encoder_hidden_states"], ["out_sample"],
                 {"sample": {0: "batch"}, "timestep": {0: "batch"}, "encoder_hidden_states": {0: "batch"},
                  "out_sample": {0: "batch"}})
-    weights_to_fp16(path)
+    store_initializers_fp16(path)
     with torch.no_grad():
         cases = text_unet_reference_cases(text, unet, ids1, ids2, prompts, (
             ("unet (float16 weights), batch 1, t=999, prompt 1", x1, t1, h1),
