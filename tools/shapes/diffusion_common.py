@@ -9,6 +9,7 @@ Run with Debian's /usr/bin/python3 (torch 1.13 CPU, onnx 1.12).
 import json
 import os
 import time
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -232,6 +233,38 @@ def clear_model_dir(out):
         if os.path.isdir(os.path.join(out, sub)):
             shutil.rmtree(os.path.join(out, sub))
     os.makedirs(out, exist_ok=True)
+
+
+REFERENCE_PROMPTS = ("a small red circle at the top left on a white background",
+                     "a red circle to the left of a blue square on a white background", "")
+
+
+class ReferenceInputs(NamedTuple):
+    """The fixed inputs of an export's reference.json (see reference_inputs)."""
+    prompts: list
+    ids1: torch.Tensor
+    ids2: torch.Tensor
+    x1: torch.Tensor
+    x2: torch.Tensor
+    h1: torch.Tensor
+    h2: torch.Tensor
+    generator: torch.Generator
+
+
+def reference_inputs(tok, text, sample_shape, prompts=REFERENCE_PROMPTS):
+    """The fixed inputs every export replays in reference.json: token ids of prompt 1 (batch 1) and of
+    prompt 2 and prompt 3 (batch 2), their text-encoder outputs h1, h2, and UNet samples x1 [1, *sample_shape]
+    and x2 [2, *sample_shape] drawn in that order from torch.Generator().manual_seed(7), which is returned
+    for further draws. The same seed and order in every export, so the fixtures do not change with refactoring."""
+    ids1 = torch.tensor([tok(prompts[0])])
+    ids2 = torch.tensor([tok(prompts[1]), tok(prompts[2])])
+    g = torch.Generator().manual_seed(7)
+    x1 = torch.randn(1, *sample_shape, generator=g)
+    x2 = torch.randn(2, *sample_shape, generator=g)
+    with torch.no_grad():
+        h1 = text(ids1)
+        h2 = text(ids2)
+    return ReferenceInputs(list(prompts), ids1, ids2, x1, x2, h1, h2, g)
 
 
 def text_unet_reference_cases(text, unet, ids1, ids2, prompts, unet_cases):

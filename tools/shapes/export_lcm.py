@@ -29,8 +29,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ldm_nets as L  # noqa: E402
-from diffusion_common import (DIFFUSERS_VERSION, Tok, export_onnx, round_to_fp16, store_initializers_fp16,  # noqa: E402
-                              text_unet_reference_cases, write_json)
+from diffusion_common import (DIFFUSERS_VERSION, Tok, export_onnx, reference_inputs, round_to_fp16,  # noqa: E402
+                              store_initializers_fp16, text_unet_reference_cases, write_json)
 from onnx_to_torch import load_teacher  # noqa: E402
 
 LINKED = ["text_encoder/model.onnx", "tokenizer/vocab.txt", "tokenizer/tokenizer_config.json",
@@ -77,17 +77,7 @@ def main():
         "vae_decoder": ["diffusers", "OnnxRuntimeModel"]})
     write_json(f"{out}/scheduler/scheduler_config.json", SCHEDULER)
 
-    tok = Tok(vocab)
-    prompts = ["a small red circle at the top left on a white background",
-               "a red circle to the left of a blue square on a white background", ""]
-    ids1 = torch.tensor([tok(prompts[0])])
-    ids2 = torch.tensor([tok(prompts[1]), tok(prompts[2])])
-    g = torch.Generator().manual_seed(7)
-    x1 = torch.randn(1, 4, 8, 8, generator=g)
-    x2 = torch.randn(2, 4, 8, 8, generator=g)
-    with torch.no_grad():
-        h1 = text(ids1)
-        h2 = text(ids2)
+    prompts, ids1, ids2, x1, x2, h1, h2, _ = reference_inputs(Tok(vocab), text, (4, 8, 8))
     t1 = torch.tensor([999.0])
     t2 = torch.tensor([759.0, 259.0])
     path = f"{out}/unet/model.onnx"

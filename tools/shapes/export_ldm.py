@@ -26,7 +26,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ldm_nets as L  # noqa: E402
-from diffusion_common import DIFFUSERS_VERSION, Tok, clear_model_dir, export_onnx as export, tensor_json, text_unet_reference_cases, write_json, write_sd_configs  # noqa: E402,E501
+from diffusion_common import DIFFUSERS_VERSION, Tok, clear_model_dir, export_onnx as export, reference_inputs, tensor_json, text_unet_reference_cases, write_json, write_sd_configs  # noqa: E402,E501
 
 class Decode(torch.nn.Module):
     def __init__(self, decoder):
@@ -65,19 +65,9 @@ def main():
         "_class_name": "AutoencoderKL", "_diffusers_version": DIFFUSERS_VERSION, "latent_channels": 4,
         "out_channels": 3, "sample_size": 32, "scaling_factor": round(sf, 6)})
 
-    tok = Tok(vocab)
-    prompts = ["a small red circle at the top left on a white background",
-               "a red circle to the left of a blue square on a white background", ""]
-    ids1 = torch.tensor([tok(prompts[0])])
-    ids2 = torch.tensor([tok(prompts[1]), tok(prompts[2])])
+    prompts, ids1, ids2, x1, x2, h1, h2, _ = reference_inputs(Tok(vocab), text, (4, 8, 8))
     export(text, (ids1,), f"{out}/text_encoder/model.onnx", ["input_ids"], ["last_hidden_state"],
            {"input_ids": {0: "batch"}, "last_hidden_state": {0: "batch"}})
-    g = torch.Generator().manual_seed(7)
-    x1 = torch.randn(1, 4, 8, 8, generator=g)
-    x2 = torch.randn(2, 4, 8, 8, generator=g)
-    with torch.no_grad():
-        h1 = text(ids1)
-        h2 = text(ids2)
     t1 = torch.tensor([981.0])
     t2 = torch.tensor([501.0, 21.0])
     export(unet, (x2, t2, h2), f"{out}/unet/model.onnx", ["sample", "timestep", "encoder_hidden_states"],

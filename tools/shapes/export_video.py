@@ -32,7 +32,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ldm_nets as L  # noqa: E402
 import video_nets as V  # noqa: E402
-from diffusion_common import DIFFUSERS_VERSION, Tok, clear_model_dir, declare_output_dims, export_onnx as export, link_if_identical, tensor_json, write_json, write_sd_configs  # noqa: E402,E501
+from diffusion_common import DIFFUSERS_VERSION, Tok, clear_model_dir, declare_output_dims, export_onnx as export, link_if_identical, reference_inputs, tensor_json, write_json, write_sd_configs  # noqa: E402,E501
 from export_ldm import Decode  # noqa: E402
 
 PROMPTS = ["a red circle moving right on a black background",
@@ -74,20 +74,12 @@ def main():
         "_class_name": "AutoencoderKL", "_diffusers_version": DIFFUSERS_VERSION, "latent_channels": 4,
         "out_channels": 3, "sample_size": 32, "scaling_factor": round(sf, 6)})
 
-    tok = Tok(vocab)
-    ids1 = torch.tensor([tok(PROMPTS[0])])
-    ids2 = torch.tensor([tok(PROMPTS[1]), tok(PROMPTS[2])])
+    f = V.FRAMES
+    _, ids1, ids2, x1, x2, h1, h2, g = reference_inputs(Tok(vocab), text, (4, f, 8, 8), PROMPTS)
     export(text, (ids1,), f"{out}/text_encoder/model.onnx", ["input_ids"], ["last_hidden_state"],
            {"input_ids": {0: "batch"}, "last_hidden_state": {0: "batch"}})
-    g = torch.Generator().manual_seed(7)
-    f = V.FRAMES
-    x1 = torch.randn(1, 4, f, 8, 8, generator=g)
-    x2 = torch.randn(2, 4, f, 8, 8, generator=g)
     z1 = torch.randn(1, 4, 8, 8, generator=g)
     z2 = torch.randn(2, 4, 8, 8, generator=g)
-    with torch.no_grad():
-        h1 = text(ids1)
-        h2 = text(ids2)
     t1 = torch.tensor([981.0])
     t2 = torch.tensor([501.0, 21.0])
     t_bc = torch.tensor([261.0])
