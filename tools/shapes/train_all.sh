@@ -19,6 +19,9 @@
 # The total is well over the 2-hour aim on 2 cores: run stages on separate machines or cores
 # (SHAPES_THREADS, default 1) where you can; ldm-unet and video dominate.
 #
+# Exports go to models/ (SHAPES_MODELS to export elsewhere, e.g. to compare a reproduction with the
+# committed models: later stages then read their teacher and evaluator from there too).
+#
 # Rehearsal: SHAPES_REHEARSAL=1 runs every stage with a handful of steps and small data, into
 # $SHAPES_OUT (default target/shapes-rehearsal) and its models/ folder instead of models/, then, when
 # target/diffusion-batch.jar exists, loads each exported model in the Java engine (`evaluate` on 8
@@ -34,7 +37,7 @@ if [ "$REHEARSAL" = 1 ]; then
   MODELS="$OUT/models"
 else
   OUT=${SHAPES_OUT:-target/shapes}
-  MODELS=models
+  MODELS=${SHAPES_MODELS:-models}
 fi
 THREADS=${SHAPES_THREADS:-1}
 mkdir -p "$OUT"
