@@ -127,8 +127,9 @@ def main():
             total += os.path.getsize(os.path.join(root, fn))
     print(f"total {total} bytes ({total / 2**20:.2f} MiB)")
     print("params: text_encoder", L.count(text), "unet", L.count(unet), "vae_decoder", L.count(dec))
+    sibling_ldm = os.path.join(os.path.dirname(os.path.normpath(out)), "shapes-ldm")  # models/shapes-ldm by default
     for rel in ("vae_decoder/model.onnx", "vae_decoder/config.json"):
-        if link_if_identical(out, rel, "models/shapes-ldm"):
+        if link_if_identical(out, rel, sibling_ldm):
             print(f"{rel}: identical to shapes-ldm's, stored as a link")
 
 

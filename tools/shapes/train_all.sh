@@ -8,16 +8,16 @@
 #   tools/shapes/train_all.sh                 # every stage, in dependency order
 #   tools/shapes/train_all.sh ldm-unet lcm    # some stages (their inputs must exist)
 #
-# Stages and what they need (times measured on this project's 2-core machine, one torch thread each,
-# with another training beside; see the cards):
-#   eval      the evaluator (shapes-eval)                                      ~25 min
-#   ldm-vae   the VAE shared by shapes-ldm, shapes-lcm and shapes-video        ~9 min
-#   ldm-unet  the latent UNet + text encoder (shapes-ldm)        needs ldm-vae  ~92 min
-#   video     the video UNet (shapes-video)                 needs ldm-vae, eval ~2 h 10 min
-#   pixel     the pixel-space model (shapes-pixel)                              ~100 min on 2 threads
-#   lcm       the distilled few-step model (shapes-lcm)   needs ldm-unet export, ldm-vae, eval  ~50 min
-# The total is well over the 2-hour aim on 2 cores: run stages on separate machines or cores
-# (SHAPES_THREADS, default 1) where you can; ldm-unet and video dominate.
+# Stages and what they need, with the time each took when this script reproduced them on this
+# project's 2-core machine (2026-12-05, SHAPES_THREADS as noted; the cards tell the details):
+#   eval      the evaluator (shapes-eval)                          13 min, 1 thread, byte-identical
+#   ldm-vae   the VAE shared by shapes-ldm, shapes-lcm and shapes-video   8 min, 1 thread, byte-identical
+#   ldm-unet  the latent UNet + text encoder (shapes-ldm)  needs ldm-vae  44 min, 1 thread, byte-identical
+#   video     the video UNet (shapes-video)          needs ldm-vae, eval  29 min, 2 threads, equal quality
+#   pixel     the pixel-space model (shapes-pixel)                       101 min, 2 threads (published run, same command)
+#   lcm       the few-step model (shapes-lcm)  needs ldm-unet, ldm-vae, eval  6 min, 2 threads, equal quality
+# About 3 h 20 min in all, over the 2-hour aim; the pixel model is half of it. Stages without
+# a dependency between them can run at once on separate machines or cores.
 #
 # Exports go to models/ (SHAPES_MODELS to export elsewhere, e.g. to compare a reproduction with the
 # committed models: later stages then read their teacher and evaluator from there too).
