@@ -32,7 +32,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ldm_nets as L  # noqa: E402
 import video_nets as V  # noqa: E402
-from diffusion_common import DIFFUSERS_VERSION, Tok, clear_model_dir, declare_output_dims, export_onnx as export, link_if_identical, reference_inputs, tensor_json, write_json, write_sd_configs  # noqa: E402,E501
+from diffusion_common import DIFFUSERS_VERSION, Tok, clear_model_dir, declare_output_dims, export_onnx as export, link_if_identical, reference_inputs, tensor_json, text_unet_reference_cases, write_json, write_sd_configs  # noqa: E402,E501
 from export_ldm import Decode  # noqa: E402
 
 PROMPTS = ["a red circle moving right on a black background",
@@ -75,7 +75,7 @@ def main():
         "out_channels": 3, "sample_size": 32, "scaling_factor": round(sf, 6)})
 
     f = V.FRAMES
-    _, ids1, ids2, x1, x2, h1, h2, g = reference_inputs(Tok(vocab), text, (4, f, 8, 8), PROMPTS)
+    prompts, ids1, ids2, x1, x2, h1, h2, g = reference_inputs(Tok(vocab), text, (4, f, 8, 8), PROMPTS)
     export(text, (ids1,), f"{out}/text_encoder/model.onnx", ["input_ids"], ["last_hidden_state"],
            {"input_ids": {0: "batch"}, "last_hidden_state": {0: "batch"}})
     z1 = torch.randn(1, 4, 8, 8, generator=g)
@@ -90,21 +90,11 @@ def main():
     export(dec, (z1,), f"{out}/vae_decoder/model.onnx", ["latent_sample"], ["sample"],
            {"latent_sample": {0: "batch"}, "sample": {0: "batch"}})
 
-    cases = []
     with torch.no_grad():
-        for desc, ids, ps in (("text encoder, prompt 1 (batch 1)", ids1, PROMPTS[:1]),
-                              ("text encoder, prompt 2 and \"\" (batch 2)", ids2, PROMPTS[1:])):
-            cases.append(dict(description=desc, component="text_encoder", tolerance=1e-4, prompts=ps,
-                              inputs={"input_ids": tensor_json(ids.numpy())},
-                              outputs={"last_hidden_state": tensor_json(text(ids).numpy())}))
-        for desc, x, t, h in (("unet, 1 clip, t=981, prompt 1", x1, t1, h1),
-                              ("unet, 2 clips, t=[501, 21], prompt 2 and \"\"", x2, t2, h2),
-                              ("unet, 2 clips, one timestep [261] broadcast, prompt 2 and \"\"", x2, t_bc, h2)):
-            y = unet(x, t, h)
-            cases.append(dict(description=desc, component="unet", tolerance=1e-3,
-                              inputs={"sample": tensor_json(x.numpy()), "timestep": tensor_json(t.numpy()),
-                                      "encoder_hidden_states": tensor_json(h.numpy())},
-                              outputs={"out_sample": tensor_json(y.numpy())}))
+        cases = text_unet_reference_cases(text, unet, ids1, ids2, prompts, (
+            ("unet, 1 clip, t=981, prompt 1", x1, t1, h1),
+            ("unet, 2 clips, t=[501, 21], prompt 2 and \"\"", x2, t2, h2),
+            ("unet, 2 clips, one timestep [261] broadcast, prompt 2 and \"\"", x2, t_bc, h2)))
         # frames are not independent: the clip's frame 0 output changes when only frame 7 of the input does
         x3 = x1.clone()
         x3[:, :, 7] = 0.0
