@@ -1,0 +1,98 @@
+package io.diffusionbatch.cli;
+
+import io.diffusionbatch.platform.TestServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code submit}, {@code runs}, {@code show} and {@code cancel} as a user types them, against the
+ * running test server (found through its data directory's services.json).
+ */
+class PlatformCommandsTest {
+
+    private final TestServer server = TestServer.get();
+
+    @Test
+    void submitWaitsForTheRunAndTheLedgerCommandsShowIt(@TempDir Path tmp) throws Exception {
+        String id = TestServer.uniqueId("cli");
+        Path file = tmp.resolve("request.json");
+        Files.writeString(file, """
+                {"requestId": "%s", "kind": "image", "model": "tiny", "prompts": ["a red cube", "a blue cone"],
+                 "seeds": {"count": 2, "base": 5}, "params": {"sampler": "dpmpp-2m", "steps": 4},
+                 "output": {"location": "cli/%s", "format": "png"}}
+                """.formatted(id, id));
+        String dataDir = "--data-dir=" + server.dataDir();
+
+        CliRun submit = CliRun.of("submit", file.toString(), "--wait", dataDir);
+        assertThat(submit.code()).as(submit.err()).isZero();
+        assertThat(submit.err()).contains("as request " + id).contains("accepted as run").contains("4 items");
+        assertThat(submit.out()).containsPattern("run \\d+ completed").contains("items done/failed/cancelled  4 / 0 / 0");
+        long run = Long.parseLong(submit.out().replaceAll("(?s).*run (\\d+) completed.*", "$1"));
+
+        CliRun runs = CliRun.of("runs", dataDir);
+        assertThat(runs.code()).isZero();
+        assertThat(runs.out()).containsPattern("(?m)^" + run + "\\s+" + id + "\\s+tiny\\s+completed\\s+4\\s");
+
+        CliRun show = CliRun.of("show", Long.toString(run), dataDir);
+        assertThat(show.code()).isZero();
+        assertThat(show.out()).contains("status     completed").contains("{done=4}").contains("a blue cone")
+                .contains("started").contains("completed");
+
+        CliRun item = CliRun.of("item", run + "/3", dataDir);
+        assertThat(item.code()).as(item.err()).isZero();
+        assertThat(item.out()).contains("prompt     a blue cone").contains("seed       6").containsPattern("sha256     [0-9a-f]{64}")
+                .contains("dpmpp-2m");
+        // the test model is in the test server's catalog only: the catalog is configuration
+        CliRun reproduce = CliRun.of("reproduce", Long.toString(run), dataDir,
+                "--diffusion.models.tiny.path=src/engine/src/test/resources/models/tiny-sd", "--diffusion.models.tiny.kind=image");
+        assertThat(reproduce.code()).as(reproduce.out() + reproduce.err()).isZero();
+        assertThat(reproduce.out()).contains("4 of 4 items reproduced bit for bit");
+        assertThat(CliRun.of("item", "x/y", dataDir).err()).contains("ITEM: must be RUN/INDEX");
+
+        CliRun cancel = CliRun.of("cancel", Long.toString(run), dataDir);
+        assertThat(cancel.out()).contains("already finished");
+        assertThat(CliRun.of("show", "999999", dataDir).err()).contains("RUN: no run 999999");
+        assertThat(CliRun.of("show", "abc", dataDir).code()).isEqualTo(2);
+    }
+
+    @Test
+    void externalServicesAreConfigurationOnly() {
+        String id = TestServer.uniqueId("ext");
+        server.send(id, ("{\"requestId\": \"" + id + "\", \"kind\": \"image\", \"model\": \"tiny\", \"prompts\": [\"x\"], "
+                + "\"params\": {\"steps\": 2}, \"output\": {\"location\": \"ext\", \"format\": \"png\"}}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        server.awaitFinished(id, java.time.Duration.ofSeconds(60));
+        // the test server's Postgres and Kafka, reached as external services: local mode off, no data dir
+        String url = server.bean(org.springframework.core.env.Environment.class).getProperty("spring.datasource.url");
+        CliRun runs = CliRun.of("runs", "--limit", "3", "--diffusion.local.mode=off", "--spring.datasource.url=" + url,
+                "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
+                "--diffusion.kafka.bootstrap-servers=" + server.props().kafka().bootstrapServers());
+        assertThat(runs.code()).as(runs.err()).isZero();
+        assertThat(runs.out()).startsWith("RUN").contains(id);
+    }
+
+    @Test
+    void aRefusedRequestPrintsItsReasonsAndExitsWithTwo(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("bad.json");
+        Files.writeString(file, "{\"requestId\": \"" + TestServer.uniqueId("badcli") + "\", \"kind\": \"image\", "
+                + "\"model\": \"tiny\", \"prompts\": [\"x\"], \"params\": {\"steps\": 5000}, "
+                + "\"output\": {\"location\": \"x\", \"format\": \"png\"}}");
+        CliRun submit = CliRun.of("submit", file.toString(), "--data-dir=" + server.dataDir());
+        assertThat(submit.code()).isEqualTo(2);
+        assertThat(submit.err()).contains("rejected").contains("params.steps").contains("[range]");
+    }
+
+    @Test
+    void submitWithoutARunningServerSaysHowToStartOne(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("r.json");
+        Files.writeString(file, "{}");
+        CliRun submit = CliRun.of("submit", file.toString(), "--data-dir=" + tmp.resolve("data"));
+        assertThat(submit.code()).isEqualTo(2);
+        assertThat(submit.err()).contains("no server is running").contains("serve");
+    }
+}

@@ -1,0 +1,204 @@
+package io.diffusionbatch.intake;
+
+import io.diffusionbatch.job.JobDispatcher;
+import io.diffusionbatch.platform.DiffusionProperties;
+import io.diffusionbatch.request.Violation;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.RecoverableDataAccessException;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The intake's Kafka consumer, on a thread of its own: for each record of the requests topic,
+ * {@link RequestIntake#accept} stores it (or its rejection), then the outcome is published
+ * (events topic; the raw record with its reasons to the dead-letter topic when refused), and
+ * only then is the offset committed. When the database is unreachable nothing is committed: the
+ * consumer seeks back and retries the same record after a pause, so accepted work is never lost;
+ * any other failure on a record is recorded as its refusal (rule {@code internal-error}), so no
+ * record can stop the consumer. Jobs never run here (the {@link JobDispatcher} runs them).
+ * Active in the server role only.
+ */
+@Component
+@ConditionalOnProperty(name = "diffusion.role", havingValue = "server")
+public class RequestConsumer implements SmartLifecycle {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RequestConsumer.class);
+    private static final Duration RETRY_PAUSE = Duration.ofSeconds(2);
+
+    private final RequestIntake intake;
+    private final KafkaRunEvents events;
+    private final JobDispatcher dispatcher;
+    private final DiffusionProperties.Kafka kafka;
+    private volatile boolean running;
+    private volatile KafkaConsumer<String, byte[]> consumer;
+    private KafkaProducer<String, byte[]> deadLetters;
+    private Thread thread;
+
+    public RequestConsumer(RequestIntake intake, KafkaRunEvents events, JobDispatcher dispatcher,
+                           DiffusionProperties props) {
+        this.intake = intake;
+        this.events = events;
+        this.dispatcher = dispatcher;
+        this.kafka = props.kafka();
+    }
+
+    @Override
+    public void start() {
+        TopicAdmin.ensureTopics(kafka);
+        deadLetters = KafkaClients.producer(kafka);
+        consumer = KafkaClients.consumer(kafka, kafka.groupId());
+        consumer.subscribe(List.of(kafka.requestsTopic()));
+        running = true;
+        thread = new Thread(this::loop, "intake");
+        thread.start();
+    }
+
+    private void loop() {
+        try {
+            while (running) {
+                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(500));
+                for (ConsumerRecord<String, byte[]> rec : records) {
+                    if (!handle(rec)) {
+                        TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
+                        consumer.seek(tp, rec.offset());
+                        sleep(RETRY_PAUSE);
+                        break;
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // shutdown
+        } finally {
+            consumer.close();
+        }
+    }
+
+    /** @return false when the record must be retried (nothing was committed) */
+    boolean handle(ConsumerRecord<String, byte[]> rec) {
+        String source = "kafka:" + rec.topic() + "/" + rec.partition() + "@" + rec.offset();
+        byte[] payload = rec.value() == null ? new byte[0] : rec.value();
+        IntakeResult r;
+        try {
+            r = intake.accept(payload, source);
+        } catch (RuntimeException e) {
+            if (isTransient(e)) {
+                LOG.warn("intake of {} failed, will retry: {}", source, e.getMessage());
+                return false;
+            }
+            // a record that fails the same way every time must not stop the consumer: refuse it
+            LOG.error("intake of {} failed; refusing it as an internal error", source, e);
+            try {
+                r = intake.refuseUnexpected(payload, source, e);
+            } catch (RuntimeException again) {
+                LOG.warn("cannot record the refusal of {}, will retry: {}", source, again.getMessage());
+                return false;
+            }
+        }
+        switch (r.outcome()) {
+            case ACCEPTED -> {
+                events.publish(r.run().id(), "accepted", Map.of("items", r.run().itemCount(),
+                        "priority", r.run().priority(), "source", source));
+                dispatcher.wakeUp();
+            }
+            case DUPLICATE -> events.publish(r.run().id(), "duplicate", Map.of("source", source,
+                    "reason", r.violations().get(0).toString()));
+            case REJECTED -> {
+                String reasons = RequestIntake.reasonsJson(r.violations());
+                ProducerRecord<String, byte[]> dl = new ProducerRecord<>(kafka.deadLetterTopic(), rec.key(), payload);
+                dl.headers().add("diffusion.reasons", reasons.getBytes(StandardCharsets.UTF_8));
+                dl.headers().add("diffusion.source", source.getBytes(StandardCharsets.UTF_8));
+                dl.headers().add("diffusion.rejection-id", Long.toString(r.rejectionId()).getBytes(StandardCharsets.UTF_8));
+                try {
+                    deadLetters.send(dl).get();
+                } catch (Exception e) {
+                    LOG.warn("dead letter for {} not published, will retry: {}", source, e.getMessage());
+                    return false;
+                }
+                Map<String, Object> ev = new LinkedHashMap<>();
+                ev.put("type", "rejected");
+                ev.put("requestId", rec.key());
+                ev.put("at", Instant.now().toString());
+                ev.put("source", source);
+                ev.put("rejectionId", r.rejectionId());
+                ev.put("reasons", r.violations().stream().map(Violation::toString).toList()); // field: message [rule]
+                events.publishUnbound(rec.key(), ev);
+            }
+        }
+        consumer.commitSync(Map.of(new TopicPartition(rec.topic(), rec.partition()),
+                new OffsetAndMetadata(rec.offset() + 1)));
+        return true;
+    }
+
+    /**
+     * Failures worth retrying the same record for: the database or the connection to it is
+     * (perhaps briefly) unavailable. Anything else would fail again on the same bytes.
+     */
+    static boolean isTransient(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof TransientDataAccessException || t instanceof RecoverableDataAccessException
+                    || t instanceof DataAccessResourceFailureException || t instanceof CannotCreateTransactionException
+                    || t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        KafkaConsumer<String, byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        try {
+            if (thread != null) {
+                thread.join(30_000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (deadLetters != null) {
+            deadLetters.close();
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Starts after the dispatcher is up, stops first. */
+    @Override
+    public int getPhase() {
+        return Integer.MAX_VALUE - 50;
+    }
+}

@@ -1,0 +1,84 @@
+package io.diffusionbatch.intake;
+
+import io.diffusionbatch.platform.DiffusionProperties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Makes sure the platform's topics (requests, events, dead letters) exist before intake starts,
+ * under every profile: missing ones are created with the configured partitions and replication
+ * factor (the broker's defaults where unset), or, with {@code diffusion.kafka.topics.create=false},
+ * the start fails with the names of the missing topics. Stateless; thread-safe.
+ */
+public final class TopicAdmin {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
+
+    private TopicAdmin() {
+    }
+
+    /** The platform's topic names, in a stable order. */
+    public static List<String> topicNames(DiffusionProperties.Kafka kafka) {
+        return List.copyOf(new LinkedHashSet<>(List.of(kafka.requestsTopic(), kafka.eventsTopic(),
+                kafka.deadLetterTopic())));
+    }
+
+    /**
+     * Creates the missing topics or refuses to go on.
+     *
+     * @throws IllegalStateException naming the broker and the topics when they are missing and
+     *                               creation is off, or when the broker cannot be asked
+     */
+    public static void ensureTopics(DiffusionProperties.Kafka kafka) {
+        List<String> names = topicNames(kafka);
+        DiffusionProperties.Topics t = kafka.topics();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+            List<String> missing = names.stream().filter(n -> !existing.contains(n)).toList();
+            if (missing.isEmpty()) {
+                return;
+            }
+            if (!t.create()) {
+                throw new IllegalStateException("Kafka at " + kafka.bootstrapServers() + " lacks the topics "
+                        + missing + " and diffusion.kafka.topics.create is false: create them, or allow the "
+                        + "platform to");
+            }
+            List<NewTopic> create = new ArrayList<>();
+            for (String name : missing) {
+                create.add(new NewTopic(name, Optional.ofNullable(t.partitions()),
+                        Optional.ofNullable(t.replicationFactor())));
+            }
+            try {
+                admin.createTopics(create).all().get(60, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) { // another instance created it meanwhile
+                    throw e;
+                }
+            }
+            LOG.info("created Kafka topics {} (partitions {}, replication factor {})", missing,
+                    t.partitions() == null ? "broker default" : t.partitions(),
+                    t.replicationFactor() == null ? "broker default" : t.replicationFactor());
+        } catch (IllegalStateException e) {
+            throw e;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("Kafka at " + kafka.bootstrapServers() + ": cannot check or create topics "
+                    + names + ": " + e.getMessage(), e);
+        }
+    }
+}

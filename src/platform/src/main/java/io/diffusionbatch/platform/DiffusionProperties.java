@@ -1,0 +1,87 @@
+package io.diffusionbatch.platform;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Settings under {@code diffusion.*} (defaults in the jar's application.yaml, overridden by
+ * {@code config/application.yaml}, profiles and environment variables such as
+ * {@code DIFFUSION_KAFKA_BOOTSTRAP_SERVERS}).
+ *
+ * @param dataDir    where local mode keeps Postgres, Kafka and, by default, the outputs
+ * @param outputRoot every request's output location resolves inside this folder
+ * @param kafka      broker and topics
+ * @param job        partitioning and micro-batching
+ * @param energy     how energy is measured or estimated, and the grid's carbon intensity
+ * @param quality    how runs are judged by their model's evaluator
+ * @param models     the model catalog: request {@code model} names → folders
+ */
+@ConfigurationProperties("diffusion")
+public record DiffusionProperties(Path dataDir, Path outputRoot, Kafka kafka, Job job, Energy energy,
+                                  Quality quality, Map<String, Model> models) {
+
+    /**
+     * @param bootstrapServers the brokers
+     * @param requestsTopic    where requests arrive
+     * @param eventsTopic      lifecycle events
+     * @param deadLetterTopic  refused requests with their reasons
+     * @param groupId          the intake's consumer group
+     * @param topics           how the platform creates or checks its three topics at start
+     */
+    public record Kafka(String bootstrapServers, String requestsTopic, String eventsTopic, String deadLetterTopic,
+                        String groupId, Topics topics) {
+
+        public Kafka {
+            topics = topics == null ? new Topics(true, null, null) : topics;
+        }
+    }
+
+    /**
+     * The platform's topics under every profile: created when missing (if {@code create}), else
+     * the start fails naming the missing ones.
+     *
+     * @param create            create missing topics ({@code true}); {@code false}: refuse to start without them
+     * @param partitions        partitions of a created topic; null = the broker's {@code num.partitions}
+     * @param replicationFactor replication factor of a created topic; null = the broker's
+     *                          {@code default.replication.factor}
+     */
+    public record Topics(boolean create, Integer partitions, Short replicationFactor) {
+    }
+
+    /**
+     * @param gridSize    partitions per request (capped by its item count)
+     * @param concurrency partitions running at once in this process
+     * @param batchSize   items per network call
+     * @param threads     ONNX Runtime intra-op threads (0 = its default)
+     * @param device      {@code cpu} or {@code cuda}
+     */
+    public record Job(int gridSize, int concurrency, int batchSize, int threads, String device) {
+    }
+
+    /**
+     * @param source        {@code auto} (RAPL where readable, else estimate), {@code rapl}, {@code estimate}
+     * @param watts         the power assumed for estimates (whole machine share running the work)
+     * @param gridGPerKwh   grid carbon intensity in gCO2 per kWh (475: the world average)
+     * @param powercap      where Linux exposes RAPL counters
+     */
+    public record Energy(String source, double watts, double gridGPerKwh, Path powercap) {
+    }
+
+    /**
+     * @param maxItems at most this many outputs of a run are read by the evaluator (every k-th
+     *                 item of larger runs); 0 = no quality step
+     */
+    public record Quality(int maxItems) {
+    }
+
+    /**
+     * @param path folder of the model (relative paths resolve against the working directory)
+     * @param kind {@code image} or {@code video}
+     * @param evaluator folder of the evaluator that judges this model's outputs (a shapes-eval
+     *                  layout), or null: runs of the model then get no quality figures
+     */
+    public record Model(Path path, String kind, Path evaluator) {
+    }
+}
