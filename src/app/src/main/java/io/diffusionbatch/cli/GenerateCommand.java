@@ -1,7 +1,7 @@
 package io.diffusionbatch.cli;
 
 import io.diffusionbatch.engine.Engine;
-import io.diffusionbatch.engine.EngineException;
+import io.diffusionbatch.engine.model.EngineException;
 import io.diffusionbatch.engine.EngineOptions;
 import io.diffusionbatch.engine.GenerationSpec;
 import io.diffusionbatch.engine.ModelIdentity;

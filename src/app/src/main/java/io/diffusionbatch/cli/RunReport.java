@@ -1,6 +1,7 @@
 package io.diffusionbatch.cli;
 
 import io.diffusionbatch.ledger.EventStore;
+import io.diffusionbatch.ledger.ItemStatus;
 import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.QualityStore;
 import io.diffusionbatch.ledger.RequestRow;
@@ -37,7 +38,7 @@ final class RunReport {
         out.println("priority   " + r.priority());
         out.println("accepted   " + r.acceptedAt() + (r.startedAt() == null ? "" : "; started " + r.startedAt())
                 + (r.finishedAt() == null ? "" : "; finished " + r.finishedAt()));
-        Map<String, Long> counts = items.countByStatus(r.id());
+        Map<ItemStatus, Long> counts = items.countByStatus(r.id());
         out.println("items      " + r.itemCount() + " " + counts);
         out.println("outputs    " + r.outputDir());
         stats.find(r.id()).ifPresent(s -> summary(s, out));

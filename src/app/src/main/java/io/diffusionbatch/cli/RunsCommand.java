@@ -5,6 +5,7 @@ import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.ledger.RunStatsStore;
+import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -48,13 +49,13 @@ final class RunsCommand {
                             ctx.getBean(EventStore.class), out);
                 }
                 case "cancel" -> {
-                    Optional<String> status = requests.requestCancel(run);
+                    Optional<RunStatus> status = requests.requestCancel(run);
                     if (status.isEmpty()) {
                         throw new UsageException("RUN: no run " + run);
                     }
                     out.println("run " + run + ": " + status.get() + switch (status.get()) {
-                        case "cancelling" -> " (the micro-batch in flight finishes, the remaining items are cancelled)";
-                        case "cancelled" -> "";
+                        case CANCELLING -> " (the micro-batch in flight finishes, the remaining items are cancelled)";
+                        case CANCELLED -> "";
                         default -> " (already finished; nothing to cancel)";
                     });
                 }

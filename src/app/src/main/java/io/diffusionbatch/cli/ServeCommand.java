@@ -4,6 +4,7 @@ import io.diffusionbatch.intake.KafkaClients;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.ledger.RunStatsStore;
+import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
 import io.diffusionbatch.platform.DiffusionProperties;
 import io.diffusionbatch.web.DashboardServer;
@@ -99,7 +100,7 @@ final class ServeCommand {
             out.println("run " + row.id() + " " + row.status() + ": " + row.itemCount() + " items in " + row.outputDir());
             ctx.getBean(RunStatsStore.class).find(row.id()).ifPresent(s -> RunReport.summary(s, out));
             out.println("see it again with: java -jar target/diffusion-batch.jar show " + row.id());
-            return row.status().equals("completed") ? 0 : 1;
+            return row.status() == RunStatus.COMPLETED ? 0 : 1;
         }
     }
 

@@ -3,9 +3,11 @@ package io.diffusionbatch.cli;
 import io.diffusionbatch.audit.RunFigures;
 import io.diffusionbatch.audit.RunFiguresReader;
 import io.diffusionbatch.intake.KafkaClients;
+import io.diffusionbatch.ledger.ItemStatus;
 import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
+import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
 import io.diffusionbatch.platform.DiffusionProperties;
 import io.diffusionbatch.sweep.ParetoFront;
@@ -131,8 +133,8 @@ final class SweepCommand {
                 RequestRow r = requests.find(run).orElseThrow();
                 if (r.isFinished()) {
                     finished++;
-                } else if (r.status().equals("running")) {
-                    long done = items.countByStatus(run).getOrDefault("done", 0L);
+                } else if (r.status() == RunStatus.RUNNING) {
+                    long done = items.countByStatus(run).getOrDefault(ItemStatus.DONE, 0L);
                     current = "; run " + run + " (" + runs.get(run).sampler() + ", " + runs.get(run).steps() + " steps) "
                             + done + "/" + r.itemCount();
                 }

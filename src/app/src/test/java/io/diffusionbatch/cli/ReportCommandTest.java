@@ -1,6 +1,7 @@
 package io.diffusionbatch.cli;
 
 import io.diffusionbatch.ledger.RequestRow;
+import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.platform.TestServer;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -24,7 +25,7 @@ class ReportCommandTest {
                  "output": {"location": "report/%s", "format": "png"}}""".formatted(id, steps, id))
                 .getBytes(StandardCharsets.UTF_8));
         RequestRow r = server.awaitFinished(id, Duration.ofSeconds(60));
-        assertThat(r.status()).isEqualTo("completed");
+        assertThat(r.status()).isEqualTo(RunStatus.COMPLETED);
         return r.id();
     }
 

@@ -1,6 +1,7 @@
 package io.diffusionbatch.engine;
 
 import ai.onnxruntime.OnnxTensor;
+import io.diffusionbatch.engine.model.EngineException;
 import io.diffusionbatch.engine.model.ExecutionDevice;
 import io.diffusionbatch.engine.model.ModelFolder;
 import io.diffusionbatch.engine.model.ModelNetworks;

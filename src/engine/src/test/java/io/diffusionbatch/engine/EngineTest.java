@@ -3,6 +3,7 @@ package io.diffusionbatch.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.diffusionbatch.engine.model.EngineException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

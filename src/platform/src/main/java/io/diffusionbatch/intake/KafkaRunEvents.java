@@ -1,5 +1,6 @@
 package io.diffusionbatch.intake;
 
+import io.diffusionbatch.job.EventType;
 import io.diffusionbatch.job.RunEvents;
 import io.diffusionbatch.ledger.EventStore;
 import io.diffusionbatch.ledger.RequestStore;
@@ -45,10 +46,10 @@ public class KafkaRunEvents implements RunEvents, DisposableBean {
     }
 
     @Override
-    public void publish(long requestId, String type, Map<String, Object> detail) {
+    public void publish(long requestId, EventType type, Map<String, Object> detail) {
         try {
             long now = System.currentTimeMillis();
-            boolean progress = type.equals("progress");
+            boolean progress = type == EventType.PROGRESS;
             if (progress) {
                 Long last = lastProgress.get(requestId);
                 if (last != null && now - last < PROGRESS_INTERVAL_MS) {
@@ -56,13 +57,13 @@ public class KafkaRunEvents implements RunEvents, DisposableBean {
                 }
                 lastProgress.put(requestId, now);
             } else {
-                store.record(requestId, type, JSON.writeValueAsString(detail));
+                store.record(requestId, type.wireName(), JSON.writeValueAsString(detail));
                 lastProgress.remove(requestId);
             }
             String clientId = clientIds.computeIfAbsent(requestId,
                     id -> requests.find(id).map(r -> r.clientRequestId()).orElse(""));
             Map<String, Object> event = new LinkedHashMap<>();
-            event.put("type", type);
+            event.put("type", type.wireName());
             event.put("runId", requestId);
             event.put("requestId", clientId);
             event.put("at", Instant.ofEpochMilli(now).toString());

@@ -1,5 +1,6 @@
 package io.diffusionbatch.intake;
 
+import io.diffusionbatch.job.EventType;
 import io.diffusionbatch.job.JobDispatcher;
 import io.diffusionbatch.platform.DiffusionProperties;
 import io.diffusionbatch.request.Violation;
@@ -116,11 +117,11 @@ public class RequestConsumer implements SmartLifecycle {
         }
         switch (r.outcome()) {
             case ACCEPTED -> {
-                events.publish(r.run().id(), "accepted", Map.of("items", r.run().itemCount(),
+                events.publish(r.run().id(), EventType.ACCEPTED, Map.of("items", r.run().itemCount(),
                         "priority", r.run().priority(), "source", source));
                 dispatcher.wakeUp();
             }
-            case DUPLICATE -> events.publish(r.run().id(), "duplicate", Map.of("source", source,
+            case DUPLICATE -> events.publish(r.run().id(), EventType.DUPLICATE, Map.of("source", source,
                     "reason", r.violations().get(0).toString()));
             case REJECTED -> {
                 String reasons = RequestIntake.reasonsJson(r.violations());
@@ -135,7 +136,7 @@ public class RequestConsumer implements SmartLifecycle {
                     return false;
                 }
                 Map<String, Object> ev = new LinkedHashMap<>();
-                ev.put("type", "rejected");
+                ev.put("type", EventType.REJECTED.wireName());
                 ev.put("requestId", rec.key());
                 ev.put("at", Instant.now().toString());
                 ev.put("source", source);

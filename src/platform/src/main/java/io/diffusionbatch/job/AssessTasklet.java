@@ -1,6 +1,7 @@
 package io.diffusionbatch.job;
 
 import io.diffusionbatch.engine.model.ModelFolder;
+import io.diffusionbatch.ledger.ItemStatus;
 import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.QualityStore;
 import io.diffusionbatch.ledger.QualityStore.ItemQualityRow;
@@ -81,7 +82,7 @@ public class AssessTasklet implements Tasklet {
         ShapesEvaluator evaluator = evaluators.get(folder);
         boolean video = "video".equals(run.kind());
         RunAssessment assessment = new RunAssessment(video ? null : evaluator.imageReference());
-        long done = items.countByStatus(run.id()).getOrDefault("done", 0L);
+        long done = items.countByStatus(run.id()).getOrDefault(ItemStatus.DONE, 0L);
         long stride = Math.max(1, (done + maxItems - 1) / maxItems);
         List<ItemQualityRow> rows = new ArrayList<>();
         long unreadable = 0;

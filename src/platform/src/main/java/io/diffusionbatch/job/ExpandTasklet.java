@@ -46,7 +46,7 @@ public class ExpandTasklet implements Tasklet {
         double seconds = (System.nanoTime() - start) / 1e9;
         step.getJobExecution().getExecutionContext().putDouble(EXPAND_SECONDS, seconds);
         contribution.incrementWriteCount(written);
-        events.publish(requestId, "started", Map.of("items", expansion.itemCount(), "expanded", written,
+        events.publish(requestId, EventType.STARTED, Map.of("items", expansion.itemCount(), "expanded", written,
                 "expandSeconds", seconds));
         return RepeatStatus.FINISHED;
     }

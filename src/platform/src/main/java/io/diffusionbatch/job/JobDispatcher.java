@@ -2,6 +2,7 @@ package io.diffusionbatch.job;
 
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
+import io.diffusionbatch.ledger.RunStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
@@ -158,7 +159,7 @@ public class JobDispatcher implements SmartLifecycle {
                 last = operator.recover(last);
             }
             LOG.info("resuming run {} (job execution {} was {})", r.id(), last.getId(), last.getStatus());
-            events.publish(r.id(), "resumed", Map.of("previousExecution", last.getId()));
+            events.publish(r.id(), EventType.RESUMED, Map.of("previousExecution", last.getId()));
             track(operator.restart(last), r);
         } catch (Exception e) {
             fail(r, e);
@@ -169,14 +170,14 @@ public class JobDispatcher implements SmartLifecycle {
         if (je.getStatus() == BatchStatus.FAILED) {
             String why = je.getAllFailureExceptions().stream().map(Throwable::getMessage).findFirst()
                     .orElse(je.getExitStatus().getExitDescription());
-            requests.markFinished(r.id(), "failed", why);
-            events.publish(r.id(), "failed", Map.of("reason", String.valueOf(why)));
+            requests.markFinished(r.id(), RunStatus.FAILED, why);
+            events.publish(r.id(), EventType.FAILED, Map.of("reason", String.valueOf(why)));
         }
     }
 
     private void fail(RequestRow r, Exception e) {
         LOG.warn("run {} failed to start: {}", r.id(), e.toString());
-        requests.markFinished(r.id(), "failed", e.getMessage());
-        events.publish(r.id(), "failed", Map.of("reason", String.valueOf(e.getMessage())));
+        requests.markFinished(r.id(), RunStatus.FAILED, e.getMessage());
+        events.publish(r.id(), EventType.FAILED, Map.of("reason", String.valueOf(e.getMessage())));
     }
 }

@@ -109,7 +109,7 @@ public class PartitionWorker implements Tasklet {
         results.record(done);
         contribution.incrementWriteCount(done.size());
         long finished = run.finished().addAndGet(done.size());
-        events.publish(requestId, "progress", Map.of("finished", finished, "total", run.request().itemCount(),
+        events.publish(requestId, EventType.PROGRESS, Map.of("finished", finished, "total", run.request().itemCount(),
                 "partition", step.getStepName()));
         return RepeatStatus.CONTINUABLE;
     }

@@ -1,6 +1,7 @@
 package io.diffusionbatch.job;
 
 import io.diffusionbatch.engine.Engine;
+import io.diffusionbatch.ledger.ItemStatus;
 import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
@@ -67,7 +68,7 @@ public class RunContexts {
         Engine engine = models.engine(r.model());
         Integer fps = r.params().fps();
         long finished = items.countByStatus(requestId).entrySet().stream()
-                .filter(e -> !e.getKey().equals("pending")).mapToLong(Map.Entry::getValue).sum();
+                .filter(e -> e.getKey() != ItemStatus.PENDING).mapToLong(Map.Entry::getValue).sum();
         return new RunContext(requestId, r, engine, r.samplingParams(model), Path.of(row.outputDir()),
                 fps == null ? DEFAULT_FPS : fps, new AtomicLong(finished));
     }

@@ -11,8 +11,8 @@ public interface RunEvents {
 
     /**
      * @param requestId the run
-     * @param type      the event type, e.g. {@code progress}
+     * @param type      the event type
      * @param detail    small JSON-serialisable values; never null
      */
-    void publish(long requestId, String type, Map<String, Object> detail);
+    void publish(long requestId, EventType type, Map<String, Object> detail);
 }

@@ -5,6 +5,7 @@ import io.diffusionbatch.ledger.QualityStore;
 import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.ledger.RunStats;
 import io.diffusionbatch.ledger.RunStatsStore;
+import io.diffusionbatch.ledger.RunStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
@@ -58,7 +59,8 @@ public class SummarizeTasklet implements Tasklet {
         double expand = job.getExecutionContext().containsKey(ExpandTasklet.EXPAND_SECONDS)
                 ? job.getExecutionContext().getDouble(ExpandTasklet.EXPAND_SECONDS) : 0.0;
         RunStats s = stats.summarize(requestId, wall, expand);
-        String status = cancelled ? "cancelled" : s.itemsFailed() > 0 && s.itemsDone() == 0 ? "failed" : "completed";
+        RunStatus status = cancelled ? RunStatus.CANCELLED
+                : s.itemsFailed() > 0 && s.itemsDone() == 0 ? RunStatus.FAILED : RunStatus.COMPLETED;
         String message = s.itemsFailed() > 0 ? s.itemsFailed() + " items failed (see items.error)" : null;
         requests.markFinished(requestId, status, message);
         Map<String, Object> detail = new LinkedHashMap<>();
@@ -73,7 +75,7 @@ public class SummarizeTasklet implements Tasklet {
             detail.put("fid", q.fid());
         });
         // after the commit, so whoever reacts to the event finds the run's final rows
-        afterCommit(() -> events.publish(requestId, status, detail));
+        afterCommit(() -> events.publish(requestId, EventType.of(status.sql()), detail));
         runs.evict(requestId);
         return RepeatStatus.FINISHED;
     }

@@ -15,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -152,12 +153,12 @@ public class ItemStore {
         return jdbc.sql("SELECT count(*) FROM items WHERE request_id = ?").param(requestId).query(Long.class).single();
     }
 
-    /** Items by status for a request, e.g. {@code {pending=10, done=22}}. */
-    public Map<String, Long> countByStatus(long requestId) {
-        Map<String, Long> m = new LinkedHashMap<>();
+    /** Items by status for a request, e.g. {@code {PENDING=10, DONE=22}}; statuses without items are absent. */
+    public Map<ItemStatus, Long> countByStatus(long requestId) {
+        Map<ItemStatus, Long> m = new EnumMap<>(ItemStatus.class);
         jdbc.sql("SELECT status, count(*) FROM items WHERE request_id = ? GROUP BY status ORDER BY status")
                 .param(requestId).query(rs -> {
-                    m.put(rs.getString(1), rs.getLong(2));
+                    m.put(ItemStatus.of(rs.getString(1)), rs.getLong(2));
                 });
         return m;
     }

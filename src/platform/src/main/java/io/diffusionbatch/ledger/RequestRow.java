@@ -14,10 +14,10 @@ import java.time.Instant;
  * @param message         why it failed or was cancelled, or null
  */
 public record RequestRow(long id, String clientRequestId, String kind, String model, String spec, long itemCount,
-                         int priority, String status, String outputDir, String source, Instant acceptedAt,
+                         int priority, RunStatus status, String outputDir, String source, Instant acceptedAt,
                          Instant startedAt, Instant finishedAt, String message) {
 
     public boolean isFinished() {
-        return status.equals("completed") || status.equals("failed") || status.equals("cancelled");
+        return status.isFinished();
     }
 }

@@ -82,9 +82,9 @@ public class RequestStore {
     }
 
     /** Ends a run with {@code status} (completed, failed, cancelled) and an optional message. */
-    public void markFinished(long id, String status, String message) {
+    public void markFinished(long id, RunStatus status, String message) {
         jdbc.sql("UPDATE requests SET status = ?, finished_at = now(), message = ? WHERE id = ?")
-                .params(status, message, id).update();
+                .params(status.sql(), message, id).update();
     }
 
     /**
@@ -93,7 +93,7 @@ public class RequestStore {
      *
      * @return the status after the call, or empty when there is no such run
      */
-    public Optional<String> requestCancel(long id) {
+    public Optional<RunStatus> requestCancel(long id) {
         jdbc.sql("UPDATE requests SET status = 'cancelled', finished_at = now(), message = 'cancelled before it started' "
                 + "WHERE id = ? AND status = 'accepted'").param(id).update();
         jdbc.sql("UPDATE requests SET status = 'cancelling' WHERE id = ? AND status = 'running'").param(id).update();
@@ -103,13 +103,14 @@ public class RequestStore {
     /** True when the run was asked to stop. */
     public boolean isCancelling(long id) {
         return jdbc.sql("SELECT status FROM requests WHERE id = ?").param(id).query(String.class).optional()
-                .map(s -> s.equals("cancelling") || s.equals("cancelled")).orElse(true);
+                .map(s -> RunStatus.of(s) == RunStatus.CANCELLING || RunStatus.of(s) == RunStatus.CANCELLED)
+                .orElse(true);
     }
 
     static RequestRow row(ResultSet rs, int n) throws SQLException {
         return new RequestRow(rs.getLong("id"), rs.getString("client_request_id"), rs.getString("kind"),
                 rs.getString("model"), rs.getString("spec"), rs.getLong("item_count"), rs.getInt("priority"),
-                rs.getString("status"), rs.getString("output_dir"), rs.getString("source"),
+                RunStatus.of(rs.getString("status")), rs.getString("output_dir"), rs.getString("source"),
                 instant(rs.getTimestamp("accepted_at")), instant(rs.getTimestamp("started_at")),
                 instant(rs.getTimestamp("finished_at")), rs.getString("message"));
     }

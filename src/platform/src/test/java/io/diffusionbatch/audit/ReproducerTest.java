@@ -1,6 +1,7 @@
 package io.diffusionbatch.audit;
 
 import io.diffusionbatch.ledger.RequestRow;
+import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.platform.TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +32,7 @@ class ReproducerTest {
                  "output": {"location": "repro/%s", "format": "png"}}
                 """.formatted(id, id)).getBytes(StandardCharsets.UTF_8));
         RequestRow run = server.awaitFinished(id, Duration.ofSeconds(60));
-        assertThat(run.status()).isEqualTo("completed");
+        assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
         List<Long> items = server.bean(ItemAudit.class).writtenItems(run.id());
         assertThat(items).hasSize(9);
         assertThat(server.jdbc().sql("SELECT count(DISTINCT partition_name) * 100 + count(DISTINCT batch_position) "

@@ -2,6 +2,7 @@ package io.diffusionbatch.intake;
 
 import io.diffusionbatch.ledger.EventStore;
 import io.diffusionbatch.ledger.RequestRow;
+import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.platform.TestServer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -112,7 +113,7 @@ class RequestConsumerTest {
 
         // the SQL-looking prompt is data: accepted, stored and rendered verbatim; the tables are intact
         RequestRow run = server.awaitFinished(sql, Duration.ofSeconds(60));
-        assertThat(run.status()).isEqualTo("completed");
+        assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
         assertThat(server.jdbc().sql("SELECT p.text FROM items i JOIN prompts p ON p.id = i.prompt_id WHERE i.request_id = ?")
                 .param(run.id()).query(String.class).single()).isEqualTo(sqlPrompt);
     }

@@ -4,6 +4,7 @@ import io.diffusionbatch.audit.RunFigures;
 import io.diffusionbatch.audit.RunFiguresReader;
 import io.diffusionbatch.ledger.QualityStore;
 import io.diffusionbatch.ledger.RequestRow;
+import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.platform.TestServer;
 import io.diffusionbatch.quality.FeatureStats;
 import io.diffusionbatch.quality.Fid;
@@ -54,7 +55,7 @@ class AssessStepTest {
                  "output": {"location": "assess/%s", "format": "png"}}""".formatted(id, p, id);
         server.send(id, request.getBytes(StandardCharsets.UTF_8));
         RequestRow run = server.awaitFinished(id, Duration.ofSeconds(180));
-        assertThat(run.status()).isEqualTo("completed");
+        assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
 
         QualityStore.RunQualityRow q = server.bean(QualityStore.class).find(run.id()).orElseThrow();
         assertThat(q.assessed()).isEqualTo(7);
@@ -119,7 +120,7 @@ class AssessStepTest {
                  "seeds": [5], "output": {"location": "assess/%s", "format": "png"}}""".formatted(id, id);
         server.send(id, request.getBytes(StandardCharsets.UTF_8));
         RequestRow run = server.awaitFinished(id, Duration.ofSeconds(120));
-        assertThat(run.status()).isEqualTo("completed");
+        assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
         List<Map<String, Object>> stats = server.jdbc().sql(
                 "SELECT DISTINCT sampler, steps, nfe, guidance FROM item_stats WHERE request_id = ?").param(run.id())
                 .query().listOfRows();
@@ -140,7 +141,7 @@ class AssessStepTest {
                  "output": {"location": "assess/%s", "format": "gif"}}""".formatted(id, id);
         server.send(id, request.getBytes(StandardCharsets.UTF_8));
         RequestRow run = server.awaitFinished(id, Duration.ofSeconds(180));
-        assertThat(run.status()).isEqualTo("completed");
+        assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
         QualityStore.RunQualityRow q = server.bean(QualityStore.class).find(run.id()).orElseThrow();
         assertThat(q.assessed()).isEqualTo(2);
         assertThat(q.unreadable()).isZero();
@@ -157,7 +158,7 @@ class AssessStepTest {
         String id = TestServer.uniqueId("noeval");
         server.send(id, GenerationJobTest.request(id, "tiny", 1, 1, 2, 0, "noeval/" + id).getBytes(StandardCharsets.UTF_8));
         RequestRow run = server.awaitFinished(id, Duration.ofSeconds(120));
-        assertThat(run.status()).isEqualTo("completed");
+        assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
         assertThat(server.bean(QualityStore.class).find(run.id())).isEmpty();
         assertThat(server.bean(RunFiguresReader.class).read(run.id()).orElseThrow().fid()).isNull();
     }

@@ -1,7 +1,9 @@
 package io.diffusionbatch.job;
 
+import io.diffusionbatch.ledger.ItemStatus;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
+import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.platform.TestServer;
 import org.junit.jupiter.api.Test;
 
@@ -29,23 +31,23 @@ class CancelAndPriorityTest {
         String id = TestServer.uniqueId("cancel");
         server.send(id, GenerationJobTest.request(id, "tiny", 40, 3, 150, 0, "cancel/" + id)
                 .getBytes(StandardCharsets.UTF_8));
-        RequestRow run = server.awaitRun(id, r -> r.status().equals("running") && done(r.id()) >= 4,
+        RequestRow run = server.awaitRun(id, r -> r.status() == RunStatus.RUNNING && done(r.id()) >= 4,
                 Duration.ofSeconds(120));
-        assertThat(server.bean(RequestStore.class).requestCancel(run.id())).hasValue("cancelling");
+        assertThat(server.bean(RequestStore.class).requestCancel(run.id())).hasValue(RunStatus.CANCELLING);
         RequestRow end = server.awaitFinished(id, Duration.ofSeconds(120));
 
-        assertThat(end.status()).isEqualTo("cancelled");
-        Map<String, Long> counts = server.bean(io.diffusionbatch.ledger.ItemStore.class).countByStatus(run.id());
-        assertThat(counts.keySet()).containsOnly("done", "cancelled");
-        assertThat(counts.get("done") + counts.get("cancelled")).isEqualTo(120);
-        assertThat(counts.get("cancelled")).isPositive();
+        assertThat(end.status()).isEqualTo(RunStatus.CANCELLED);
+        Map<ItemStatus, Long> counts = server.bean(io.diffusionbatch.ledger.ItemStore.class).countByStatus(run.id());
+        assertThat(counts.keySet()).containsOnly(ItemStatus.DONE, ItemStatus.CANCELLED);
+        assertThat(counts.get(ItemStatus.DONE) + counts.get(ItemStatus.CANCELLED)).isEqualTo(120);
+        assertThat(counts.get(ItemStatus.CANCELLED)).isPositive();
         long outputs = server.jdbc().sql("SELECT count(*) FROM outputs WHERE request_id = ?").param(run.id())
                 .query(Long.class).single();
-        assertThat(outputs).isEqualTo(counts.get("done"));
+        assertThat(outputs).isEqualTo(counts.get(ItemStatus.DONE));
         Path dir = Path.of(end.outputDir());
         try (Stream<Path> files = Files.walk(dir)) {
             // one PNG and one sidecar per done item, nothing in staging
-            assertThat(files.filter(Files::isRegularFile).count()).isEqualTo(2 * counts.get("done"));
+            assertThat(files.filter(Files::isRegularFile).count()).isEqualTo(2 * counts.get(ItemStatus.DONE));
         }
     }
 
@@ -54,19 +56,19 @@ class CancelAndPriorityTest {
         String blocker = TestServer.uniqueId("blocker");
         server.send(blocker, GenerationJobTest.request(blocker, "tiny", 40, 3, 400, 0, "prio/" + blocker)
                 .getBytes(StandardCharsets.UTF_8));
-        RequestRow b = server.awaitRun(blocker, r -> r.status().equals("running"), Duration.ofSeconds(60));
+        RequestRow b = server.awaitRun(blocker, r -> r.status() == RunStatus.RUNNING, Duration.ofSeconds(60));
         String low = TestServer.uniqueId("low");
         String high = TestServer.uniqueId("high");
         server.send(low, GenerationJobTest.request(low, "tiny", 1, 1, 2, -5, "prio/" + low).getBytes(StandardCharsets.UTF_8));
         server.send(high, GenerationJobTest.request(high, "tiny", 1, 1, 2, 10, "prio/" + high).getBytes(StandardCharsets.UTF_8));
-        server.awaitRun(low, r -> r.status().equals("accepted"), Duration.ofSeconds(60));
-        server.awaitRun(high, r -> r.status().equals("accepted"), Duration.ofSeconds(60));
+        server.awaitRun(low, r -> r.status() == RunStatus.ACCEPTED, Duration.ofSeconds(60));
+        server.awaitRun(high, r -> r.status() == RunStatus.ACCEPTED, Duration.ofSeconds(60));
         // both wait behind the running blocker; stop it so that the dispatcher chooses between them
         server.bean(RequestStore.class).requestCancel(b.id());
         RequestRow h = server.awaitFinished(high, Duration.ofSeconds(120));
         RequestRow l = server.awaitFinished(low, Duration.ofSeconds(120));
         RequestRow end = server.awaitFinished(blocker, Duration.ofSeconds(120));
-        assertThat(end.status()).isEqualTo("cancelled");
+        assertThat(end.status()).isEqualTo(RunStatus.CANCELLED);
         assertThat(end.finishedAt()).isBefore(h.startedAt());
         assertThat(l.acceptedAt()).isBefore(h.acceptedAt()).isBefore(end.finishedAt());
         assertThat(h.startedAt()).as("higher priority starts first though it came second").isBefore(l.startedAt());

@@ -4,6 +4,7 @@ import io.diffusionbatch.ledger.EventStore;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RunStats;
 import io.diffusionbatch.ledger.RunStatsStore;
+import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.media.ItemWriter;
 import io.diffusionbatch.platform.TestServer;
 import org.junit.jupiter.api.Test;
@@ -44,7 +45,7 @@ class GenerationJobTest {
         server.send(id, request(id, "tiny", 5, 2, 6, 0, "jobs/" + id).getBytes(StandardCharsets.UTF_8));
         RequestRow run = server.awaitFinished(id, Duration.ofSeconds(120));
 
-        assertThat(run.status()).isEqualTo("completed");
+        assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
         assertThat(run.itemCount()).isEqualTo(10);
         List<Map<String, Object>> items = server.jdbc().sql(
                 "SELECT i.idx, i.seed, i.status, i.attempts, o.path, o.sha256, o.bytes, s.nfe, s.batch_size, "
@@ -115,7 +116,7 @@ class GenerationJobTest {
                  "output": {"location": "video/%s", "format": "gif"}}
                 """.formatted(id, id)).getBytes(StandardCharsets.UTF_8));
         RequestRow run = server.awaitFinished(id, Duration.ofSeconds(120));
-        assertThat(run.status()).as(String.valueOf(run.message())).isEqualTo("completed");
+        assertThat(run.status()).as(String.valueOf(run.message())).isEqualTo(RunStatus.COMPLETED);
         List<Map<String, Object>> outs = server.jdbc().sql("SELECT path, media_type FROM outputs WHERE request_id = ? ORDER BY idx")
                 .param(run.id()).query().listOfRows();
         assertThat(outs).extracting(r -> r.get("media_type")).containsOnly("image/gif");

@@ -50,7 +50,7 @@ class ItemStoreTest {
                 .isEqualTo(1);
         assertThat(server.jdbc().sql("SELECT labels->>'k' FROM items WHERE request_id = ? AND idx = 0").param(run)
                 .query(String.class).single()).isEqualTo("v\tw");
-        assertThat(store.countByStatus(run)).containsEntry("pending", 2500L);
+        assertThat(store.countByStatus(run)).containsEntry(ItemStatus.PENDING, 2500L);
         assertThat(store.cancelPending(run)).isEqualTo(2500);
         assertThat(store.pending(run, 0, 2500, 10)).isEmpty();
     }

@@ -3,6 +3,7 @@ package io.diffusionbatch.web;
 import io.diffusionbatch.audit.RunFigures;
 import io.diffusionbatch.audit.RunFiguresReader;
 import io.diffusionbatch.ledger.RequestRow;
+import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.platform.TestServer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -49,7 +50,7 @@ class DashboardBrowserTest {
                  "output": {"location": "dash/%s", "format": "png"}}
                 """.formatted(id, id)).getBytes(StandardCharsets.UTF_8));
         RequestRow run = server.awaitFinished(id, Duration.ofSeconds(120));
-        assertThat(run.status()).isEqualTo("completed");
+        assertThat(run.status()).isEqualTo(RunStatus.COMPLETED);
         RunFigures figures = server.bean(RunFiguresReader.class).read(run.id()).orElseThrow();
         String sha = server.jdbc().sql("SELECT sha256 FROM outputs WHERE request_id = ? AND idx = 1").param(run.id())
                 .query(String.class).single();
@@ -65,7 +66,7 @@ class DashboardBrowserTest {
                      "seeds": {"count": %d, "base": 1}, "params": {"sampler": "ddim", "steps": %d, "guidance": 3.0},
                      "output": {"location": "dash/%s", "format": "png"}}
                     """.formatted(live, LIVE_ITEMS, LIVE_STEPS, live)).getBytes(StandardCharsets.UTF_8));
-            RequestRow running = server.awaitRun(live, r -> r.status().equals("running"), Duration.ofSeconds(60));
+            RequestRow running = server.awaitRun(live, r -> r.status() == RunStatus.RUNNING, Duration.ofSeconds(60));
             long t1 = System.nanoTime();
             browser.navigate(base);
             String status = "document.querySelector('[data-status=\"" + running.id() + "\"]').textContent";

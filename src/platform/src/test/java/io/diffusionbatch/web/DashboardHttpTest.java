@@ -4,6 +4,7 @@ import io.diffusionbatch.audit.RunFigures;
 import io.diffusionbatch.audit.RunFiguresReader;
 import io.diffusionbatch.ledger.RejectionStore;
 import io.diffusionbatch.ledger.RequestRow;
+import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.platform.TestServer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,7 +47,7 @@ class DashboardHttpTest {
                  "output": {"location": "dash/%s", "format": "png"}}
                 """.formatted(id, JSON.writeValueAsString(EVIL), id)).getBytes(StandardCharsets.UTF_8));
         run = server.awaitFinished(id, Duration.ofSeconds(120));
-        assertThat(run.status()).as(String.valueOf(run.message())).isEqualTo("completed");
+        assertThat(run.status()).as(String.valueOf(run.message())).isEqualTo(RunStatus.COMPLETED);
     }
 
     static HttpResponse<String> get(String path) throws Exception {
@@ -148,7 +149,7 @@ class DashboardHttpTest {
                  "params": {"steps": 1, "guidance": 1.0}, "output": {"location": "dash/%s", "format": "png"}}
                 """.formatted(id, id)).getBytes(StandardCharsets.UTF_8));
         RequestRow big = server.awaitFinished(id, Duration.ofSeconds(120));
-        assertThat(big.status()).isEqualTo("completed");
+        assertThat(big.status()).isEqualTo(RunStatus.COMPLETED);
         String first = get("/runs/" + big.id()).body();
         assertThat(count(first, "<img class=\"thumb\"")).isEqualTo(Pages.SHEET_PAGE);
         assertThat(first).contains("page 1 of 2").contains("href=\"/runs/" + big.id() + "?page=2\"")

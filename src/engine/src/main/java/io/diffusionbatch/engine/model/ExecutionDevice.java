@@ -4,7 +4,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
-import io.diffusionbatch.engine.EngineException;
 
 /**
  * Session options for the configured device, and the names of what actually runs.

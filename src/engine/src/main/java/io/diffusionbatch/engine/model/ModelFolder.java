@@ -1,6 +1,5 @@
 package io.diffusionbatch.engine.model;
 
-import io.diffusionbatch.engine.EngineException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -4,7 +4,6 @@ import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import io.diffusionbatch.engine.EngineException;
 import io.diffusionbatch.engine.tokenizer.Tokenizer;
 import io.diffusionbatch.engine.tokenizer.Tokenizers;
 import java.io.UncheckedIOException;

@@ -1,7 +1,6 @@
 package io.diffusionbatch.engine.model;
 
 import ai.onnxruntime.OnnxJavaType;
-import io.diffusionbatch.engine.EngineException;
 import java.util.Set;
 
 /**
