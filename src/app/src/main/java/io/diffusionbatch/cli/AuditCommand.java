@@ -1,8 +1,8 @@
 package io.diffusionbatch.cli;
 
-import io.diffusionbatch.audit.ItemAudit;
-import io.diffusionbatch.audit.ItemRecord;
-import io.diffusionbatch.audit.ItemRef;
+import io.diffusionbatch.ledger.ItemAudit;
+import io.diffusionbatch.ledger.ItemRecord;
+import io.diffusionbatch.ledger.ItemRef;
 import io.diffusionbatch.audit.Reproducer;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
 import org.springframework.context.ConfigurableApplicationContext;

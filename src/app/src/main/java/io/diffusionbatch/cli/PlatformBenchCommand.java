@@ -12,6 +12,7 @@ import io.diffusionbatch.job.RunContexts;
 import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
+import io.diffusionbatch.ledger.ResultStore;
 import io.diffusionbatch.ledger.RunStats;
 import io.diffusionbatch.ledger.RunStatsStore;
 import io.diffusionbatch.media.ItemWriter;
@@ -94,9 +95,7 @@ final class PlatformBenchCommand {
                 RequestRow row = ctx.getBean(RequestStore.class).findByClientId(id).orElseThrow();
                 RunStats s = ctx.getBean(RunStatsStore.class).find(row.id()).orElseThrow();
                 if (firstImage == null) {
-                    Instant first = ctx.getBean(org.springframework.jdbc.core.simple.JdbcClient.class)
-                            .sql("SELECT min(created_at) FROM outputs WHERE request_id = ?").param(row.id())
-                            .query(java.sql.Timestamp.class).single().toInstant();
+                    Instant first = ctx.getBean(ResultStore.class).firstOutputAt(row.id()).orElseThrow();
                     firstImage = Duration.between(processStart, first).toMillis() / 1e3;
                 }
                 RunContext run = ctx.getBean(RunContexts.class).get(row.id());

@@ -1,7 +1,7 @@
 package io.diffusionbatch.cli;
 
-import io.diffusionbatch.audit.RunFigures;
-import io.diffusionbatch.audit.RunFiguresReader;
+import io.diffusionbatch.ledger.RunFigures;
+import io.diffusionbatch.ledger.RunFiguresReader;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.json.JsonMapper;

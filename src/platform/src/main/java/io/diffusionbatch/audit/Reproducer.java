@@ -5,6 +5,9 @@ import io.diffusionbatch.engine.GeneratedItem;
 import io.diffusionbatch.engine.GenerationSpec;
 import io.diffusionbatch.job.RunContext;
 import io.diffusionbatch.job.RunContexts;
+import io.diffusionbatch.ledger.ItemAudit;
+import io.diffusionbatch.ledger.ItemRecord;
+import io.diffusionbatch.ledger.ItemRef;
 import io.diffusionbatch.media.ItemWriter;
 import org.springframework.stereotype.Service;
 

@@ -5,7 +5,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Records finished micro-batches: output rows, item statistics and the items' status, in one
@@ -22,6 +25,12 @@ public class ResultStore {
     public ResultStore(JdbcTemplate jdbc, TransactionTemplate tx) {
         this.jdbc = jdbc;
         this.tx = tx;
+    }
+
+    /** When the first output of a run was recorded; empty before any. */
+    public Optional<Instant> firstOutputAt(long requestId) {
+        return Optional.ofNullable(jdbc.queryForObject("SELECT min(created_at) FROM outputs WHERE request_id = ?",
+                Timestamp.class, requestId)).map(Timestamp::toInstant);
     }
 
     public void record(List<ItemResult> results) {

@@ -1,6 +1,6 @@
 package io.diffusionbatch.sweep;
 
-import io.diffusionbatch.audit.RunFigures;
+import io.diffusionbatch.ledger.RunFigures;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

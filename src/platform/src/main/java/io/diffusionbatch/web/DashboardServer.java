@@ -2,12 +2,12 @@ package io.diffusionbatch.web;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.diffusionbatch.audit.ItemAudit;
-import io.diffusionbatch.audit.ItemRecord;
-import io.diffusionbatch.audit.ItemRef;
+import io.diffusionbatch.ledger.ItemAudit;
+import io.diffusionbatch.ledger.ItemRecord;
+import io.diffusionbatch.ledger.ItemRef;
 import io.diffusionbatch.audit.Reproducer;
-import io.diffusionbatch.audit.RunFigures;
-import io.diffusionbatch.audit.RunFiguresReader;
+import io.diffusionbatch.ledger.RunFigures;
+import io.diffusionbatch.ledger.RunFiguresReader;
 import io.diffusionbatch.ledger.RejectionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

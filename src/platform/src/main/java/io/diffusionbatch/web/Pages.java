@@ -1,8 +1,8 @@
 package io.diffusionbatch.web;
 
-import io.diffusionbatch.audit.ItemRecord;
+import io.diffusionbatch.ledger.ItemRecord;
 import io.diffusionbatch.audit.Reproducer;
-import io.diffusionbatch.audit.RunFigures;
+import io.diffusionbatch.ledger.RunFigures;
 import io.diffusionbatch.ledger.RejectionStore;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;

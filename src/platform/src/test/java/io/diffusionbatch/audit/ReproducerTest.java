@@ -1,5 +1,8 @@
 package io.diffusionbatch.audit;
 
+import io.diffusionbatch.ledger.ItemAudit;
+import io.diffusionbatch.ledger.ItemRecord;
+import io.diffusionbatch.ledger.ItemRef;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.platform.TestServer;

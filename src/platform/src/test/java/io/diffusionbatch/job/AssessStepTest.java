@@ -1,7 +1,7 @@
 package io.diffusionbatch.job;
 
-import io.diffusionbatch.audit.RunFigures;
-import io.diffusionbatch.audit.RunFiguresReader;
+import io.diffusionbatch.ledger.RunFigures;
+import io.diffusionbatch.ledger.RunFiguresReader;
 import io.diffusionbatch.ledger.QualityStore;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RunStatus;

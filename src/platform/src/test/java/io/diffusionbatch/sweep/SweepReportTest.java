@@ -1,6 +1,6 @@
 package io.diffusionbatch.sweep;
 
-import io.diffusionbatch.audit.RunFigures;
+import io.diffusionbatch.ledger.RunFigures;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 

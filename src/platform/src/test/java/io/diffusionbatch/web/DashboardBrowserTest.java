@@ -1,7 +1,7 @@
 package io.diffusionbatch.web;
 
-import io.diffusionbatch.audit.RunFigures;
-import io.diffusionbatch.audit.RunFiguresReader;
+import io.diffusionbatch.ledger.RunFigures;
+import io.diffusionbatch.ledger.RunFiguresReader;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.platform.TestServer;

@@ -1,6 +1,6 @@
 package io.diffusionbatch.web;
 
-import io.diffusionbatch.audit.RunFigures;
+import io.diffusionbatch.ledger.RunFigures;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

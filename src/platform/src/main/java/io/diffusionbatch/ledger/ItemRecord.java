@@ -1,4 +1,4 @@
-package io.diffusionbatch.audit;
+package io.diffusionbatch.ledger;
 
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package io.diffusionbatch.audit;
+package io.diffusionbatch.ledger;
 
 /**
  * An item's address: run id and index, written {@code RUN/INDEX} (e.g. {@code 12/407}).

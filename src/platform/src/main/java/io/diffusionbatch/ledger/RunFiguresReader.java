@@ -1,4 +1,4 @@
-package io.diffusionbatch.audit;
+package io.diffusionbatch.ledger;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
