@@ -6,7 +6,6 @@ import io.diffusionbatch.engine.GenerationSpec;
 import io.diffusionbatch.ledger.ItemResult;
 import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.PendingItem;
-import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.ledger.ResultStore;
 import io.diffusionbatch.media.ItemWriter;
 import io.diffusionbatch.platform.DiffusionProperties;
@@ -37,7 +36,9 @@ import java.util.stream.Stream;
  * moved into place atomically) and records outputs, statistics and status in one transaction.
  * An item is "written" when that transaction commits; a crash before it leaves the item pending,
  * and the restarted partition makes it again (the same bytes, the same file name), so no item
- * ever gets two outputs. Stops early, after the batch in flight, when the run is cancelled.
+ * ever gets two outputs. Stops early, after the batch in flight, when the run is cancelled (the
+ * query for the next batch returns nothing then). One ledger round trip before each micro-batch,
+ * one transaction after it, and none after the last.
  * Stateless and thread-safe: partitions share one instance.
  */
 @Component
@@ -47,19 +48,17 @@ public class PartitionWorker implements Tasklet {
 
     private final ItemStore items;
     private final ResultStore results;
-    private final RequestStore requests;
     private final RunContexts runs;
     private final RunEvents events;
     private final EnergyMeter meter;
     private final int batchSize;
     private final String worker;
 
-    public PartitionWorker(ItemStore items, ResultStore results, RequestStore requests, RunContexts runs,
+    public PartitionWorker(ItemStore items, ResultStore results, RunContexts runs,
                            RunEvents events, EnergyMeter meter, DiffusionProperties props) {
         this.meter = meter;
         this.items = items;
         this.results = results;
-        this.requests = requests;
         this.runs = runs;
         this.events = events;
         this.batchSize = props.job().batchSize();
@@ -72,14 +71,15 @@ public class PartitionWorker implements Tasklet {
         long requestId = step.getJobExecution().getJobParameters().getLong(GenerationJobConfig.REQUEST_ID);
         long from = step.getExecutionContext().getLong(RangePartitioner.FROM);
         long to = step.getExecutionContext().getLong(RangePartitioner.TO);
-        if (requests.isCancelling(requestId)) {
+        ItemStore.PendingBatch next = items.nextBatch(requestId, from, to, batchSize);
+        List<PendingItem> batch = next.items();
+        if (batch.isEmpty()) { // the range is done, or the run was cancelled
             return RepeatStatus.FINISHED;
         }
+        // the last micro-batch of the range ends the partition: no extra chunk (transaction, step
+        // bookkeeping) only to find the range empty
+        RepeatStatus after = next.more() ? RepeatStatus.CONTINUABLE : RepeatStatus.FINISHED;
         RunContext run = runs.get(requestId);
-        List<PendingItem> batch = items.pending(requestId, from, to, batchSize);
-        if (batch.isEmpty()) {
-            return RepeatStatus.FINISHED;
-        }
         Path staging = run.outputDir().resolve(".staging").resolve(step.getStepName());
         List<GenerationSpec> specs = new ArrayList<>(batch.size());
         for (PendingItem p : batch) {
@@ -100,7 +100,7 @@ public class PartitionWorker implements Tasklet {
             }
             run.finished().addAndGet(batch.size());
             contribution.incrementWriteSkipCount(batch.size());
-            return RepeatStatus.CONTINUABLE;
+            return after;
         }
         List<ItemResult> done = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
@@ -111,7 +111,7 @@ public class PartitionWorker implements Tasklet {
         long finished = run.finished().addAndGet(done.size());
         events.publish(requestId, EventType.PROGRESS, Map.of("finished", finished, "total", run.request().itemCount(),
                 "partition", step.getStepName()));
-        return RepeatStatus.CONTINUABLE;
+        return after;
     }
 
     private ItemResult write(RunContext run, Path staging, PendingItem p, GeneratedItem item, int position,

@@ -163,16 +163,34 @@ public class ItemStore {
         return m;
     }
 
-    /** Pending items with index in [from, to), in index order, at most {@code limit}. */
-    public List<PendingItem> pending(long requestId, long from, long to, int limit) {
-        return jdbc.sql("SELECT i.idx, p.text AS prompt, n.text AS negative, i.seed FROM items i "
+    /**
+     * The next micro-batch of a partition: at most {@code limit} pending items with index in
+     * [from, to), in index order, and whether more remain after them. Empty when the run was asked
+     * to stop (cancelling or cancelled): one round trip answers both questions a worker asks
+     * before each micro-batch.
+     */
+    public PendingBatch nextBatch(long requestId, long from, long to, int limit) {
+        List<PendingItem> rows = jdbc.sql("SELECT i.idx, p.text AS prompt, n.text AS negative, i.seed FROM items i "
                         + "JOIN prompts p ON p.id = i.prompt_id LEFT JOIN prompts n ON n.id = i.negative_id "
                         + "WHERE i.request_id = ? AND i.idx >= ? AND i.idx < ? AND i.status = 'pending' "
+                        + "AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.id = i.request_id "
+                        + "AND r.status IN ('cancelling', 'cancelled')) "
                         + "ORDER BY i.idx LIMIT ?")
-                .params(requestId, from, to, limit)
+                .params(requestId, from, to, limit + 1)
                 .query((rs, k) -> new PendingItem(requestId, rs.getLong("idx"), rs.getString("prompt"),
                         rs.getString("negative"), rs.getLong("seed")))
                 .list();
+        boolean more = rows.size() > limit;
+        return new PendingBatch(more ? List.copyOf(rows.subList(0, limit)) : rows, more);
+    }
+
+    /**
+     * A partition's next micro-batch.
+     *
+     * @param items the items to make now, in index order; empty when none remain or the run stops
+     * @param more  whether pending items remain in the partition's range after these
+     */
+    public record PendingBatch(List<PendingItem> items, boolean more) {
     }
 
     /** Marks the still pending items of a request cancelled; returns how many. */

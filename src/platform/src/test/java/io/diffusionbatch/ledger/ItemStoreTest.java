@@ -14,9 +14,9 @@ class ItemStoreTest {
     private final TestServer server = TestServer.get();
 
     private long newRequest() {
-        // a request row that no worker runs: stored as cancelled, never waiting
+        // a request row that no worker runs: stored as finished, never waiting
         return server.jdbc().sql("INSERT INTO requests (client_request_id, kind, model, spec, item_count, status, output_dir, "
-                        + "source) VALUES (?, 'image', 'tiny', '{}', 0, 'cancelled', '/tmp/x', 'test') RETURNING id")
+                        + "source) VALUES (?, 'image', 'tiny', '{}', 0, 'completed', '/tmp/x', 'test') RETURNING id")
                 .param(TestServer.uniqueId("store")).query(Long.class).single();
     }
 
@@ -36,7 +36,9 @@ class ItemStoreTest {
         assertThat(store.expand(run, items::iterator)).as("a restarted expand step writes nothing twice").isZero();
         assertThat(store.count(run)).isEqualTo(2500);
 
-        List<PendingItem> range = store.pending(run, 10, 20, 100);
+        ItemStore.PendingBatch whole = store.nextBatch(run, 10, 20, 100);
+        assertThat(whole.more()).as("nothing after index 19 in [10, 20)").isFalse();
+        List<PendingItem> range = whole.items();
         assertThat(range).extracting(PendingItem::index).containsExactly(10L, 11L, 12L, 13L, 14L, 15L, 16L, 17L, 18L, 19L);
         PendingItem ten = range.get(0);
         assertThat(ten.prompt()).isEqualTo(tricky);
@@ -44,14 +46,20 @@ class ItemStoreTest {
         assertThat(ten.seed()).isEqualTo(1010);
         assertThat(range.get(1).prompt()).isEqualTo("plain prompt 4");
         assertThat(range.get(1).negativePrompt()).isNull();
-        assertThat(store.pending(run, 0, 2500, 7)).hasSize(7);
+        ItemStore.PendingBatch first = store.nextBatch(run, 0, 2500, 7);
+        assertThat(first.items()).extracting(PendingItem::index).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L);
+        assertThat(first.more()).isTrue();
+        assertThat(store.nextBatch(run, 2493, 2500, 7).more()).as("exactly a batch left: no more after it").isFalse();
+        assertThat(store.nextBatch(run, 2493, 2500, 6).more()).isTrue();
 
         assertThat(server.jdbc().sql("SELECT count(*) FROM prompts WHERE text = ?").param(tricky).query(Long.class).single())
                 .isEqualTo(1);
         assertThat(server.jdbc().sql("SELECT labels->>'k' FROM items WHERE request_id = ? AND idx = 0").param(run)
                 .query(String.class).single()).isEqualTo("v\tw");
         assertThat(store.countByStatus(run)).containsEntry(ItemStatus.PENDING, 2500L);
+        server.jdbc().sql("UPDATE requests SET status = 'cancelling' WHERE id = ?").param(run).update();
+        assertThat(store.nextBatch(run, 0, 2500, 10).items()).as("a run asked to stop gets no next batch").isEmpty();
         assertThat(store.cancelPending(run)).isEqualTo(2500);
-        assertThat(store.pending(run, 0, 2500, 10)).isEmpty();
+        assertThat(store.nextBatch(run, 0, 2500, 10).items()).isEmpty();
     }
 }
