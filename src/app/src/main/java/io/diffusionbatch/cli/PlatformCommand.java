@@ -2,7 +2,6 @@ package io.diffusionbatch.cli;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -52,9 +51,9 @@ abstract class PlatformCommand implements Callable<Integer> {
      *                            command nor a Spring setting
      */
     final String[] springArgs() {
-        Optional<ParameterException> unknown = unknownArgument();
-        if (unknown.isPresent()) {
-            throw unknown.get();
+        List<String> unknown = unknownArguments(spec.commandLine());
+        if (!unknown.isEmpty()) {
+            throw new UnmatchedArgumentException(spec.commandLine(), unknown);
         }
         List<String> args = new ArrayList<>();
         if (dataDir != null) {
@@ -62,13 +61,6 @@ abstract class PlatformCommand implements Callable<Integer> {
         }
         args.addAll(unmatched);
         return args.toArray(String[]::new);
-    }
-
-    /** The usage error for the arguments that are neither the command's nor Spring settings, if any. */
-    final Optional<ParameterException> unknownArgument() {
-        List<String> unknown = unknownArguments(spec.commandLine());
-        return unknown.isEmpty() ? Optional.empty()
-                : Optional.of(new UnmatchedArgumentException(spec.commandLine(), unknown));
     }
 
     /**
