@@ -12,23 +12,78 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code bench}: the engine's throughput as markdown tables — its overhead against a bare loop of
  * the same sessions, each sampler's NFE and seconds per image, and scaling with batch size. Each
  * figure is the median of several rounds; ratios are taken within a round, so a noisy shared
- * machine disturbs them less than absolute figures.
- *
- * <pre>
- * bench --model DIR [--prompt TEXT] [--sampler NAME] [--steps N] [--batch N] [--batches 1,2,4,8]
- *       [--items N] [--rounds N] [--threads N] [--device cpu|cuda]
- * </pre>
+ * machine disturbs them less than absolute figures. One instance per command line; not thread-safe.
  */
-final class BenchCommand {
+@Command(name = "bench", sortOptions = false,
+        description = {"Engine throughput: overhead vs a bare ONNX Runtime loop, samplers, batch scaling.",
+                "Markdown tables: overhead against a bare ONNX Runtime loop of the same "
+                + "sessions, NFE and seconds per image for every sampler, and batch-size scaling (see "
+                + "docs/BENCHMARKS.md). Each figure is the median of --rounds rounds."})
+final class BenchCommand implements Callable<Integer> {
 
-    static final Set<String> VALUED = Set.of("model", "prompt", "sampler", "steps", "batch", "batches", "items",
-            "rounds", "threads", "device", "guidance");
+    @Spec
+    private CommandSpec spec;
+
+    @Mixin
+    private HelpOption help;
+
+    @Option(names = "--model", paramLabel = "DIR", required = true,
+            description = "Model folder in the Stable Diffusion ONNX layout.")
+    private Path model;
+
+    @Option(names = "--prompt", paramLabel = "TEXT", defaultValue = "a red circle on a blue background",
+            description = "Prompt of every item (default: ${DEFAULT-VALUE}).")
+    private String prompt;
+
+    @Option(names = "--sampler", paramLabel = "SAMPLER", defaultValue = "dpmpp-2m",
+            completionCandidates = Candidates.SamplerNames.class,
+            description = "Sampler of the overhead and batch tables; the sampler table runs all of "
+                    + "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    private String sampler;
+
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "20",
+            description = "Sampling steps, 1..1000 (default: ${DEFAULT-VALUE}).")
+    private int steps;
+
+    @Option(names = "--guidance", paramLabel = "X",
+            description = "Guidance scale (default: the model's: 7.5; 1 for unconditional and consistency models).")
+    private Double guidance;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "4",
+            description = "Micro-batch of the overhead and sampler tables, 1..1024 (default: ${DEFAULT-VALUE}).")
+    private int batch;
+
+    @Option(names = "--batches", paramLabel = "N,N,...", defaultValue = "1,2,4,8",
+            description = "Batch sizes of the scaling table, each 1..64 (default: ${DEFAULT-VALUE}).")
+    private String batches;
+
+    @Option(names = "--items", paramLabel = "N", defaultValue = "16",
+            description = "Items per round, 1..100000 (default: ${DEFAULT-VALUE}).")
+    private int items;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "5",
+            description = "Rounds per figure, 1..1000 (default: ${DEFAULT-VALUE}).")
+    private int rounds;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "ONNX Runtime intra-op threads; 0 = its default, one per core (default: ${DEFAULT-VALUE}).")
+    private int threads;
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu", completionCandidates = Candidates.Devices.class,
+            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    private String device;
 
     private final PrintStream out;
 
@@ -36,55 +91,41 @@ final class BenchCommand {
         this.out = out;
     }
 
-    int run(String[] args) {
-        Options o = Options.parse(args, VALUED, Set.of());
-        if (!o.has("model")) {
-            throw new UsageException("--model: required");
-        }
-        int batch = o.integer("batch", 4);
-        int items = o.integer("items", 16);
-        int rounds = o.integer("rounds", 5);
+    @Override
+    public Integer call() {
         if (batch < 1 || batch > 1024) {
-            throw new UsageException("--batch: must be between 1 and 1024, was " + batch);
+            throw usage("--batch: must be between 1 and 1024, was " + batch);
         }
         if (items < 1 || items > 100_000) {
-            throw new UsageException("--items: must be between 1 and 100000, was " + items);
+            throw usage("--items: must be between 1 and 100000, was " + items);
         }
         if (rounds < 1 || rounds > 1000) {
-            throw new UsageException("--rounds: must be between 1 and 1000, was " + rounds);
+            throw usage("--rounds: must be between 1 and 1000, was " + rounds);
         }
-        List<Integer> batches = new ArrayList<>();
-        for (String b : o.string("batches", "1,2,4,8").split(",")) {
+        List<Integer> sizes = new ArrayList<>();
+        for (String b : batches.split(",")) {
             int value;
             try {
                 value = Integer.parseInt(b.trim());
             } catch (NumberFormatException e) {
-                throw new UsageException("--batches: must be a comma-separated list of integers, was '" + b + "'");
+                throw usage("--batches: must be a comma-separated list of integers, was '" + b + "'");
             }
             if (value < 1 || value > 64) {
-                throw new UsageException("--batches: each batch size must be between 1 and 64, was " + value);
+                throw usage("--batches: each batch size must be between 1 and 64, was " + value);
             }
-            batches.add(value);
+            sizes.add(value);
         }
-        Path model = Path.of(o.string("model", null));
-        String device = o.string("device", "cpu");
-        int threads = o.integer("threads", 0);
-        String prompt = o.string("prompt", "a red circle on a blue background");
         EngineOptions options;
         try {
             options = new EngineOptions(device, 0, threads, batch);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--" + e.getMessage());
+            throw usage("--" + e.getMessage());
         }
-        try (Engine engine = GenerateCommand.open(model, options)) {
-            SamplingParams p = engine.defaultParams().withSampler(o.string("sampler", "dpmpp-2m"))
-                    .withSteps(o.integer("steps", 20));
-            if (o.has("guidance")) {
-                p = p.withGuidance(o.number("guidance", 7.5));
-            }
+        try (Engine engine = GenerateCommand.open(spec, model, options)) {
+            SamplingParams p = params(engine);
             List<String> v = engine.violations(p);
             if (!v.isEmpty()) {
-                throw new UsageException("--" + String.join("\n--", v));
+                throw usage("--" + String.join("\n--", v));
             }
             out.printf(Locale.ROOT, "model %s, %s, %d threads (0 = ORT default), %s %d steps, guidance %.1f, %dx%d%n%n",
                     engine.model().name(), engine.device().label(), threads, p.sampler(), p.steps(), p.guidance(),
@@ -92,15 +133,21 @@ final class BenchCommand {
             overhead(engine, p, prompt, batch, items, rounds);
             perSampler(engine, p, prompt, batch, items, rounds);
         }
-        batchScaling(model, device, threads, p(model, o), prompt, batches, items, rounds);
+        SamplingParams p;
+        try (Engine e = GenerateCommand.open(spec, model, EngineOptions.cpu())) {
+            p = params(e);
+        }
+        batchScaling(model, device, threads, p, prompt, sizes, items, rounds);
         return 0;
     }
 
-    private static SamplingParams p(Path model, Options o) {
-        try (Engine e = GenerateCommand.open(model, EngineOptions.cpu())) {
-            SamplingParams p = e.defaultParams().withSampler(o.string("sampler", "dpmpp-2m")).withSteps(o.integer("steps", 20));
-            return o.has("guidance") ? p.withGuidance(o.number("guidance", 7.5)) : p;
-        }
+    private SamplingParams params(Engine engine) {
+        SamplingParams p = engine.defaultParams().withSampler(sampler).withSteps(steps);
+        return guidance != null ? p.withGuidance(guidance) : p;
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
     }
 
     private void overhead(Engine engine, SamplingParams p, String prompt, int batch, int items, int rounds) {

@@ -13,23 +13,74 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code evaluate}: generates every prompt of a labelled prompt set with a model and reports how
  * often the evaluator reads each prompted attribute back, per group and for all attributes.
- *
- * <pre>
- * evaluate --model DIR --prompts FILE [--evaluator DIR] [--sampler NAME] [--steps N] [--guidance X]
- *          [--batch N] [--seed N] [--limit N] [--threads N]
- * </pre>
  * Item {@code i} uses seed {@code seed + i}. Prompts of a kind the model cannot make (videos for an
- * image model and the reverse) are skipped and counted.
+ * image model and the reverse) are skipped and counted. One instance per command line; not thread-safe.
  */
-final class EvaluateCommand {
+@Command(name = "evaluate", sortOptions = false,
+        description = {"Prompt adherence and FID of a model on a labelled prompt set.",
+                "Generates a labelled prompt set and reads every output back with the shapes "
+                + "evaluator; prints, per group and attribute, the share of items whose prompted attributes were read "
+                + "back, and the FID of the single-object outputs. Item i uses seed SEED+i; prompts of a kind the "
+                + "model cannot make (video or image) are skipped and counted."})
+final class EvaluateCommand implements Callable<Integer> {
 
-    static final Set<String> VALUED = Set.of("model", "prompts", "evaluator", "sampler", "steps", "guidance", "batch",
-            "seed", "limit", "threads");
+    @Spec
+    private CommandSpec spec;
+
+    @Mixin
+    private HelpOption help;
+
+    @Option(names = "--model", paramLabel = "DIR", required = true,
+            description = "Model folder in the Stable Diffusion ONNX layout.")
+    private Path model;
+
+    @Option(names = "--prompts", paramLabel = "FILE", required = true,
+            description = "Labelled prompt set (.jsonl, e.g. config/prompts/shapes-single.jsonl).")
+    private Path promptsFile;
+
+    @Option(names = "--evaluator", paramLabel = "DIR", defaultValue = "models/shapes-eval",
+            description = "The evaluator's folder (default: ${DEFAULT-VALUE}).")
+    private Path evaluatorDir;
+
+    @Option(names = "--sampler", paramLabel = "SAMPLER", completionCandidates = Candidates.SamplerNames.class,
+            description = "One of ${COMPLETION-CANDIDATES} (default: the model's: dpmpp-2m, or lcm for a "
+                    + "consistency model).")
+    private String sampler;
+
+    @Option(names = "--steps", paramLabel = "N",
+            description = "Sampling steps, 1..1000 (default: the model's: 20, or 4 for a consistency model).")
+    private Integer steps;
+
+    @Option(names = "--guidance", paramLabel = "X",
+            description = "Guidance scale (default: the model's: 7.5; 1 for unconditional and consistency models).")
+    private Double guidance;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "8",
+            description = "Micro-batch: items per network call, 1..1024 (default: ${DEFAULT-VALUE}).")
+    private int batch;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
+            description = "Seed of the first item, >= 0 (default: ${DEFAULT-VALUE}).")
+    private long seed;
+
+    @Option(names = "--limit", paramLabel = "N",
+            description = "Use the first N prompts only, >= 1 (default: all of them).")
+    private Integer limit;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "ONNX Runtime intra-op threads; 0 = its default, one per core (default: ${DEFAULT-VALUE}).")
+    private int threads;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -39,43 +90,37 @@ final class EvaluateCommand {
         this.err = err;
     }
 
-    int run(String[] args) {
-        Options o = Options.parse(args, VALUED, Set.of());
-        for (String required : List.of("model", "prompts")) {
-            if (!o.has(required)) {
-                throw new UsageException("--" + required + ": required");
-            }
-        }
+    @Override
+    public Integer call() {
         List<LabeledPrompt> prompts;
         try {
-            prompts = LabeledPrompt.readJsonl(Path.of(o.string("prompts", null)));
+            prompts = LabeledPrompt.readJsonl(promptsFile);
         } catch (RuntimeException e) {
-            throw new UsageException("--" + e.getMessage());
+            throw usage("--" + e.getMessage());
         }
-        int limit = o.integer("limit", prompts.size());
-        long seed = o.longValue("seed", 0);
+        int limit = this.limit != null ? this.limit : prompts.size();
         if (limit < 1 || seed < 0) {
-            throw new UsageException("--limit: must be >= 1 and --seed >= 0");
+            throw usage("--limit: must be >= 1 and --seed >= 0");
         }
         EngineOptions options;
         try {
-            options = new EngineOptions("cpu", 0, o.integer("threads", 0), o.integer("batch", 8));
+            options = new EngineOptions("cpu", 0, threads, batch);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--" + e.getMessage());
+            throw usage("--" + e.getMessage());
         }
         ShapesEvaluator evaluator;
         try {
-            evaluator = ShapesEvaluator.open(Path.of(o.string("evaluator", "models/shapes-eval")));
+            evaluator = ShapesEvaluator.open(evaluatorDir);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--" + e.getMessage());
+            throw usage("--" + e.getMessage());
         }
-        try (evaluator; Engine engine = GenerateCommand.open(Path.of(o.string("model", null)), options)) {
+        try (evaluator; Engine engine = GenerateCommand.open(spec, model, options)) {
             SamplingParams d = engine.defaultParams();
-            SamplingParams p = d.withSampler(o.string("sampler", d.sampler())).withSteps(o.integer("steps", d.steps()))
-                    .withGuidance(o.number("guidance", d.guidance()));
+            SamplingParams p = d.withSampler(sampler != null ? sampler : d.sampler())
+                    .withSteps(steps != null ? steps : d.steps()).withGuidance(guidance != null ? guidance : d.guidance());
             List<String> v = engine.violations(p);
             if (!v.isEmpty()) {
-                throw new UsageException("--" + String.join("\n--", v));
+                throw usage("--" + String.join("\n--", v));
             }
             List<LabeledPrompt> used = new ArrayList<>();
             List<GenerationSpec> specs = new ArrayList<>();
@@ -89,7 +134,7 @@ final class EvaluateCommand {
                 used.add(lp);
             }
             if (used.isEmpty()) {
-                throw new UsageException("--prompts: none of the prompts is of a kind model " + engine.model().name()
+                throw usage("--prompts: none of the prompts is of a kind model " + engine.model().name()
                         + " makes");
             }
             RunAssessment assessment = new RunAssessment(engine.isVideo() ? null : evaluator.imageReference());
@@ -120,6 +165,10 @@ final class EvaluateCommand {
             }
             return 0;
         }
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
     }
 
     private static void judge(ShapesEvaluator evaluator, boolean video, List<float[]> items, List<LabeledPrompt> prompts,

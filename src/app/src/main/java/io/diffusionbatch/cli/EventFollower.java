@@ -1,6 +1,7 @@
 package io.diffusionbatch.cli;
 
 import io.diffusionbatch.intake.KafkaClients;
+import io.diffusionbatch.job.EventType;
 import io.diffusionbatch.platform.DiffusionProperties;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -12,6 +13,7 @@ import tools.jackson.databind.json.JsonMapper;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
+import java.util.EnumSet;
 import java.util.Set;
 import java.util.UUID;
 
@@ -22,12 +24,22 @@ import java.util.UUID;
  */
 final class EventFollower implements AutoCloseable {
 
-    /** The last event seen: its type and the whole JSON. */
-    record Outcome(String type, JsonNode event) {
+    /**
+     * The last event seen: its type and the whole JSON.
+     *
+     * @param type  the event that ended the wait, or null when none came in time
+     * @param event its JSON, or the last event of the request seen before the timeout (or null)
+     */
+    record Outcome(EventType type, JsonNode event) {
+
+        boolean timedOut() {
+            return type == null;
+        }
     }
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final Set<String> FINAL = Set.of("completed", "failed", "cancelled", "rejected", "duplicate");
+    private static final Set<EventType> FINAL = EnumSet.of(EventType.COMPLETED, EventType.FAILED, EventType.CANCELLED,
+            EventType.REJECTED, EventType.DUPLICATE);
 
     private final KafkaConsumer<String, byte[]> consumer;
 
@@ -43,7 +55,7 @@ final class EventFollower implements AutoCloseable {
     /**
      * @param requestId   the client request id to follow
      * @param untilAccept stop at accepted/duplicate instead of waiting for the run to end
-     * @param timeout     give up after this long (returns type {@code timeout})
+     * @param timeout     give up after this long (returns an outcome that {@linkplain Outcome#timedOut() timed out})
      */
     Outcome follow(String requestId, boolean untilAccept, Duration timeout, PrintStream err) {
         ProgressBar bar = new ProgressBar(err, "items");
@@ -55,29 +67,34 @@ final class EventFollower implements AutoCloseable {
                     continue;
                 }
                 JsonNode ev = JSON.readTree(rec.value());
-                String type = ev.path("type").asString("");
+                EventType type;
+                try {
+                    type = EventType.of(ev.path("type").asString(""));
+                } catch (IllegalArgumentException e) {
+                    continue; // a type this client does not know: not one that ends a wait
+                }
                 last = ev;
                 switch (type) {
-                    case "accepted" -> err.println("accepted as run " + ev.path("runId").asLong() + ": "
+                    case ACCEPTED -> err.println("accepted as run " + ev.path("runId").asLong() + ": "
                             + ev.path("items").asLong() + " items");
-                    case "duplicate" -> err.println("duplicate: " + ev.path("reason").asString());
-                    case "started" -> err.println("started: " + ev.path("items").asLong() + " items");
-                    case "progress" -> bar.progress(ev.path("finished").asLong(), ev.path("total").asLong());
+                    case DUPLICATE -> err.println("duplicate: " + ev.path("reason").asString());
+                    case STARTED -> err.println("started: " + ev.path("items").asLong() + " items");
+                    case PROGRESS -> bar.progress(ev.path("finished").asLong(), ev.path("total").asLong());
                     default -> {
                     }
                 }
-                if (type.equals("completed") || type.equals("cancelled")) {
+                if (type == EventType.COMPLETED || type == EventType.CANCELLED) {
                     long n = ev.path("done").asLong() + ev.path("failed").asLong() + ev.path("cancelled").asLong();
                     bar.progress(n, n); // the last progress event may have been thinned out
                 }
-                if (FINAL.contains(type) || (untilAccept && (type.equals("accepted") || type.equals("duplicate")))) {
+                if (FINAL.contains(type) || (untilAccept && (type == EventType.ACCEPTED || type == EventType.DUPLICATE))) {
                     bar.end();
                     return new Outcome(type, ev);
                 }
             }
         }
         bar.end();
-        return new Outcome("timeout", last);
+        return new Outcome(null, last);
     }
 
     @Override

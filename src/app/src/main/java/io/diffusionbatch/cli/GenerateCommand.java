@@ -15,34 +15,129 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code generate}: renders images or videos from a model folder to files.
- *
- * <pre>
- * generate [--model DIR] --prompt TEXT [--negative TEXT] [--seed N] [--sampler NAME] [--steps N]
- *          [--guidance X] [--guidance-rescale X] [--eta X] [--width W --height H] [--frames N --fps N]
- *          [--timestep-spacing leading|trailing|linspace] [--prediction-type epsilon|v_prediction|sample]
- *          [--batch N] [--count N] [--device cpu|cuda] [--threads N] [--format png|npy|gif|mp4]
- *          [--save-latent] --out PATH
- * </pre>
  * With {@code --count 1} and an {@code --out} that ends in the format's extension, the output is
  * that file; otherwise {@code --out} is a folder and item {@code i} (seed {@code seed + i}) is
- * written as {@code NNNNN-SEED.EXT}.
+ * written as {@code NNNNN-SEED.EXT}. One instance per command line; not thread-safe.
  */
-final class GenerateCommand {
-
-    static final Set<String> VALUED = Set.of("model", "prompt", "negative", "seed", "sampler", "steps", "guidance",
-            "guidance-rescale", "eta", "width", "height", "frames", "fps", "timestep-spacing", "prediction-type",
-            "batch", "count", "device", "device-id", "threads", "format", "out");
-    static final Set<String> FLAGS = Set.of("save-latent");
+@Command(name = "generate", sortOptions = false,
+        description = {"Render images or videos from a model folder to files.",
+                "With --count 1 and an --out that ends in the format's extension, the output is that file; "
+                        + "otherwise --out is a folder and item i (seed SEED+i) is written as NNNNN-SEED.EXT "
+                        + "with a sidecar NNNNN-SEED.json. A progress bar goes to stderr; the last line on "
+                        + "stdout is the cost summary."})
+final class GenerateCommand implements Callable<Integer> {
 
     /** The bundled demo model, used when no --model is given. */
     static final String DEFAULT_MODEL = "models/shapes-ldm";
 
     /** The largest seed: 2^53 − 1, the largest integer a JSON reader with doubles keeps exactly. */
     static final long MAX_SEED = (1L << 53) - 1;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Mixin
+    private HelpOption help;
+
+    @Option(names = "--model", paramLabel = "DIR", defaultValue = DEFAULT_MODEL,
+            description = "Model folder in the Stable Diffusion ONNX layout (default: ${DEFAULT-VALUE}, the bundled "
+                    + "model, found when run from the repository root).")
+    private Path model;
+
+    @Option(names = "--prompt", paramLabel = "TEXT",
+            description = "What to make. Required by models with a text encoder, refused by unconditional ones.")
+    private String prompt;
+
+    @Option(names = "--negative", paramLabel = "TEXT", description = "Negative prompt; needs guidance > 1.")
+    private String negative;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Seed of the first item; item i gets N+i; "
+            + "0 .. 2^53-1 (default: a random seed below 2^32, recorded with the outputs).")
+    private Long seed;
+
+    @Option(names = "--sampler", paramLabel = "SAMPLER", completionCandidates = Candidates.SamplerNames.class,
+            description = "One of ${COMPLETION-CANDIDATES} (default: the model's: dpmpp-2m, or lcm for a "
+                    + "consistency model).")
+    private String sampler;
+
+    @Option(names = "--steps", paramLabel = "N",
+            description = "Sampling steps, 1..1000 (default: the model's: 20, or 4 for a consistency model).")
+    private Integer steps;
+
+    @Option(names = "--guidance", paramLabel = "X", description = "Classifier-free guidance scale, >= 0; <= 1 skips "
+            + "the unconditional pass (default: 7.5; 1 for unconditional and consistency models).")
+    private Double guidance;
+
+    @Option(names = "--guidance-rescale", paramLabel = "X", defaultValue = "0",
+            description = "Guidance rescale, 0..1 (default: ${DEFAULT-VALUE}).")
+    private double guidanceRescale;
+
+    @Option(names = "--eta", paramLabel = "X", defaultValue = "0",
+            description = "DDIM's eta, 0..1; the other samplers ignore it (default: ${DEFAULT-VALUE}).")
+    private double eta;
+
+    @Option(names = "--width", paramLabel = "W", description = "Width in pixels (default: the model's native size).")
+    private Integer width;
+
+    @Option(names = "--height", paramLabel = "H", description = "Height in pixels (default: the model's native size).")
+    private Integer height;
+
+    @Option(names = "--frames", paramLabel = "N",
+            description = "Frames of a video (default: the model's; image models take 0 only).")
+    private Integer frames;
+
+    @Option(names = "--fps", paramLabel = "N", defaultValue = "8",
+            description = "Frames per second of a written video, 1..120 (default: ${DEFAULT-VALUE}).")
+    private int fps;
+
+    @Option(names = "--timestep-spacing", paramLabel = "SPACING", completionCandidates = Candidates.TimestepSpacings.class,
+            description = "One of ${COMPLETION-CANDIDATES} (default: the model's scheduler_config.json).")
+    private String timestepSpacing;
+
+    @Option(names = "--prediction-type", paramLabel = "TYPE", completionCandidates = Candidates.PredictionTypes.class,
+            description = "One of ${COMPLETION-CANDIDATES} (default: the model's scheduler_config.json).")
+    private String predictionType;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "1",
+            description = "Micro-batch: items per network call, 1..1024 (default: ${DEFAULT-VALUE}).")
+    private int batch;
+
+    @Option(names = "--count", paramLabel = "N", defaultValue = "1",
+            description = "Number of items, 1..1000000 (default: ${DEFAULT-VALUE}).")
+    private int count;
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu", completionCandidates = Candidates.Devices.class,
+            description = "${COMPLETION-CANDIDATES}; cuda needs the -Pcuda build and a GPU (default: ${DEFAULT-VALUE}).")
+    private String device;
+
+    @Option(names = "--device-id", paramLabel = "N", defaultValue = "0",
+            description = "CUDA device ordinal (default: ${DEFAULT-VALUE}).")
+    private int deviceId;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "ONNX Runtime intra-op threads; 0 = its default, one per core (default: ${DEFAULT-VALUE}).")
+    private int threads;
+
+    @Option(names = "--format", paramLabel = "FORMAT", completionCandidates = Candidates.OutputFormats.class,
+            description = "One of ${COMPLETION-CANDIDATES} (default: png for images, mp4 for videos).")
+    private String format;
+
+    @Option(names = "--save-latent", arity = "0",
+            description = "Also write NAME.latent.npy, the sampler's final latent as float32.")
+    private boolean saveLatent;
+
+    @Option(names = "--out", paramLabel = "PATH", required = true, description = "File or folder to write to.")
+    private Path target;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -53,54 +148,44 @@ final class GenerateCommand {
     }
 
     /** Runs the command; returns the process exit code. */
-    int run(String[] args) {
-        Options o = Options.parse(args, VALUED, FLAGS);
-        if (!o.positional().isEmpty()) {
-            throw new UsageException("generate: unexpected argument '" + o.positional().get(0) + "'");
-        }
-        Path modelDir = Path.of(o.string("model", DEFAULT_MODEL));
-        if (!o.has("model") && !Files.isDirectory(modelDir)) {
-            throw new UsageException("--model: required (a model folder in the Stable Diffusion ONNX layout); the bundled"
+    @Override
+    public Integer call() {
+        if (!given("--model") && !Files.isDirectory(model)) {
+            throw usage("--model: required (a model folder in the Stable Diffusion ONNX layout); the bundled"
                     + " default " + DEFAULT_MODEL + " is not here (run from the repository root)");
         }
-        if (!o.has("out")) {
-            throw new UsageException("--out: required (a file or folder to write to)");
-        }
-        int count = o.integer("count", 1);
         if (count < 1 || count > 1_000_000) {
-            throw new UsageException("--count: must be between 1 and 1000000, was " + count);
+            throw usage("--count: must be between 1 and 1000000, was " + count);
         }
-        int fps = o.integer("fps", 8);
         if (fps < 1 || fps > 120) {
-            throw new UsageException("--fps: must be between 1 and 120, was " + fps);
+            throw usage("--fps: must be between 1 and 120, was " + fps);
         }
         EngineOptions engineOptions;
         try {
-            engineOptions = new EngineOptions(o.string("device", "cpu"), o.integer("device-id", 0),
-                    o.integer("threads", 0), o.integer("batch", 1));
+            engineOptions = new EngineOptions(device, deviceId, threads, batch);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--" + e.getMessage());
+            throw usage("--" + e.getMessage());
         }
-        try (Engine engine = open(modelDir, engineOptions)) {
+        try (Engine engine = open(spec, model, engineOptions)) {
             SamplingParams d = engine.defaultParams();
-            SamplingParams params = new SamplingParams(o.string("sampler", d.sampler()), o.integer("steps", d.steps()),
-                    o.number("guidance", d.guidance()), o.number("guidance-rescale", 0), o.number("eta", 0),
-                    o.integer("width", d.width()), o.integer("height", d.height()), o.integer("frames", d.frames()),
-                    o.string("timestep-spacing", null), o.string("prediction-type", null));
+            SamplingParams params = new SamplingParams(sampler != null ? sampler : d.sampler(),
+                    steps != null ? steps : d.steps(), guidance != null ? guidance : d.guidance(), guidanceRescale, eta,
+                    width != null ? width : d.width(), height != null ? height : d.height(),
+                    frames != null ? frames : d.frames(), timestepSpacing, predictionType);
             List<String> violations = engine.violations(params);
             if (!violations.isEmpty()) {
-                throw new UsageException("--" + String.join("\n--", violations));
+                throw usage("--" + String.join("\n--", violations));
             }
-            OutputFormat format = format(o, engine);
-            checkPrompts(o, engine, params);
-            long seed = seed(o, count);
-            Path target = Path.of(o.string("out", null));
+            OutputFormat outputFormat = format(engine);
+            checkPrompts(engine, params);
+            long first = firstSeed();
             boolean single = count == 1 && target.getFileName() != null
-                    && target.getFileName().toString().toLowerCase(Locale.ROOT).endsWith("." + format.extension());
-            checkTarget(target, single);
+                    && target.getFileName().toString().toLowerCase(Locale.ROOT).endsWith("." + outputFormat.extension());
+            checkTarget(single);
             List<GenerationSpec> specs = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
-                specs.add(new GenerationSpec(o.string("prompt", ""), o.string("negative", ""), seed + i, params));
+                specs.add(new GenerationSpec(prompt != null ? prompt : "", negative != null ? negative : "", first + i,
+                        params));
             }
             ModelIdentity identity = engine.identity(); // hashes the model folder: not part of the timed run
             long start = System.nanoTime();
@@ -111,8 +196,8 @@ final class GenerateCommand {
             try {
                 engine.generate(specs, (i, item) -> {
                     Path file = single ? target : target.resolve(String.format(Locale.ROOT, "%05d-%d.%s", i,
-                            item.spec().seed(), format.extension()));
-                    ItemWriter.write(item, identity, file, format, fps, o.has("save-latent"));
+                            item.spec().seed(), outputFormat.extension()));
+                    ItemWriter.write(item, identity, file, outputFormat, fps, saveLatent);
                     nfe[0] += item.counters().nfe();
                     flops[0] += item.counters().cost().flopsPerSample();
                     truncated[0] |= item.promptTruncated();
@@ -130,25 +215,33 @@ final class GenerateCommand {
         }
     }
 
-    /** Opens the model; a folder or model that cannot be used is a usage error (exit 2). */
-    static Engine open(Path model, EngineOptions options) {
+    /** Opens the model; a folder or model that cannot be used is a usage error (exit 2) of the command. */
+    static Engine open(CommandSpec spec, Path model, EngineOptions options) {
         try {
             return Engine.open(model, options);
         } catch (EngineException e) {
-            throw new UsageException(e.getMessage());
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
     }
 
-    private static void checkPrompts(Options o, Engine engine, SamplingParams params) {
-        if (engine.isConditional() && !o.has("prompt")) {
-            throw new UsageException("--prompt: required for model " + engine.model().name() + " (it has a text encoder)");
+    private boolean given(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    private void checkPrompts(Engine engine, SamplingParams params) {
+        if (engine.isConditional() && prompt == null) {
+            throw usage("--prompt: required for model " + engine.model().name() + " (it has a text encoder)");
         }
-        if (!engine.isConditional() && (o.has("prompt") || o.has("negative"))) {
-            throw new UsageException("--" + (o.has("prompt") ? "prompt" : "negative") + ": model " + engine.model().name()
+        if (!engine.isConditional() && (prompt != null || negative != null)) {
+            throw usage("--" + (prompt != null ? "prompt" : "negative") + ": model " + engine.model().name()
                     + " is unconditional (no text encoder); it takes no prompt");
         }
-        if (o.has("negative") && !params.usesGuidance()) {
-            throw new UsageException("--negative: has no effect with guidance " + params.guidance()
+        if (negative != null && !params.usesGuidance()) {
+            throw usage("--negative: has no effect with guidance " + params.guidance()
                     + "; a negative prompt needs guidance > 1");
         }
     }
@@ -157,43 +250,42 @@ final class GenerateCommand {
      * The first item's seed. Seeds are 0 .. 2^53 − 1, so that they survive JSON readers that hold
      * numbers as doubles; a random one is drawn below 2^32, as the A1111 web UI does.
      */
-    static long seed(Options o, int count) {
-        if (!o.has("seed")) {
+    private long firstSeed() {
+        if (seed == null) {
             return new SecureRandom().nextInt() & 0xFFFFFFFFL;
         }
-        long seed = o.longValue("seed", 0);
         if (seed < 0 || seed + count - 1 > MAX_SEED) {
-            throw new UsageException("--seed: must be between 0 and " + MAX_SEED + " (with --count " + count
+            throw usage("--seed: must be between 0 and " + MAX_SEED + " (with --count " + count
                     + ", at most " + (MAX_SEED - count + 1) + "), was " + seed);
         }
         return seed;
     }
 
-    private static void checkTarget(Path target, boolean single) {
+    private void checkTarget(boolean single) {
         if (!single && Files.exists(target) && !Files.isDirectory(target)) {
-            throw new UsageException("--out: " + target + " is a file; with --count > 1 or another extension it must be"
+            throw usage("--out: " + target + " is a file; with --count > 1 or another extension it must be"
                     + " a folder");
         }
         Path parent = single ? target.toAbsolutePath().getParent() : target.toAbsolutePath();
         for (Path p = parent; p != null; p = p.getParent()) {
             if (Files.exists(p)) {
                 if (!Files.isDirectory(p) || !Files.isWritable(p)) {
-                    throw new UsageException("--out: cannot write under " + p);
+                    throw usage("--out: cannot write under " + p);
                 }
                 return;
             }
         }
     }
 
-    private static OutputFormat format(Options o, Engine engine) {
+    private OutputFormat format(Engine engine) {
         OutputFormat f;
         try {
-            f = OutputFormat.parse(o.string("format", engine.isVideo() ? "mp4" : "png"));
+            f = OutputFormat.parse(format != null ? format : engine.isVideo() ? "mp4" : "png");
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--" + e.getMessage());
+            throw usage("--" + e.getMessage());
         }
         if (engine.isVideo() ? !f.holdsVideo() : !f.holdsImage()) {
-            throw new UsageException("--format: " + f.extension() + " cannot hold "
+            throw usage("--format: " + f.extension() + " cannot hold "
                     + (engine.isVideo() ? "a video; use mp4, gif or npy" : "an image; use png or npy"));
         }
         return f;

@@ -6,6 +6,7 @@ import io.diffusionbatch.engine.GenerationSpec;
 import io.diffusionbatch.intake.IntakeResult;
 import io.diffusionbatch.intake.KafkaClients;
 import io.diffusionbatch.intake.RequestIntake;
+import io.diffusionbatch.job.EventType;
 import io.diffusionbatch.job.ExpandTasklet;
 import io.diffusionbatch.job.RunContext;
 import io.diffusionbatch.job.RunContexts;
@@ -22,6 +23,8 @@ import io.diffusionbatch.request.WorkItem;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.springframework.context.ConfigurableApplicationContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -35,7 +38,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * {@code platform-bench}: the figures of issue 5 in one run, as markdown rows.
@@ -48,11 +50,33 @@ import java.util.Set;
  *       without writing the PNGs; alternated {@code --rounds} times;</li>
  *   <li>time from process start to the first image on disk, and the resident memory.</li>
  * </ol>
- * Not thread-safe.
+ * One instance per command line; not thread-safe.
  */
-final class PlatformBenchCommand {
+@Command(name = "platform-bench", sortOptions = false,
+        description = {"The platform's figures: system vs engine items/s, first image, memory, expansion.",
+                "Issue 5's figures as markdown: the demo request through Kafka, intake, the job and the ledger "
+                + "against the engine alone on the same items (items/s, alternated --rounds times), the time from "
+                + "process start to the first image on disk, the resident memory, and the rate at which a large "
+                + "request is expanded into Postgres."})
+final class PlatformBenchCommand extends PlatformCommand {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @Option(names = "--request", paramLabel = "FILE", defaultValue = DemoCommand.DEMO_REQUEST,
+            description = "Request document of the system-vs-engine rounds (default: ${DEFAULT-VALUE}).")
+    private Path file;
+
+    @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
+            description = "System-vs-engine rounds (default: ${DEFAULT-VALUE}).")
+    private int rounds;
+
+    @Option(names = "--expand-items", paramLabel = "N", defaultValue = "1000000",
+            description = "Items of the expansion request (default: ${DEFAULT-VALUE}).")
+    private int expandItems;
+
+    @Option(names = "--skip-expand", arity = "0", description = "Leave out the expansion figure.")
+    private boolean skipExpand;
+
     private final PrintStream out;
     private final PrintStream err;
 
@@ -61,17 +85,14 @@ final class PlatformBenchCommand {
         this.err = err;
     }
 
-    int run(String[] args) throws Exception {
+    @Override
+    public Integer call() throws Exception {
         Instant processStart = Instant.ofEpochMilli(ProcessHandle.current().info().startInstant()
                 .map(Instant::toEpochMilli).orElse(System.currentTimeMillis()));
-        SpringArgs split = SpringArgs.split(args);
-        Options o = Options.parse(split.own(), Set.of("request", "expand-items", "rounds"), Set.of("skip-expand"));
-        long expandItems = o.integer("expand-items", 1_000_000);
-        int rounds = o.integer("rounds", 3);
-        Path file = Path.of(o.string("request", ServeCommand.DEMO_REQUEST.toString()));
+        String[] spring = springArgs();
         ObjectNode template = (ObjectNode) JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
 
-        try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("server", split.spring())) {
+        try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("server", spring)) {
             DiffusionProperties props = ctx.getBean(DiffusionProperties.class);
             err.printf(Locale.ROOT, "services up %.1f s after process start%n",
                     Duration.between(processStart, Instant.now()).toMillis() / 1e3);
@@ -87,7 +108,7 @@ final class PlatformBenchCommand {
                      KafkaProducer<String, byte[]> p = KafkaClients.producer(props.kafka())) {
                     p.send(new ProducerRecord<>(props.kafka().requestsTopic(), id, JSON.writeValueAsBytes(req))).get();
                     EventFollower.Outcome outcome = f.follow(id, false, Duration.ofHours(1), err);
-                    if (!outcome.type().equals("completed")) {
+                    if (outcome.type() != EventType.COMPLETED) {
                         throw new IllegalStateException("bench request ended " + outcome.type() + ": " + outcome.event());
                     }
                 }
@@ -115,9 +136,9 @@ final class PlatformBenchCommand {
             out.printf(Locale.ROOT, "%ntime from process start to the first image on disk: %.1f s%n", firstImage);
             out.printf(Locale.ROOT, "resident memory after the rounds: %d MB%n", rssMb());
         }
-        if (!o.has("skip-expand")) {
+        if (!skipExpand) {
             // client role: no dispatcher, so the big request is only expanded, never run
-            try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", split.spring())) {
+            try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", spring)) {
                 expand(ctx, template, expandItems);
             }
         }

@@ -3,59 +3,59 @@ package io.diffusionbatch.cli;
 import io.diffusionbatch.ledger.RunFigures;
 import io.diffusionbatch.ledger.RunFiguresReader;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
-import org.springframework.context.ConfigurableApplicationContext;
-import tools.jackson.databind.json.JsonMapper;
-
 import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.springframework.context.ConfigurableApplicationContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code report RUN [--format md|csv|json]}: a run's figures in the survey's style.
- * {@code compare RUN1 RUN2}: both side by side with the ratio RUN2 / RUN1 of every number.
- * Figures not measured are printed as {@code n/a}. Not thread-safe.
+ * {@code report RUN [--format md|csv|json]}: a run's figures in the survey's style. Figures not
+ * measured are printed as {@code n/a}. One instance per command line; not thread-safe.
  */
-final class ReportCommand {
+@Command(name = "report", sortOptions = false,
+        description = {"A run's efficiency and quality figures (md, csv or json).",
+                "Figures: model, sampler, steps, NFE, s/sample, samples/s, params, FLOPs, device, "
+                + "energy, CO2, FID, adherence. Figures not measured are n/a."})
+final class ReportCommand extends PlatformCommand {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @Parameters(paramLabel = "RUN", description = "Run id (a number, as 'runs' lists them).")
+    private String run;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "md", completionCandidates = Candidates.ReportFormats.class,
+            description = "${COMPLETION-CANDIDATES}: a markdown table, CSV with a header, or a JSON object "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private String format;
+
     private final PrintStream out;
 
     ReportCommand(PrintStream out) {
         this.out = out;
     }
 
-    int run(String command, String[] args) {
-        SpringArgs split = SpringArgs.split(args);
-        Options o = Options.parse(split.own(), Set.of("format"), Set.of());
-        int wanted = command.equals("compare") ? 2 : 1;
-        if (o.positional().size() != wanted) {
-            throw new UsageException(command + ": needs " + (wanted == 2 ? "two run ids: RUN1 RUN2" : "one run id: RUN"));
-        }
-        String format = o.string("format", "md");
+    @Override
+    public Integer call() {
+        String[] spring = springArgs();
         if (!Set.of("md", "csv", "json").contains(format)) {
-            throw new UsageException("--format: must be md, csv or json, was '" + format + "'");
+            throw usage("--format: must be md, csv or json, was '" + format + "'");
         }
-        List<Long> ids = new ArrayList<>();
-        for (String p : o.positional()) {
-            ids.add(RunReport.runId(p).orElseThrow(() -> new UsageException("RUN: must be a run id, was '" + p + "'")));
-        }
-        try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", split.spring())) {
-            RunFiguresReader reader = ctx.getBean(RunFiguresReader.class);
-            List<RunFigures> figures = new ArrayList<>();
-            for (long id : ids) {
-                figures.add(reader.read(id).orElseThrow(() -> new UsageException("RUN: run " + id
-                        + " does not exist or has no finished items")));
-            }
-            if (command.equals("compare")) {
-                compare(figures.get(0), figures.get(1));
-            } else {
-                report(figures.get(0), format);
-            }
+        long id = RunReport.runId(run).orElseThrow(() -> usage("RUN: must be a run id, was '" + run + "'"));
+        try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", spring)) {
+            report(figures(ctx, id, this), format);
         }
         return 0;
+    }
+
+    /** A run's figures, or a usage error of the command when the run does not exist or has no finished items. */
+    static RunFigures figures(ConfigurableApplicationContext ctx, long id, PlatformCommand command) {
+        return ctx.getBean(RunFiguresReader.class).read(id).orElseThrow(() -> command.usage("RUN: run " + id
+                + " does not exist or has no finished items"));
     }
 
     private void report(RunFigures f, String format) {
@@ -74,24 +74,8 @@ final class ReportCommand {
         }
     }
 
-    private void compare(RunFigures a, RunFigures b) {
-        out.printf(Locale.ROOT, "| figure | run %d | run %d | %d / %d |%n", a.run(), b.run(), b.run(), a.run());
-        out.println("|---|---|---|---|");
-        Map<String, Object> ca = a.columns();
-        Map<String, Object> cb = b.columns();
-        for (String k : ca.keySet()) {
-            if (k.equals("run")) {
-                continue;
-            }
-            Object x = ca.get(k);
-            Object y = cb.get(k);
-            String ratio = x instanceof Number nx && y instanceof Number ny && nx.doubleValue() != 0
-                    ? String.format(Locale.ROOT, "%.3f", ny.doubleValue() / nx.doubleValue()) : "";
-            out.printf(Locale.ROOT, "| %s | %s | %s | %s |%n", k, text(x), text(y), ratio);
-        }
-    }
-
-    private static String text(Object v) {
+    /** A figure as text: {@code n/a} when not measured, doubles with four significant digits (one decimal from 100). */
+    static String text(Object v) {
         if (v == null) {
             return "n/a";
         }

@@ -1,24 +1,25 @@
 package io.diffusionbatch.cli;
 
-import io.diffusionbatch.ledger.EventStore;
-import io.diffusionbatch.ledger.ItemStore;
-import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
-import io.diffusionbatch.ledger.RunStatsStore;
-import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
-import org.springframework.context.ConfigurableApplicationContext;
-
 import java.io.PrintStream;
-import java.util.Optional;
-import java.util.Set;
+import org.springframework.context.ConfigurableApplicationContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * {@code runs}, {@code show RUN} and {@code cancel RUN}: read (or, for cancel, mark) the ledger.
- * In local mode they use the Postgres of a running {@code serve}, or start it alone when none
- * runs. Not thread-safe.
+ * {@code runs}: the latest runs of the ledger. In local mode it uses the Postgres of a running
+ * {@code serve}, or starts it alone when none runs. One instance per command line; not thread-safe.
  */
-final class RunsCommand {
+@Command(name = "runs", sortOptions = false,
+        description = {"List the latest runs.",
+                "Prints id, request, model, status, items, priority, accepted. Uses the "
+                + "Postgres of a running serve, or starts it alone when none runs."})
+final class RunsCommand extends PlatformCommand {
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "20",
+            description = "How many runs, >= 1 (default: ${DEFAULT-VALUE}).")
+    private int limit;
 
     private final PrintStream out;
 
@@ -26,41 +27,14 @@ final class RunsCommand {
         this.out = out;
     }
 
-    int run(String command, String[] args) {
-        SpringArgs split = SpringArgs.split(args);
-        Options o = Options.parse(split.own(), Set.of("limit"), Set.of());
-        if (!command.equals("runs") && o.positional().size() != 1) {
-            throw new UsageException(command + ": needs exactly one RUN id, e.g. '" + command + " 3'");
-        }
-        long run = command.equals("runs") ? 0 : RunReport.runId(o.positional().get(0))
-                .orElseThrow(() -> new UsageException("RUN: must be a run id (a number), was '" + o.positional().get(0) + "'"));
-        int limit = o.integer("limit", 20);
+    @Override
+    public Integer call() {
+        String[] spring = springArgs();
         if (limit < 1) {
-            throw new UsageException("--limit: must be >= 1, was " + limit);
+            throw usage("--limit: must be >= 1, was " + limit);
         }
-        try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", split.spring())) {
-            RequestStore requests = ctx.getBean(RequestStore.class);
-            switch (command) {
-                case "runs" -> RunReport.list(requests.latest(limit), out);
-                case "show" -> {
-                    RequestRow r = requests.find(run).orElseThrow(() -> new UsageException("RUN: no run " + run));
-                    RunReport.show(r, ctx.getBean(ItemStore.class), ctx.getBean(RunStatsStore.class),
-                            ctx.getBean(io.diffusionbatch.ledger.QualityStore.class),
-                            ctx.getBean(EventStore.class), out);
-                }
-                case "cancel" -> {
-                    Optional<RunStatus> status = requests.requestCancel(run);
-                    if (status.isEmpty()) {
-                        throw new UsageException("RUN: no run " + run);
-                    }
-                    out.println("run " + run + ": " + status.get() + switch (status.get()) {
-                        case CANCELLING -> " (the micro-batch in flight finishes, the remaining items are cancelled)";
-                        case CANCELLED -> "";
-                        default -> " (already finished; nothing to cancel)";
-                    });
-                }
-                default -> throw new IllegalStateException(command);
-            }
+        try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", spring)) {
+            RunReport.list(ctx.getBean(RequestStore.class).latest(limit), out);
         }
         return 0;
     }

@@ -1,6 +1,7 @@
 package io.diffusionbatch.cli;
 
 import io.diffusionbatch.intake.KafkaClients;
+import io.diffusionbatch.job.EventType;
 import io.diffusionbatch.ledger.RunStatsStore;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
 import io.diffusionbatch.platform.DiffusionProperties;
@@ -8,6 +9,9 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.springframework.context.ConfigurableApplicationContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -16,18 +20,37 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Set;
 import java.util.UUID;
 
 /**
  * {@code submit FILE [--wait]}: sends a request document to the requests topic of a running
  * server and reports whether it was accepted (with its run id) or refused (with the reasons);
  * with {@code --wait} it follows the run's events with a progress bar until it ends. The bytes are
- * sent exactly as they are in the file: validation is the server's. Not thread-safe.
+ * sent exactly as they are in the file: validation is the server's. One instance per command
+ * line; not thread-safe.
  */
-final class SubmitCommand {
+@Command(name = "submit", sortOptions = false,
+        description = {"Send a request document to a running server; with --wait, follow its run.",
+                "Sends the file through Kafka to the running server (serve), exactly as the file "
+                + "holds it, and prints the run id once accepted, or the reasons it was refused. With --wait, follows "
+                + "the run with a progress bar to its end and prints its figures."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:accepted (with --wait: the run completed)",
+                "1:no answer within --timeout; with --wait: the run failed or was cancelled",
+                "2:the server refused the request (reasons on stderr), or bad usage"})
+final class SubmitCommand extends PlatformCommand {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @Parameters(paramLabel = "FILE", description = "The request, a JSON document (see docs/REQUESTS.md).")
+    private Path file;
+
+    @Option(names = "--wait", arity = "0", description = "Follow the run to its end.")
+    private boolean wait;
+
+    @Option(names = "--timeout", paramLabel = "S",
+            description = "Give up after S seconds (default: 60; with --wait, 86400).")
+    private Integer timeout;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -37,23 +60,19 @@ final class SubmitCommand {
         this.err = err;
     }
 
-    int run(String[] args) {
-        SpringArgs split = SpringArgs.split(args);
-        Options o = Options.parse(split.own(), Set.of("timeout"), Set.of("wait"));
-        if (o.positional().size() != 1) {
-            throw new UsageException("submit: needs exactly one FILE (a request JSON document)");
-        }
-        Path file = Path.of(o.positional().get(0));
+    @Override
+    public Integer call() {
+        String[] spring = springArgs();
         byte[] payload;
         try {
             payload = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new UsageException("FILE: cannot read " + file + ": " + e.getMessage());
+            throw usage("FILE: cannot read " + file + ": " + e.getMessage());
         }
-        int timeout = o.integer("timeout", o.has("wait") ? 24 * 3600 : 60);
-        try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", split.spring())) {
+        int seconds = timeout != null ? timeout : wait ? 24 * 3600 : 60;
+        try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", spring)) {
             if (ctx.containsBean("localServices")) {
-                throw new UsageException("no server is running for this data directory: start one with "
+                throw usage("no server is running for this data directory: start one with "
                         + "'java -jar target/diffusion-batch.jar serve' (or run 'demo')");
             }
             DiffusionProperties props = ctx.getBean(DiffusionProperties.class);
@@ -63,7 +82,7 @@ final class SubmitCommand {
                 RecordMetadata md = producer.send(new ProducerRecord<>(props.kafka().requestsTopic(), key, payload)).get();
                 err.println("sent " + file + " (" + payload.length + " bytes) to " + md.topic() + "/" + md.partition()
                         + "@" + md.offset() + " as request " + key);
-                EventFollower.Outcome r = follower.follow(key, !o.has("wait"), Duration.ofSeconds(timeout), err);
+                EventFollower.Outcome r = follower.follow(key, !wait, Duration.ofSeconds(seconds), err);
                 return report(r, ctx);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -76,17 +95,17 @@ final class SubmitCommand {
 
     private int report(EventFollower.Outcome r, ConfigurableApplicationContext ctx) {
         JsonNode ev = r.event();
+        if (r.timedOut()) {
+            err.println("no outcome within the timeout; see 'runs'");
+            return 1;
+        }
         switch (r.type()) {
-            case "rejected" -> {
+            case REJECTED -> {
                 err.println("rejected (rejected-inputs row " + ev.path("rejectionId").asLong() + "):");
                 ev.path("reasons").forEach(m -> err.println("  " + m.asString()));
                 return 2;
             }
-            case "timeout" -> {
-                err.println("no outcome within the timeout; see 'runs'");
-                return 1;
-            }
-            case "accepted", "duplicate" -> {
+            case ACCEPTED, DUPLICATE -> {
                 out.println("run " + ev.path("runId").asLong());
                 return 0;
             }
@@ -94,7 +113,7 @@ final class SubmitCommand {
                 long run = ev.path("runId").asLong();
                 out.println("run " + run + " " + r.type());
                 ctx.getBean(RunStatsStore.class).find(run).ifPresent(s -> RunReport.summary(s, out));
-                return r.type().equals("completed") ? 0 : 1;
+                return r.type() == EventType.COMPLETED ? 0 : 1;
             }
         }
     }

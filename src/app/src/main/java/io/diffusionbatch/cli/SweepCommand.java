@@ -1,5 +1,6 @@
 package io.diffusionbatch.cli;
 
+import io.diffusionbatch.job.EventType;
 import io.diffusionbatch.ledger.RunFigures;
 import io.diffusionbatch.ledger.RunFiguresReader;
 import io.diffusionbatch.intake.KafkaClients;
@@ -16,6 +17,8 @@ import io.diffusionbatch.sweep.SweepReport;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.springframework.context.ConfigurableApplicationContext;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -31,7 +34,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -39,13 +41,67 @@ import java.util.concurrent.ExecutionException;
  * steps) point through the normal Kafka path to a running server, waits for the runs, and writes
  * the quality-vs-NFE table (markdown + CSV) and plot (SVG) with the Pareto front. Points already
  * run under the same {@code --id} are not run again (the server answers duplicate with the
- * existing run), so an interrupted sweep is resumed by repeating the command. Not thread-safe.
+ * existing run), so an interrupted sweep is resumed by repeating the command. One instance per
+ * command line; not thread-safe.
  */
-final class SweepCommand {
+@Command(name = "sweep", sortOptions = false,
+        description = {"Quality against NFE over (sampler, steps) points, through a running server.",
+                "Sends one request per (sampler, steps) point over a prompt set (prompt i gets seed SEED+i) "
+                + "through Kafka to the running server; waits for the runs, then writes the quality-vs-NFE table "
+                + "(sweep.md, sweep.csv) and plot (sweep.svg) with the FID Pareto front, and prints the table. "
+                + "Repeating a sweep with the same --id reuses its finished runs, so an interrupted sweep resumes."},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:every point has its figures", "1:some point has none (refused, failed, or not finished "
+                + "within --timeout)", "2:bad usage or bad input"})
+final class SweepCommand extends PlatformCommand {
 
-    static final Set<String> VALUED = Set.of("model", "samplers", "steps", "prompts", "limit", "guidance", "seed", "id",
-            "out", "timeout", "max-fid", "min-adherence");
     private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @Option(names = "--model", paramLabel = "NAME", required = true,
+            description = "Model name of the server's catalog (config/application.yaml), e.g. shapes-ldm.")
+    private String model;
+
+    @Option(names = "--prompts", paramLabel = "FILE", required = true,
+            description = "Prompt set: .jsonl with a \"prompt\" field per line, or any other file with one prompt per "
+                    + "line (blank lines skipped).")
+    private Path promptsFile;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Use the first N prompts only (default: all of them).")
+    private Integer limit;
+
+    @Option(names = "--samplers", paramLabel = "A,B,...", defaultValue = "ddim,dpmpp-2m",
+            description = "Samplers to sweep (default: ${DEFAULT-VALUE}).")
+    private String samplers;
+
+    @Option(names = "--steps", paramLabel = "N,N,...", defaultValue = "4,8,10,20,50",
+            description = "Step counts to sweep (default: ${DEFAULT-VALUE}).")
+    private String steps;
+
+    @Option(names = "--guidance", paramLabel = "X", description = "Guidance scale of every point (default: the model's).")
+    private Double guidance;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
+            description = "Seed base: prompt i gets seed N+i (default: ${DEFAULT-VALUE}).")
+    private long seed;
+
+    @Option(names = "--id", paramLabel = "NAME",
+            description = "Sweep id; the same id resumes a sweep (default: sweep-YYYYMMDD-HHMMSS, the current time).")
+    private String id;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Where to write the table, CSV and plot "
+            + "(default: DATA/sweeps/ID under the data folder).")
+    private Path outDir;
+
+    @Option(names = "--timeout", paramLabel = "S", defaultValue = "86400",
+            description = "Stop waiting for the runs after S seconds (default: ${DEFAULT-VALUE}).")
+    private int timeout;
+
+    @Option(names = "--max-fid", paramLabel = "X", description = "Print the cheapest point with FID <= X.")
+    private Double maxFid;
+
+    @Option(names = "--min-adherence", paramLabel = "A",
+            description = "Print the cheapest point with adherence >= A (a share, 0..1).")
+    private Double minAdherence;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -55,39 +111,32 @@ final class SweepCommand {
         this.err = err;
     }
 
-    int run(String[] args) {
-        SpringArgs split = SpringArgs.split(args);
-        Options o = Options.parse(split.own(), VALUED, Set.of());
-        for (String required : List.of("model", "prompts")) {
-            if (!o.has(required)) {
-                throw new UsageException("--" + required + ": required");
-            }
-        }
-        List<String> prompts = readPrompts(Path.of(o.string("prompts", null)), o.integer("limit", Integer.MAX_VALUE));
-        String id = o.string("id", "sweep-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    @Override
+    public Integer call() {
+        String[] spring = springArgs();
+        List<String> prompts = readPrompts(promptsFile, limit != null ? limit : Integer.MAX_VALUE);
+        String sweepId = id != null ? id : "sweep-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         SweepPlan plan;
         try {
-            plan = new SweepPlan(id, o.string("model", null), csv(o.string("samplers", "ddim,dpmpp-2m")),
-                    csv(o.string("steps", "4,8,10,20,50")).stream().map(s -> parseSteps(s)).toList(),
-                    o.has("guidance") ? o.number("guidance", 0) : null, prompts, o.longValue("seed", 0));
+            plan = new SweepPlan(sweepId, model, csv(samplers), csv(steps).stream().map(this::parseSteps).toList(),
+                    guidance, prompts, seed);
         } catch (IllegalArgumentException e) {
-            throw new UsageException("--" + e.getMessage());
+            throw usage("--" + e.getMessage());
         }
-        Duration timeout = Duration.ofSeconds(o.integer("timeout", 24 * 3600));
-        try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", split.spring())) {
+        try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", spring)) {
             if (ctx.containsBean("localServices")) {
-                throw new UsageException("no server is running for this data directory: start one with "
+                throw usage("no server is running for this data directory: start one with "
                         + "'java -jar target/diffusion-batch.jar serve'");
             }
             DiffusionProperties props = ctx.getBean(DiffusionProperties.class);
-            Path dir = o.has("out") ? Path.of(o.string("out", null)) : props.dataDir().resolve("sweeps").resolve(id);
+            Path dir = outDir != null ? outDir : props.dataDir().resolve("sweeps").resolve(sweepId);
             Map<Long, SweepPlan.PointRequest> runs = submit(plan, props);
-            List<RunFigures> figures = await(runs, ctx, timeout);
+            List<RunFigures> figures = await(runs, ctx, Duration.ofSeconds(timeout));
             SweepReport report = new SweepReport(figures);
-            write(dir, id, plan, report);
+            write(dir, sweepId, plan, report);
             out.print(report.markdown());
-            cheapest(o, figures);
-            err.println("sweep " + id + ": " + figures.size() + " of " + plan.requests().size() + " points; table, CSV and plot in " + dir);
+            cheapest(figures);
+            err.println("sweep " + sweepId + ": " + figures.size() + " of " + plan.requests().size() + " points; table, CSV and plot in " + dir);
             return figures.size() == plan.requests().size() ? 0 : 1;
         }
     }
@@ -100,15 +149,15 @@ final class SweepCommand {
                 producer.send(new ProducerRecord<>(props.kafka().requestsTopic(), p.requestId(), p.json())).get();
                 EventFollower.Outcome r = follower.follow(p.requestId(), true, Duration.ofSeconds(120), err);
                 JsonNode ev = r.event();
-                switch (r.type()) {
-                    case "accepted", "duplicate" -> runs.put(ev.path("runId").asLong(), p);
-                    case "rejected" -> {
+                switch (r.timedOut() ? EventType.FAILED : r.type()) {
+                    case ACCEPTED, DUPLICATE -> runs.put(ev.path("runId").asLong(), p);
+                    case REJECTED -> {
                         List<String> reasons = new ArrayList<>();
                         ev.path("reasons").forEach(m -> reasons.add(m.asString()));
                         err.println("point " + p.sampler() + " " + p.steps() + " refused: " + String.join("; ", reasons));
                     }
                     default -> err.println("point " + p.sampler() + " " + p.steps() + ": no answer from the server ("
-                            + r.type() + ")");
+                            + (r.timedOut() ? "timeout" : r.type()) + ")");
                 }
             }
         } catch (InterruptedException e) {
@@ -174,15 +223,20 @@ final class SweepCommand {
         }
     }
 
-    private void cheapest(Options o, List<RunFigures> figures) {
-        if (o.has("max-fid")) {
-            report(ParetoFront.cheapestMeeting(SweepReport.points(figures, true), o.number("max-fid", 0), true),
-                    "FID <= " + o.string("max-fid", ""), figures);
+    private void cheapest(List<RunFigures> figures) {
+        if (maxFid != null) {
+            report(ParetoFront.cheapestMeeting(SweepReport.points(figures, true), maxFid, true),
+                    "FID <= " + asGiven("--max-fid"), figures);
         }
-        if (o.has("min-adherence")) {
-            report(ParetoFront.cheapestMeeting(SweepReport.points(figures, false), o.number("min-adherence", 0), false),
-                    "adherence >= " + o.string("min-adherence", ""), figures);
+        if (minAdherence != null) {
+            report(ParetoFront.cheapestMeeting(SweepReport.points(figures, false), minAdherence, false),
+                    "adherence >= " + asGiven("--min-adherence"), figures);
         }
+    }
+
+    /** An option's value as typed. */
+    private String asGiven(String option) {
+        return spec().commandLine().getParseResult().matchedOption(option).originalStringValues().get(0);
     }
 
     private void report(ParetoFront.Point p, String bar, List<RunFigures> figures) {
@@ -196,12 +250,12 @@ final class SweepCommand {
     }
 
     /** Prompts of a JSON-lines file (field {@code prompt}) or a text file (one per line; blank lines skipped). */
-    static List<String> readPrompts(Path file, int limit) {
+    private List<String> readPrompts(Path file, int limit) {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UsageException("--prompts: cannot read " + file + ": " + e.getMessage());
+            throw usage("--prompts: cannot read " + file + ": " + e.getMessage());
         }
         List<String> prompts = new ArrayList<>();
         for (int i = 0; i < lines.size() && prompts.size() < limit; i++) {
@@ -214,10 +268,10 @@ final class SweepCommand {
                 try {
                     n = JSON.readTree(line);
                 } catch (RuntimeException e) {
-                    throw new UsageException("--prompts: " + file + " line " + (i + 1) + " is not JSON");
+                    throw usage("--prompts: " + file + " line " + (i + 1) + " is not JSON");
                 }
                 if (!n.path("prompt").isString()) {
-                    throw new UsageException("--prompts: " + file + " line " + (i + 1) + " has no string field 'prompt'");
+                    throw usage("--prompts: " + file + " line " + (i + 1) + " has no string field 'prompt'");
                 }
                 prompts.add(n.path("prompt").asString());
             } else {
@@ -225,7 +279,7 @@ final class SweepCommand {
             }
         }
         if (prompts.isEmpty()) {
-            throw new UsageException("--prompts: " + file + " holds no prompt");
+            throw usage("--prompts: " + file + " holds no prompt");
         }
         return prompts;
     }
@@ -234,11 +288,11 @@ final class SweepCommand {
         return List.of(s.split(",")).stream().map(String::strip).filter(x -> !x.isEmpty()).toList();
     }
 
-    private static int parseSteps(String s) {
+    private int parseSteps(String s) {
         try {
             return Integer.parseInt(s);
         } catch (NumberFormatException e) {
-            throw new UsageException("--steps: must be a comma-separated list of integers, got '" + s + "'");
+            throw usage("--steps: must be a comma-separated list of integers, got '" + s + "'");
         }
     }
 }
