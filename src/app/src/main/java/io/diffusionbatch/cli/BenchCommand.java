@@ -4,6 +4,7 @@ import io.diffusionbatch.engine.Engine;
 import io.diffusionbatch.engine.EngineOptions;
 import io.diffusionbatch.engine.GeneratedItem;
 import io.diffusionbatch.engine.GenerationSpec;
+import io.diffusionbatch.engine.ParamViolation;
 import io.diffusionbatch.engine.SamplingParams;
 import io.diffusionbatch.engine.sampler.Samplers;
 import java.io.PrintStream;
@@ -123,9 +124,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         try (Engine engine = GenerateCommand.open(spec, model, options)) {
             SamplingParams p = params(engine);
-            List<String> v = engine.violations(p);
+            List<ParamViolation> v = engine.violations(p);
             if (!v.isEmpty()) {
-                throw usage("--" + String.join("\n--", v));
+                throw usage(GenerateCommand.asOptions(v));
             }
             out.printf(Locale.ROOT, "model %s, %s, %d threads (0 = ORT default), %s %d steps, guidance %.1f, %dx%d%n%n",
                     engine.model().name(), engine.device().label(), threads, p.sampler(), p.steps(), p.guidance(),

@@ -3,6 +3,7 @@ package io.diffusionbatch.cli;
 import io.diffusionbatch.engine.Engine;
 import io.diffusionbatch.engine.EngineOptions;
 import io.diffusionbatch.engine.GenerationSpec;
+import io.diffusionbatch.engine.ParamViolation;
 import io.diffusionbatch.engine.SamplingParams;
 import io.diffusionbatch.quality.LabeledPrompt;
 import io.diffusionbatch.quality.RunAssessment;
@@ -118,9 +119,9 @@ final class EvaluateCommand implements Callable<Integer> {
             SamplingParams d = engine.defaultParams();
             SamplingParams p = d.withSampler(sampler != null ? sampler : d.sampler())
                     .withSteps(steps != null ? steps : d.steps()).withGuidance(guidance != null ? guidance : d.guidance());
-            List<String> v = engine.violations(p);
+            List<ParamViolation> v = engine.violations(p);
             if (!v.isEmpty()) {
-                throw usage("--" + String.join("\n--", v));
+                throw usage(GenerateCommand.asOptions(v));
             }
             List<LabeledPrompt> used = new ArrayList<>();
             List<GenerationSpec> specs = new ArrayList<>();

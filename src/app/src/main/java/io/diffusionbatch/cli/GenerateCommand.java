@@ -1,6 +1,7 @@
 package io.diffusionbatch.cli;
 
 import io.diffusionbatch.engine.Engine;
+import io.diffusionbatch.engine.ParamViolation;
 import io.diffusionbatch.engine.model.EngineException;
 import io.diffusionbatch.engine.EngineOptions;
 import io.diffusionbatch.engine.GenerationSpec;
@@ -172,9 +173,9 @@ final class GenerateCommand implements Callable<Integer> {
                     steps != null ? steps : d.steps(), guidance != null ? guidance : d.guidance(), guidanceRescale, eta,
                     width != null ? width : d.width(), height != null ? height : d.height(),
                     frames != null ? frames : d.frames(), timestepSpacing, predictionType);
-            List<String> violations = engine.violations(params);
+            List<ParamViolation> violations = engine.violations(params);
             if (!violations.isEmpty()) {
-                throw usage("--" + String.join("\n--", violations));
+                throw usage(asOptions(violations));
             }
             OutputFormat outputFormat = format(engine);
             checkPrompts(engine, params);
@@ -297,5 +298,10 @@ final class GenerateCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "done: %d %s, NFE %d/%s, %.2f GFLOPs/%s, %.2f s, %.3f %s/s (batch %d, %s) -> %s",
                 count, unit, nfePerItem, video ? "video" : "image", flopsPerItem / 1e9, video ? "video" : "image",
                 seconds, count / seconds, unit, batch, device, where);
+    }
+
+    /** The engine's refusals as the options they concern, one per line: {@code --steps: must be ...}. */
+    static String asOptions(List<ParamViolation> violations) {
+        return violations.stream().map(v -> "--" + v).collect(java.util.stream.Collectors.joining("\n"));
     }
 }

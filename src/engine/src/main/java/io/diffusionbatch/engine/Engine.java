@@ -1,6 +1,7 @@
 package io.diffusionbatch.engine;
 
 import ai.onnxruntime.OnnxTensor;
+import io.diffusionbatch.engine.ParamViolation.Param;
 import io.diffusionbatch.engine.model.EngineException;
 import io.diffusionbatch.engine.model.ExecutionDevice;
 import io.diffusionbatch.engine.model.ModelFolder;
@@ -25,6 +26,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -178,51 +180,58 @@ public final class Engine implements AutoCloseable {
     /**
      * Checks settings against their own rules and against this model.
      *
-     * @return one message per violation, each naming the field; empty when the settings can run
+     * @return one violation per broken rule; empty when the settings can run
      */
-    public List<String> violations(SamplingParams p) {
-        List<String> v = new ArrayList<>(p.violations());
+    public List<ParamViolation> violations(SamplingParams p) {
+        List<ParamViolation> v = new ArrayList<>(p.violations());
         TensorSpec s = sig.sample();
-        checkSide(v, "width", p.width(), s.dim(s.rank() - 1));
-        checkSide(v, "height", p.height(), s.dim(s.rank() - 2));
+        checkSide(v, Param.WIDTH, p.width(), s.dim(s.rank() - 1));
+        checkSide(v, Param.HEIGHT, p.height(), s.dim(s.rank() - 2));
         if (!sig.isVideo() && p.frames() != 0) {
-            v.add("frames: model " + model.name() + " is an image model; frames must be 0, was " + p.frames());
+            v.add(new ParamViolation(Param.FRAMES, ParamViolation.MODEL_KIND, "model " + model.name()
+                    + " is an image model; frames must be 0, was " + p.frames()));
         }
         if (sig.isVideo() && p.frames() < 1) {
-            v.add("frames: model " + model.name() + " is a video model; frames must be >= 1, was " + p.frames());
+            v.add(new ParamViolation(Param.FRAMES, ParamViolation.MODEL_KIND, "model " + model.name()
+                    + " is a video model; frames must be >= 1, was " + p.frames()));
         }
         if (sig.isVideo() && s.dim(2) > 0 && p.frames() != s.dim(2) && p.frames() >= 1) {
-            v.add("frames: model " + model.name() + " makes exactly " + s.dim(2) + " frames (fixed in its graph), was "
-                    + p.frames());
+            v.add(new ParamViolation(Param.FRAMES, ParamViolation.MODEL_SIZE, "model " + model.name() + " makes exactly "
+                    + s.dim(2) + " frames (fixed in its graph), was " + p.frames()));
         }
         long cells = (long) (p.width() / sizeFactor) * (p.height() / sizeFactor) * Math.max(1, p.frames());
         long perCall = Math.max(2L * batchSize * sig.latentChannels() * cells,
                 (long) batchSize * 4 * Math.max(1, p.frames()) * p.width() * p.height());
         if (perCall > MAX_TENSOR) {
-            v.add("width/height/frames: a micro-batch of " + batchSize + " would need " + perCall
-                    + " values in one tensor; at most " + MAX_TENSOR + " fit (lower the size, frames or batch)");
+            v.add(new ParamViolation(Param.SIZE, ParamViolation.TENSOR_SIZE, "a micro-batch of " + batchSize
+                    + " would need " + perCall + " values in one tensor; at most " + MAX_TENSOR
+                    + " fit (lower the size, frames or batch)"));
         }
         if (!isConditional() && p.guidance() > 1) {
-            v.add("guidance: model " + model.name() + " is unconditional (no text encoder); guidance must be <= 1, was "
-                    + p.guidance());
+            v.add(new ParamViolation(Param.GUIDANCE, ParamViolation.MODEL_KIND, "model " + model.name()
+                    + " is unconditional (no text encoder); guidance must be <= 1, was " + p.guidance()));
         }
         if (v.isEmpty()) {
             try {
                 Samplers.create(p.sampler(), schedulerFor(p), p.steps(), p.eta());
             } catch (IllegalArgumentException e) {
-                v.add(e.getMessage());
+                // the samplers' own messages start with the setting they refuse ("steps: ...")
+                Param param = Param.ofMessagePrefix(e.getMessage());
+                String m = e.getMessage();
+                String text = m.startsWith(param.optionName() + ":") ? m.substring(param.optionName().length() + 1).trim() : m;
+                v.add(new ParamViolation(param, ParamViolation.SAMPLER_CONFIG, text));
             }
         }
         return v;
     }
 
-    private void checkSide(List<String> v, String field, int pixels, long fixedCells) {
+    private void checkSide(List<ParamViolation> v, Param side, int pixels, long fixedCells) {
         if (pixels % sizeFactor != 0) {
-            v.add(field + ": must be a multiple of " + sizeFactor + " for model " + model.name()
-                    + " (its VAE's scale factor), was " + pixels);
+            v.add(new ParamViolation(side, ParamViolation.MODEL_SIZE, "must be a multiple of " + sizeFactor
+                    + " for model " + model.name() + " (its VAE's scale factor), was " + pixels));
         } else if (fixedCells > 0 && pixels != fixedCells * sizeFactor) {
-            v.add(field + ": model " + model.name() + " only makes " + fixedCells * sizeFactor
-                    + " (fixed in its graph), was " + pixels);
+            v.add(new ParamViolation(side, ParamViolation.MODEL_SIZE, "model " + model.name() + " only makes "
+                    + fixedCells * sizeFactor + " (fixed in its graph), was " + pixels));
         }
     }
 
@@ -247,9 +256,10 @@ public final class Engine implements AutoCloseable {
             GenerationSpec s = specs.get(i);
             List<Integer> group = groups.get(s.params());
             if (group == null) {
-                List<String> v = violations(s.params());
+                List<ParamViolation> v = violations(s.params());
                 if (!v.isEmpty()) {
-                    throw new EngineException("item " + i + ": " + String.join("; ", v));
+                    throw new EngineException("item " + i + ": "
+                            + v.stream().map(ParamViolation::toString).collect(Collectors.joining("; ")));
                 }
                 group = new ArrayList<>();
                 groups.put(s.params(), group);

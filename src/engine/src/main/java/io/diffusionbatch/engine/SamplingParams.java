@@ -1,5 +1,6 @@
 package io.diffusionbatch.engine;
 
+import io.diffusionbatch.engine.ParamViolation.Param;
 import io.diffusionbatch.engine.sampler.Samplers;
 import io.diffusionbatch.engine.schedule.PredictionType;
 import io.diffusionbatch.engine.schedule.TimestepSpacing;
@@ -57,48 +58,55 @@ public record SamplingParams(String sampler, int steps, double guidance, double 
     /**
      * Checks every field against its rule, independently of any model.
      *
-     * @return one message per violated rule, each naming the field; empty when valid
+     * @return one violation per broken rule; empty when valid
      */
-    public List<String> violations() {
-        List<String> v = new ArrayList<>();
+    public List<ParamViolation> violations() {
+        List<ParamViolation> v = new ArrayList<>();
         if (sampler == null || !Samplers.names().contains(sampler)) {
-            v.add("sampler: unknown '" + sampler + "'; one of " + String.join(", ", Samplers.names()));
+            v.add(new ParamViolation(Param.SAMPLER, ParamViolation.UNKNOWN, "unknown '" + sampler + "'; one of "
+                    + String.join(", ", Samplers.names())));
         }
         if (steps < 1 || steps > MAX_STEPS) {
-            v.add("steps: must be between 1 and " + MAX_STEPS + ", was " + steps);
+            v.add(range(Param.STEPS, "must be between 1 and " + MAX_STEPS + ", was " + steps));
         }
         if (!(guidance >= 0) || Double.isInfinite(guidance)) {
-            v.add("guidance: must be a finite number >= 0, was " + guidance);
+            v.add(range(Param.GUIDANCE, "must be a finite number >= 0, was " + guidance));
         }
         if (!(guidanceRescale >= 0 && guidanceRescale <= 1)) {
-            v.add("guidance-rescale: must be between 0 and 1, was " + guidanceRescale);
+            v.add(range(Param.GUIDANCE_RESCALE, "must be between 0 and 1, was " + guidanceRescale));
         }
         if (!(eta >= 0 && eta <= 1)) {
-            v.add("eta: must be between 0 and 1, was " + eta);
+            v.add(range(Param.ETA, "must be between 0 and 1, was " + eta));
         }
         if (width < 1 || width > 8192) {
-            v.add("width: must be between 1 and 8192, was " + width);
+            v.add(range(Param.WIDTH, "must be between 1 and 8192, was " + width));
         }
         if (height < 1 || height > 8192) {
-            v.add("height: must be between 1 and 8192, was " + height);
+            v.add(range(Param.HEIGHT, "must be between 1 and 8192, was " + height));
         }
         if (frames < 0 || frames > 1024) {
-            v.add("frames: must be between 0 and 1024, was " + frames);
+            v.add(range(Param.FRAMES, "must be between 0 and 1024, was " + frames));
         }
         if (timestepSpacing != null) {
             try {
                 TimestepSpacing.fromConfig(timestepSpacing);
             } catch (IllegalArgumentException e) {
-                v.add("timestep-spacing: unknown '" + timestepSpacing + "'; one of leading, trailing, linspace");
+                v.add(new ParamViolation(Param.TIMESTEP_SPACING, ParamViolation.UNKNOWN, "unknown '" + timestepSpacing
+                        + "'; one of leading, trailing, linspace"));
             }
         }
         if (predictionType != null) {
             try {
                 PredictionType.fromConfig(predictionType);
             } catch (IllegalArgumentException e) {
-                v.add("prediction-type: unknown '" + predictionType + "'; one of epsilon, v_prediction, sample");
+                v.add(new ParamViolation(Param.PREDICTION_TYPE, ParamViolation.UNKNOWN, "unknown '" + predictionType
+                        + "'; one of epsilon, v_prediction, sample"));
             }
         }
         return v;
+    }
+
+    private static ParamViolation range(Param p, String message) {
+        return new ParamViolation(p, ParamViolation.RANGE, message);
     }
 }

@@ -190,16 +190,28 @@ class EngineTest {
         SamplingParams ok = sd1.defaultParams();
         assertThat(sd1.violations(ok)).isEmpty();
         assertThat(sd1.sizeFactor()).isEqualTo(4);
-        assertThat(sd1.violations(ok.withSize(30, 32))).anySatisfy(m -> assertThat(m).startsWith("width: must be a multiple of 4"));
-        assertThat(sd1.violations(ok.withSize(64, 64))).anySatisfy(m -> assertThat(m).startsWith("width: model tiny-sd only makes 32"));
-        assertThat(sd1.violations(ok.withSteps(0))).anySatisfy(m -> assertThat(m).startsWith("steps: must be between 1 and 1000"));
-        assertThat(sd1.violations(ok.withSteps(1001))).anySatisfy(m -> assertThat(m).startsWith("steps:"));
-        assertThat(sd1.violations(ok.withSampler("plms"))).anySatisfy(m -> assertThat(m).startsWith("sampler: unknown 'plms'"));
-        assertThat(sd1.violations(ok.withGuidance(-1))).anySatisfy(m -> assertThat(m).startsWith("guidance:"));
-        assertThat(sd1.violations(ok.withFrames(8))).anySatisfy(m -> assertThat(m).startsWith("frames: model tiny-sd is an image model"));
+        assertThat(sd1.violations(ok.withSize(30, 32))).anySatisfy(m -> assertThat(m.toString()).startsWith("width: must be a multiple of 4"));
+        assertThat(sd1.violations(ok.withSize(64, 64))).anySatisfy(m -> assertThat(m.toString()).startsWith("width: model tiny-sd only makes 32"));
+        assertThat(sd1.violations(ok.withSteps(0))).anySatisfy(m -> assertThat(m.toString()).startsWith("steps: must be between 1 and 1000"));
+        assertThat(sd1.violations(ok.withSteps(0))).containsExactly(new ParamViolation(ParamViolation.Param.STEPS,
+                ParamViolation.RANGE, "must be between 1 and 1000, was 0"));
+        assertThat(sd1.violations(ok.withSize(30, 32))).extracting(ParamViolation::param, ParamViolation::rule)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(ParamViolation.Param.WIDTH, ParamViolation.MODEL_SIZE));
+        assertThat(sd1.violations(ok.withFrames(8))).extracting(ParamViolation::param, ParamViolation::rule)
+                .contains(org.assertj.core.groups.Tuple.tuple(ParamViolation.Param.FRAMES, ParamViolation.MODEL_KIND));
+        // a refusal of the sampler itself is filed under the setting its message names
+        ParamViolation lcm = sd1.violations(ok.withSampler("lcm").withSteps(999)).get(0);
+        assertThat(lcm.param()).isEqualTo(ParamViolation.Param.STEPS);
+        assertThat(lcm.rule()).isEqualTo(ParamViolation.SAMPLER_CONFIG);
+        assertThat(lcm.message()).startsWith("lcm needs steps <= original_inference_steps");
+        assertThat(lcm.toString()).startsWith("steps: lcm needs");
+        assertThat(sd1.violations(ok.withSteps(1001))).anySatisfy(m -> assertThat(m.toString()).startsWith("steps:"));
+        assertThat(sd1.violations(ok.withSampler("plms"))).anySatisfy(m -> assertThat(m.toString()).startsWith("sampler: unknown 'plms'"));
+        assertThat(sd1.violations(ok.withGuidance(-1))).anySatisfy(m -> assertThat(m.toString()).startsWith("guidance:"));
+        assertThat(sd1.violations(ok.withFrames(8))).anySatisfy(m -> assertThat(m.toString()).startsWith("frames: model tiny-sd is an image model"));
         try (Engine uncond = TestModels.open("tiny-uncond", 1)) {
             assertThat(uncond.violations(uncond.defaultParams().withGuidance(7.5)))
-                    .anySatisfy(m -> assertThat(m).startsWith("guidance: model tiny-uncond is unconditional"));
+                    .anySatisfy(m -> assertThat(m.toString()).startsWith("guidance: model tiny-uncond is unconditional"));
         }
         assertThatThrownBy(() -> sd1.generate(specs(ok.withSteps(0), "x", 1)))
                 .isInstanceOf(EngineException.class).hasMessageStartingWith("item 0: steps:");

@@ -1,5 +1,6 @@
 package io.diffusionbatch.request;
 
+import io.diffusionbatch.engine.ParamViolation;
 import io.diffusionbatch.engine.SamplingParams;
 import io.diffusionbatch.engine.sampler.Samplers;
 import io.diffusionbatch.media.OutputFormat;
@@ -68,12 +69,6 @@ public final class RequestParser {
     private static final List<String> OUTPUT_FIELDS = List.of("location", "format");
     private static final List<String> RANGE_FIELDS = List.of("count", "base");
     private static final List<String> TEMPLATE_FIELDS = List.of("template", "slots", "negative");
-    /** Engine message prefixes ({@link SamplingParams#violations}) → request fields. */
-    private static final Map<String, String> ENGINE_FIELDS = Map.of("sampler", "params.sampler",
-            "steps", "params.steps", "guidance", "params.guidance", "guidance-rescale", "params.guidanceRescale",
-            "eta", "params.eta", "width", "params.width", "height", "params.height", "frames", "params.frames",
-            "timestep-spacing", "params.timestepSpacing", "prediction-type", "params.predictionType");
-
     private RequestParser() {
     }
 
@@ -289,13 +284,10 @@ public final class RequestParser {
             }
             if (params != null && model != null && model.kind().equals(effectiveKind)) {
                 SamplingParams sp = params.samplingParams(model);
-                for (String message : sp.violations()) {
-                    int colon = message.indexOf(':');
-                    String key = colon < 0 ? "" : message.substring(0, colon);
-                    String field = ENGINE_FIELDS.getOrDefault(key, "params");
+                for (ParamViolation v : sp.violations()) {
+                    String field = v.param().fieldName() == null ? "params" : "params." + v.param().fieldName();
                     if (!has(field)) {
-                        add(field, Violation.Rules.ENGINE, "the engine refuses the resolved value: "
-                                + (colon < 0 ? message : message.substring(colon + 1).trim()));
+                        add(field, Violation.Rules.ENGINE, "the engine refuses the resolved value: " + v.message());
                     }
                 }
             }
