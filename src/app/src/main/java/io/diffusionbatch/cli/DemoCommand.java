@@ -1,5 +1,6 @@
 package io.diffusionbatch.cli;
 
+import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.intake.KafkaClients;
 import io.diffusionbatch.job.EventType;
 import io.diffusionbatch.ledger.RequestRow;
@@ -37,7 +38,7 @@ final class DemoCommand extends PlatformCommand {
 
     /** The request that demo and platform-bench send unless told otherwise. */
     static final String DEMO_REQUEST = "config/requests/demo.json";
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = Json.MAPPER;
 
     @Option(names = "--request", paramLabel = "FILE", defaultValue = DEMO_REQUEST,
             description = "Request document to send (default: ${DEFAULT-VALUE}).")

@@ -1,5 +1,6 @@
 package io.diffusionbatch.cli;
 
+import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.intake.KafkaClients;
 import io.diffusionbatch.job.EventType;
 import io.diffusionbatch.platform.DiffusionProperties;
@@ -37,7 +38,7 @@ final class EventFollower implements AutoCloseable {
         }
     }
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = Json.MAPPER;
     private static final Set<EventType> FINAL = EnumSet.of(EventType.COMPLETED, EventType.FAILED, EventType.CANCELLED,
             EventType.REJECTED, EventType.DUPLICATE);
 

@@ -3,6 +3,7 @@ package io.diffusionbatch.cli;
 import io.diffusionbatch.engine.Engine;
 import io.diffusionbatch.engine.GeneratedItem;
 import io.diffusionbatch.engine.GenerationSpec;
+import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.intake.IntakeResult;
 import io.diffusionbatch.intake.KafkaClients;
 import io.diffusionbatch.intake.RequestIntake;
@@ -60,7 +61,7 @@ import java.util.Locale;
                 + "request is expanded into Postgres."})
 final class PlatformBenchCommand extends PlatformCommand {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = Json.MAPPER;
 
     @Option(names = "--request", paramLabel = "FILE", defaultValue = DemoCommand.DEMO_REQUEST,
             description = "Request document of the system-vs-engine rounds (default: ${DEFAULT-VALUE}).")

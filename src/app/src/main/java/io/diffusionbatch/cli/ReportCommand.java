@@ -1,5 +1,6 @@
 package io.diffusionbatch.cli;
 
+import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.ledger.RunFigures;
 import io.diffusionbatch.ledger.RunFiguresReader;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
@@ -23,7 +24,7 @@ import tools.jackson.databind.json.JsonMapper;
                 + "energy, CO2, FID, adherence. Figures not measured are n/a."})
 final class ReportCommand extends PlatformCommand {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = Json.MAPPER;
 
     @Parameters(paramLabel = "RUN", description = "Run id (a number, as 'runs' lists them).")
     private String run;

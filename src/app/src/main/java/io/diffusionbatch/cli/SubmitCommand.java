@@ -1,5 +1,6 @@
 package io.diffusionbatch.cli;
 
+import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.intake.KafkaClients;
 import io.diffusionbatch.job.EventType;
 import io.diffusionbatch.ledger.RunStatsStore;
@@ -40,7 +41,7 @@ import java.util.UUID;
                 "2:the server refused the request (reasons on stderr), or bad usage"})
 final class SubmitCommand extends PlatformCommand {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = Json.MAPPER;
 
     @Parameters(paramLabel = "FILE", description = "The request, a JSON document (see docs/REQUESTS.md).")
     private Path file;

@@ -1,5 +1,6 @@
 package io.diffusionbatch.cli;
 
+import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.job.EventType;
 import io.diffusionbatch.ledger.RunFigures;
 import io.diffusionbatch.ledger.RunFiguresReader;
@@ -55,7 +56,7 @@ import java.util.concurrent.ExecutionException;
                 + "within --timeout)", "2:bad usage or bad input"})
 final class SweepCommand extends PlatformCommand {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = Json.MAPPER;
 
     @Option(names = "--model", paramLabel = "NAME", required = true,
             description = "Model name of the server's catalog (config/application.yaml), e.g. shapes-ldm.")

@@ -2,6 +2,7 @@ package io.diffusionbatch.engine;
 
 import ai.onnxruntime.OnnxTensor;
 import io.diffusionbatch.engine.ParamViolation.Param;
+import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.engine.model.EngineException;
 import io.diffusionbatch.engine.model.ExecutionDevice;
 import io.diffusionbatch.engine.model.ModelFolder;
@@ -29,7 +30,6 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Runs one model folder: tokenize, encode the prompts, denoise from seed noise with a sampler and
@@ -168,7 +168,7 @@ public final class Engine implements AutoCloseable {
     /** Whether the model's scheduler config declares {@code "_class_name": "LCMScheduler"}. */
     private static boolean isLcmScheduler(Path schedulerConfig) {
         try {
-            JsonNode root = JsonMapper.builder().build()
+            JsonNode root = Json.MAPPER
                     .readTree(Files.readString(schedulerConfig));
             JsonNode name = root == null ? null : root.get("_class_name");
             return name != null && name.isString() && "LCMScheduler".equals(name.asString());

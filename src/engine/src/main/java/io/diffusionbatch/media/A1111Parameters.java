@@ -1,5 +1,6 @@
 package io.diffusionbatch.media;
 
+import io.diffusionbatch.engine.json.Json;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -74,7 +75,7 @@ public record A1111Parameters(String prompt, String negativePrompt, int steps, S
 
     /** Loaded on first {@link #parse}: {@link #format()} needs no JSON library. */
     private static final class Json {
-        static final JsonMapper MAPPER = JsonMapper.builder().build();
+        static final JsonMapper MAPPER = Json.MAPPER;
     }
 
     public A1111Parameters {

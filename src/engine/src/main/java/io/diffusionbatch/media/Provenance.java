@@ -5,6 +5,7 @@ import io.diffusionbatch.engine.ItemCounters;
 import io.diffusionbatch.engine.ModelCost;
 import io.diffusionbatch.engine.ModelIdentity;
 import io.diffusionbatch.engine.SamplingParams;
+import io.diffusionbatch.engine.json.Json;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import tools.jackson.databind.json.JsonMapper;
@@ -24,7 +25,7 @@ public final class Provenance {
     /** Names the noise generator so a reader knows how the seed was turned into noise. */
     public static final String NOISE = "splitmix64-boxmuller-v1 (io.diffusionbatch.engine.noise.SeedNoise)";
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = Json.MAPPER;
 
     private static final Map<String, String> A1111_NAMES = Map.of(
             "ddpm", "DDPM", "ddim", "DDIM", "euler", "Euler", "euler-a", "Euler a",

@@ -1,5 +1,6 @@
 package io.diffusionbatch.media;
 
+import io.diffusionbatch.engine.json.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -7,8 +8,6 @@ import java.util.Objects;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Writes a JSON provenance document next to a media file: for {@code out/img_0001.mp4} the sidecar is
@@ -22,7 +21,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class SidecarJson {
 
-    private static final JsonMapper MAPPER = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
     private SidecarJson() {
     }
@@ -52,7 +50,7 @@ public final class SidecarJson {
     public static Path write(Path mediaFile, String json) throws IOException {
         Objects.requireNonNull(json, "json must not be null");
         try {
-            MAPPER.readTree(json);
+            Json.MAPPER.readTree(json);
         } catch (JacksonException e) {
             throw new IllegalArgumentException("json is not well-formed JSON: " + e.getOriginalMessage(), e);
         }
@@ -66,7 +64,7 @@ public final class SidecarJson {
     public static Path write(Path mediaFile, JsonNode node) throws IOException {
         Objects.requireNonNull(node, "node must not be null");
         Path p = sidecarPath(mediaFile);
-        AtomicFiles.write(p, (MAPPER.writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(p, (Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n").getBytes(StandardCharsets.UTF_8));
         return p;
     }
 }

@@ -1,5 +1,6 @@
 package io.diffusionbatch.quality;
 
+import io.diffusionbatch.engine.json.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -32,7 +33,7 @@ public record LabeledPrompt(String prompt, String kind, boolean heldOut, Map<Str
      * @throws IllegalArgumentException naming the line and the missing field
      */
     public static List<LabeledPrompt> readJsonl(Path file) {
-        JsonMapper json = JsonMapper.builder().build();
+        JsonMapper json = Json.MAPPER;
         List<LabeledPrompt> out = new ArrayList<>();
         List<String> lines;
         try {

@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import io.diffusionbatch.engine.json.Json;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The bundled evaluator of the shapes world ({@code models/shapes-eval}): classifiers that read
@@ -52,7 +52,7 @@ public final class ShapesEvaluator implements AutoCloseable {
                 throw new IllegalArgumentException("evaluator: " + dir + " has no " + f);
             }
         }
-        JsonNode labels = JsonMapper.builder().build().readTree(dir.resolve("labels.json").toFile());
+        JsonNode labels = Json.MAPPER.readTree(dir.resolve("labels.json").toFile());
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try {
             OrtSession image = env.createSession(dir.resolve("image.onnx").toString());

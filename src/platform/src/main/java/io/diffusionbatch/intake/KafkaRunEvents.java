@@ -1,5 +1,6 @@
 package io.diffusionbatch.intake;
 
+import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.job.EventType;
 import io.diffusionbatch.job.RunEvents;
 import io.diffusionbatch.ledger.EventStore;
@@ -30,7 +31,7 @@ public class KafkaRunEvents implements RunEvents, DisposableBean {
 
     static final long PROGRESS_INTERVAL_MS = 500;
     private static final Logger LOG = LoggerFactory.getLogger(KafkaRunEvents.class);
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = Json.MAPPER;
 
     private final EventStore store;
     private final RequestStore requests;

@@ -1,5 +1,6 @@
 package io.diffusionbatch.intake;
 
+import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.ledger.NewRequest;
 import io.diffusionbatch.ledger.RejectionStore;
 import io.diffusionbatch.ledger.RequestStore;
@@ -30,7 +31,7 @@ import java.util.Map;
 @Service
 public class RequestIntake {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = Json.MAPPER;
 
     private final RequestStore requests;
     private final RejectionStore rejections;

@@ -1,5 +1,6 @@
 package io.diffusionbatch.job;
 
+import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.engine.model.ModelFolder;
 import io.diffusionbatch.ledger.ItemStatus;
 import io.diffusionbatch.ledger.ItemStore;
@@ -42,7 +43,7 @@ import java.util.Optional;
 public class AssessTasklet implements Tasklet {
 
     private static final Logger LOG = LoggerFactory.getLogger(AssessTasklet.class);
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = Json.MAPPER;
     private static final int PAGE = 128;
 
     private final RequestStore requests;

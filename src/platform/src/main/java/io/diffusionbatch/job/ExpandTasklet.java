@@ -1,5 +1,6 @@
 package io.diffusionbatch.job;
 
+import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.NewItem;
 import io.diffusionbatch.request.ItemExpansion;
@@ -23,7 +24,7 @@ import java.util.Map;
 public class ExpandTasklet implements Tasklet {
 
     static final String EXPAND_SECONDS = "expandSeconds";
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = Json.MAPPER;
 
     private final ItemStore items;
     private final RunContexts runs;

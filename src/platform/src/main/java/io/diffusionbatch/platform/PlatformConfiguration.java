@@ -4,9 +4,11 @@ import io.diffusionbatch.energy.EnergyMeter;
 import io.diffusionbatch.energy.EnergyMeters;
 import io.diffusionbatch.engine.EngineOptions;
 import io.diffusionbatch.request.RequestLimits;
+import io.diffusionbatch.engine.json.Json;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Beans every role shares: the model registry and the request limits. */
 @Configuration(proxyBeanMethods = false)
@@ -23,6 +25,12 @@ public class PlatformConfiguration {
     EnergyMeter energyMeter(DiffusionProperties props) {
         DiffusionProperties.Energy e = props.energy();
         return EnergyMeters.choose(e.source(), e.watts(), e.powercap(), props.job().device());
+    }
+
+    /** The project's one JSON mapper (strict reading), also for Spring MVC and Actuator. */
+    @Bean
+    JsonMapper jsonMapper() {
+        return Json.MAPPER;
     }
 
     @Bean

@@ -1,7 +1,6 @@
 package io.diffusionbatch.request;
 
-import tools.jackson.core.StreamReadFeature;
-import tools.jackson.databind.DeserializationFeature;
+import io.diffusionbatch.engine.json.Json;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -12,10 +11,7 @@ import java.util.Map;
 final class RequestJson {
 
     /** Rejects duplicate keys and trailing tokens; thread-safe. */
-    static final JsonMapper MAPPER = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
+    static final JsonMapper MAPPER = Json.MAPPER;
 
     private RequestJson() {
     }

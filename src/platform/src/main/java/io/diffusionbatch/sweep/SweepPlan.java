@@ -1,5 +1,6 @@
 package io.diffusionbatch.sweep;
 
+import io.diffusionbatch.engine.json.Json;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -25,7 +26,7 @@ import java.util.Objects;
 public record SweepPlan(String sweepId, String model, List<String> samplers, List<Integer> steps, Double guidance,
                         List<String> prompts, long seedBase) {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = Json.MAPPER;
 
     public SweepPlan {
         Objects.requireNonNull(model, "model");

@@ -2,6 +2,7 @@ package io.diffusionbatch.web;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.ledger.ItemAudit;
 import io.diffusionbatch.ledger.ItemRecord;
 import io.diffusionbatch.ledger.ItemRef;
@@ -63,7 +64,7 @@ public class DashboardServer implements SmartLifecycle {
     public static final int RUN_LIMIT = 200;
 
     private static final Logger LOG = LoggerFactory.getLogger(DashboardServer.class);
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = Json.MAPPER;
     private static final Pattern RUN = Pattern.compile("/runs/([^/]+)");
     private static final Pattern API_RUN = Pattern.compile("/api/runs/([^/]+)");
     private static final Pattern ITEM = Pattern.compile("/items/([^/]+)/([^/]+)");

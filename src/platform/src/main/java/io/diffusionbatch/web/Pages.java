@@ -1,5 +1,6 @@
 package io.diffusionbatch.web;
 
+import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.ledger.ItemRecord;
 import io.diffusionbatch.audit.Reproducer;
 import io.diffusionbatch.ledger.RunFigures;
@@ -26,7 +27,7 @@ public final class Pages {
     /** Thumbnails per page of a run's contact sheet. */
     public static final int SHEET_PAGE = 48;
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = Json.MAPPER;
 
     private Pages() {
     }

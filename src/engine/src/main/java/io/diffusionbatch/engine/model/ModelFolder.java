@@ -1,5 +1,6 @@
 package io.diffusionbatch.engine.model;
 
+import io.diffusionbatch.engine.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -10,7 +11,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A model folder in the ONNX export layout of Stable Diffusion:
@@ -165,7 +165,7 @@ public record ModelFolder(Path root, String name, Path schedulerConfig, Path tok
             return -1;
         }
         try {
-            JsonNode f = JsonMapper.builder().build().readTree(config.toFile()).get(field);
+            JsonNode f = Json.MAPPER.readTree(config.toFile()).get(field);
             return f != null && f.isIntegralNumber() && f.asLong() > 0 ? f.asLong() : -1;
         } catch (tools.jackson.core.JacksonException e) {
             throw new EngineException("model: " + config + " is not valid JSON: " + e.getOriginalMessage(), e);
@@ -177,7 +177,7 @@ public record ModelFolder(Path root, String name, Path schedulerConfig, Path tok
             return DEFAULT_VAE_SCALING_FACTOR;
         }
         try {
-            JsonNode node = JsonMapper.builder().build().readTree(config.toFile());
+            JsonNode node = Json.MAPPER.readTree(config.toFile());
             JsonNode f = node.get("scaling_factor");
             if (f == null || f.isNull()) {
                 return DEFAULT_VAE_SCALING_FACTOR;

@@ -1,5 +1,6 @@
 package io.diffusionbatch.engine.schedule;
 
+import io.diffusionbatch.engine.json.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -53,7 +54,7 @@ public record SchedulerConfig(
         int originalInferenceSteps,
         double timestepScaling) {
 
-    private static final JsonMapper MAPPER = JsonMapper.builder().build();
+    private static final JsonMapper MAPPER = Json.MAPPER;
 
     /**
      * The per-class defaults of the keys diffusers' scheduler classes disagree on.

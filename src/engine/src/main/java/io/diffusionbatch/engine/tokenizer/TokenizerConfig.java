@@ -1,5 +1,6 @@
 package io.diffusionbatch.engine.tokenizer;
 
+import io.diffusionbatch.engine.json.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
@@ -25,7 +26,7 @@ final class TokenizerConfig {
     /** transformers writes {@code int(1e30)} as "no limit"; anything this large means "unset". */
     private static final BigInteger UNSET_SENTINEL = BigInteger.TEN.pow(29);
 
-    static final JsonMapper JSON = JsonMapper.builder().build();
+    static final JsonMapper JSON = Json.MAPPER;
 
     private TokenizerConfig() {
     }
