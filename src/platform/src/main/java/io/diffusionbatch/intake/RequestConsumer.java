@@ -2,6 +2,7 @@ package io.diffusionbatch.intake;
 
 import io.diffusionbatch.job.EventType;
 import io.diffusionbatch.job.JobDispatcher;
+import io.diffusionbatch.metrics.PlatformMetrics;
 import io.diffusionbatch.platform.DiffusionProperties;
 import io.diffusionbatch.request.Violation;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -28,6 +29,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The intake's Kafka consumer, on a thread of its own: for each record of the requests topic,
@@ -45,18 +47,22 @@ public class RequestConsumer implements SmartLifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestConsumer.class);
     private static final Duration RETRY_PAUSE = Duration.ofSeconds(2);
+    /** How often the intake thread measures its lag for {@link PlatformMetrics#LAG}. */
+    static final Duration LAG_INTERVAL = Duration.ofSeconds(5);
 
     private final RequestIntake intake;
     private final KafkaRunEvents events;
     private final JobDispatcher dispatcher;
     private final DiffusionProperties.Kafka kafka;
+    private final PlatformMetrics metrics;
     private volatile boolean running;
     private volatile KafkaConsumer<String, byte[]> consumer;
     private KafkaProducer<String, byte[]> deadLetters;
     private Thread thread;
 
     public RequestConsumer(RequestIntake intake, KafkaRunEvents events, JobDispatcher dispatcher,
-                           DiffusionProperties props) {
+                           DiffusionProperties props, PlatformMetrics metrics) {
+        this.metrics = metrics;
         this.intake = intake;
         this.events = events;
         this.dispatcher = dispatcher;
@@ -76,8 +82,13 @@ public class RequestConsumer implements SmartLifecycle {
 
     private void loop() {
         try {
+            long lagMeasured = 0;
             while (running) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(500));
+                if (System.nanoTime() - lagMeasured > LAG_INTERVAL.toNanos()) {
+                    measureLag();
+                    lagMeasured = System.nanoTime();
+                }
                 for (ConsumerRecord<String, byte[]> rec : records) {
                     if (!handle(rec)) {
                         TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
@@ -91,6 +102,26 @@ public class RequestConsumer implements SmartLifecycle {
             // shutdown
         } finally {
             consumer.close();
+        }
+    }
+
+    /** The records of the assigned partitions not consumed yet; measured on the intake thread (the consumer's own). */
+    private void measureLag() {
+        try {
+            Set<TopicPartition> assigned = consumer.assignment();
+            if (assigned.isEmpty()) {
+                return;
+            }
+            long lag = 0;
+            for (Map.Entry<TopicPartition, Long> e : consumer.endOffsets(assigned, Duration.ofSeconds(5)).entrySet()) {
+                lag += Math.max(0, e.getValue() - consumer.position(e.getKey(), Duration.ofSeconds(5)));
+            }
+            metrics.intakeLag(lag);
+        } catch (RuntimeException e) {
+            if (e instanceof WakeupException w) {
+                throw w;
+            }
+            LOG.debug("intake lag not measured: {}", e.getMessage());
         }
     }
 
@@ -135,6 +166,7 @@ public class RequestConsumer implements SmartLifecycle {
                     LOG.warn("dead letter for {} not published, will retry: {}", source, e.getMessage());
                     return false;
                 }
+                metrics.deadLettered();
                 Map<String, Object> ev = new LinkedHashMap<>();
                 ev.put("type", EventType.REJECTED.wireName());
                 ev.put("requestId", rec.key());

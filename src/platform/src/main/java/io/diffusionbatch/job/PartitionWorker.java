@@ -4,10 +4,12 @@ import io.diffusionbatch.energy.EnergyMeter;
 import io.diffusionbatch.engine.GeneratedItem;
 import io.diffusionbatch.engine.GenerationSpec;
 import io.diffusionbatch.ledger.ItemResult;
+import io.diffusionbatch.ledger.ItemStatus;
 import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.PendingItem;
 import io.diffusionbatch.ledger.ResultStore;
 import io.diffusionbatch.media.ItemWriter;
+import io.diffusionbatch.metrics.PlatformMetrics;
 import io.diffusionbatch.platform.DiffusionProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,11 +53,13 @@ public class PartitionWorker implements Tasklet {
     private final RunContexts runs;
     private final RunEvents events;
     private final EnergyMeter meter;
+    private final PlatformMetrics metrics;
     private final int batchSize;
     private final String worker;
 
     public PartitionWorker(ItemStore items, ResultStore results, RunContexts runs,
-                           RunEvents events, EnergyMeter meter, DiffusionProperties props) {
+                           RunEvents events, EnergyMeter meter, PlatformMetrics metrics, DiffusionProperties props) {
+        this.metrics = metrics;
         this.meter = meter;
         this.items = items;
         this.results = results;
@@ -100,6 +104,9 @@ public class PartitionWorker implements Tasklet {
             }
             run.finished().addAndGet(batch.size());
             contribution.incrementWriteSkipCount(batch.size());
+            String model = run.request().model();
+            int failed = batch.size();
+            Transactions.afterCommit(() -> metrics.items(ItemStatus.FAILED, model, failed));
             return after;
         }
         List<ItemResult> done = new ArrayList<>(batch.size());
@@ -107,6 +114,8 @@ public class PartitionWorker implements Tasklet {
             done.add(write(run, staging, batch.get(i), made.get(i), i, step.getStepName(), joulesEach));
         }
         results.record(done);
+        String model = run.request().model();
+        Transactions.afterCommit(() -> metrics.recorded(model, done));
         contribution.incrementWriteCount(done.size());
         long finished = run.finished().addAndGet(done.size());
         events.publish(requestId, EventType.PROGRESS, Map.of("finished", finished, "total", run.request().itemCount(),

@@ -1,11 +1,14 @@
 package io.diffusionbatch.job;
 
+import io.diffusionbatch.ledger.ItemStatus;
 import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.QualityStore;
+import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.ledger.RunStats;
 import io.diffusionbatch.ledger.RunStatsStore;
 import io.diffusionbatch.ledger.RunStatus;
+import io.diffusionbatch.metrics.PlatformMetrics;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
@@ -13,8 +16,6 @@ import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -35,10 +36,12 @@ public class SummarizeTasklet implements Tasklet {
     private final RunEvents events;
     private final RunContexts runs;
     private final QualityStore quality;
+    private final PlatformMetrics metrics;
 
     public SummarizeTasklet(RequestStore requests, ItemStore items, RunStatsStore stats, RunEvents events,
-                            RunContexts runs, QualityStore quality) {
+                            RunContexts runs, QualityStore quality, PlatformMetrics metrics) {
         this.quality = quality;
+        this.metrics = metrics;
         this.requests = requests;
         this.items = items;
         this.stats = stats;
@@ -53,7 +56,9 @@ public class SummarizeTasklet implements Tasklet {
         long requestId = job.getJobParameters().getLong(GenerationJobConfig.REQUEST_ID);
         boolean cancelled = requests.isCancelling(requestId);
         if (cancelled) {
-            items.cancelPending(requestId);
+            int n = items.cancelPending(requestId);
+            String model = requests.find(requestId).map(RequestRow::model).orElse("unknown");
+            Transactions.afterCommit(() -> metrics.items(ItemStatus.CANCELLED, model, n));
         }
         double wall = generateSeconds(job);
         double expand = job.getExecutionContext().containsKey(ExpandTasklet.EXPAND_SECONDS)
@@ -75,22 +80,9 @@ public class SummarizeTasklet implements Tasklet {
             detail.put("fid", q.fid());
         });
         // after the commit, so whoever reacts to the event finds the run's final rows
-        afterCommit(() -> events.publish(requestId, EventType.of(status.sql()), detail));
+        Transactions.afterCommit(() -> events.publish(requestId, EventType.of(status.sql()), detail));
         runs.evict(requestId);
         return RepeatStatus.FINISHED;
-    }
-
-    private static void afterCommit(Runnable action) {
-        if (TransactionSynchronizationManager.isSynchronizationActive()) {
-            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-                @Override
-                public void afterCommit() {
-                    action.run();
-                }
-            });
-        } else {
-            action.run();
-        }
     }
 
     /** Elapsed time of the generate step in this execution (restarts count from their start). */

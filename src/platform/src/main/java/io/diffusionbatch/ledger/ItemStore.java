@@ -153,6 +153,13 @@ public class ItemStore {
         return jdbc.sql("SELECT count(*) FROM items WHERE request_id = ?").param(requestId).query(Long.class).single();
     }
 
+    /** Pending items of the runs not yet finished (waiting, running or stopping), over all runs. */
+    public long countPendingOfLiveRuns() {
+        return jdbc.sql("SELECT count(*) FROM items i JOIN requests r ON r.id = i.request_id "
+                + "WHERE r.status IN ('accepted', 'running', 'cancelling') AND i.status = 'pending'")
+                .query(Long.class).single();
+    }
+
     /** Items by status for a request, e.g. {@code {PENDING=10, DONE=22}}; statuses without items are absent. */
     public Map<ItemStatus, Long> countByStatus(long requestId) {
         Map<ItemStatus, Long> m = new EnumMap<>(ItemStatus.class);

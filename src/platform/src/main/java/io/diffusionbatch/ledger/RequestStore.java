@@ -69,6 +69,11 @@ public class RequestStore {
                 .query(RequestStore::row).list();
     }
 
+    /** Runs accepted and not started yet. */
+    public long countWaiting() {
+        return jdbc.sql("SELECT count(*) FROM requests WHERE status = 'accepted'").query(Long.class).single();
+    }
+
     /** The waiting request to start next: highest priority, then oldest. */
     public Optional<RequestRow> nextWaiting() {
         return jdbc.sql("SELECT " + COLUMNS + " FROM requests WHERE status = 'accepted' ORDER BY priority DESC, id LIMIT 1")

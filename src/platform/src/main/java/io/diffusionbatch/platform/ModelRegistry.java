@@ -83,6 +83,23 @@ public final class ModelRegistry implements ModelCatalog, AutoCloseable {
         }
     }
 
+    /**
+     * Every catalog model, opening those not opened yet: name → null when usable, else why not.
+     * In name order.
+     */
+    public Map<String, String> problems() {
+        Map<String, String> out = new TreeMap<>();
+        for (String n : entries.keySet()) {
+            out.put(n, engineIfOpenable(n).isPresent() ? null : failures.get(n));
+        }
+        return out;
+    }
+
+    /** The folder and kind of every catalog model, in name order (whether or not it opens). */
+    public Map<String, DiffusionProperties.Model> entries() {
+        return java.util.Collections.unmodifiableMap(entries);
+    }
+
     @Override
     public void close() {
         engines.values().forEach(Engine::close);
