@@ -8,13 +8,14 @@ import io.diffusionbatch.audit.ItemRef;
 import io.diffusionbatch.audit.Reproducer;
 import io.diffusionbatch.audit.RunFigures;
 import io.diffusionbatch.audit.RunFiguresReader;
+import io.diffusionbatch.ledger.DashboardStore;
 import io.diffusionbatch.ledger.RejectionStore;
+import io.diffusionbatch.ledger.RunSummary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.env.Environment;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -72,7 +73,7 @@ public class DashboardServer implements SmartLifecycle {
     private static final String CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; "
             + "script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'";
 
-    private final DashboardQueries queries;
+    private final DashboardStore queries;
     private final ItemAudit audit;
     private final Reproducer reproducer;
     private final RunFiguresReader figures;
@@ -85,9 +86,9 @@ public class DashboardServer implements SmartLifecycle {
     /**
      * @throws IllegalArgumentException when {@code diffusion.web.port} is not -1, 0 or 1..65535
      */
-    public DashboardServer(JdbcClient jdbc, ItemAudit audit, Reproducer reproducer, RunFiguresReader figures,
+    public DashboardServer(DashboardStore store, ItemAudit audit, Reproducer reproducer, RunFiguresReader figures,
                            RejectionStore rejections, Environment env) {
-        this.queries = new DashboardQueries(jdbc);
+        this.queries = store;
         this.audit = audit;
         this.reproducer = reproducer;
         this.figures = figures;
@@ -225,13 +226,13 @@ public class DashboardServer implements SmartLifecycle {
         } else if ((m = FILE.matcher(path)).matches()) {
             ItemRef ref = itemRef(m.group(1), m.group(2));
             item(ref);
-            DashboardQueries.OutputFile f = queries.outputFile(ref.run(), ref.index())
+            OutputFile f = queries.output(ref.run(), ref.index()).flatMap(DashboardServer::insideRunDir)
                     .orElseThrow(() -> HttpError.notFound("item " + ref + " has no output file"));
             sendFile(ex, f);
         } else if (path.equals("/quality")) {
             List<RunFigures> measured = new ArrayList<>();
-            for (long id : queries.runsWithOutputs(RUN_LIMIT)) {
-                figures.read(id).ifPresent(measured::add);
+            for (DashboardStore.QualityPoint q : queries.measuredRuns(RUN_LIMIT)) {
+                figures.read(q.run()).ifPresent(measured::add);
             }
             sendHtml(ex, 200, Pages.quality(measured));
         } else if (path.equals("/rejected")) {
@@ -366,7 +367,17 @@ public class DashboardServer implements SmartLifecycle {
         }
     }
 
-    private static void sendFile(HttpExchange ex, DashboardQueries.OutputFile f) throws IOException {
+    private record OutputFile(Path path, String mediaType) {
+    }
+
+    /** The recorded output resolved inside its run's folder; empty when the recorded path would leave it. */
+    private static Optional<OutputFile> insideRunDir(DashboardStore.StoredOutput o) {
+        Path dir = Path.of(o.runDir()).toAbsolutePath().normalize();
+        Path file = dir.resolve(o.path()).normalize();
+        return file.startsWith(dir) ? Optional.of(new OutputFile(file, o.mediaType())) : Optional.empty();
+    }
+
+    private static void sendFile(HttpExchange ex, OutputFile f) throws IOException {
         long size;
         try {
             size = Files.size(f.path());

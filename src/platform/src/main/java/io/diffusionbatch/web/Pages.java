@@ -3,7 +3,9 @@ package io.diffusionbatch.web;
 import io.diffusionbatch.audit.ItemRecord;
 import io.diffusionbatch.audit.Reproducer;
 import io.diffusionbatch.audit.RunFigures;
+import io.diffusionbatch.ledger.DashboardStore;
 import io.diffusionbatch.ledger.RejectionStore;
+import io.diffusionbatch.ledger.RunSummary;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -60,8 +62,8 @@ public final class Pages {
      * @param page  1-based page of the contact sheet
      * @param cells the items of that page
      */
-    public static String run(RunSummary r, Optional<RunFigures> figures, DashboardQueries.StageTimes stages,
-                             List<DashboardQueries.Cell> cells, int page) {
+    public static String run(RunSummary r, Optional<RunFigures> figures, DashboardStore.StageTimes stages,
+                             List<DashboardStore.SheetCell> cells, int page) {
         StringBuilder b = new StringBuilder();
         b.append("<table id=\"overview\">");
         row(b, "request", Html.esc(r.clientRequestId()));
@@ -97,7 +99,7 @@ public final class Pages {
         long pages = Math.max(1, (r.total() + SHEET_PAGE - 1) / SHEET_PAGE);
         b.append("<h2>Contact sheet</h2>\n").append(pager(r.id(), page, pages));
         b.append("<div class=\"sheet\" id=\"sheet\">");
-        for (DashboardQueries.Cell c : cells) {
+        for (DashboardStore.SheetCell c : cells) {
             String ref = r.id() + "/" + c.index();
             String tip = Html.esc("#" + c.index() + " seed " + c.seed() + ": " + c.prompt());
             if (c.mediaType() == null) {

@@ -1,6 +1,8 @@
 package io.diffusionbatch.web;
 
 import io.diffusionbatch.audit.RunFigures;
+import io.diffusionbatch.ledger.DashboardStore;
+import io.diffusionbatch.ledger.RunSummary;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -159,9 +161,9 @@ class DashboardPagesTest {
         RunSummary r = new RunSummary(7, "req<1>", "running", "tiny", "ddim", 6, 100, 30, 1, 0, Instant.EPOCH, null, null,
                 "/out/x");
         RunFigures f = figures(7, "tiny", "ddim", 12, null, null);
-        String html = Pages.run(r, java.util.Optional.of(f), new DashboardQueries.StageTimes(30, 0.001, 0.002, 0.05, 0.01, 0.004),
-                List.of(new DashboardQueries.Cell(48, "done", "a <b>", 3, "image/png"),
-                        new DashboardQueries.Cell(49, "pending", "x", 4, null)), 2);
+        String html = Pages.run(r, java.util.Optional.of(f), new DashboardStore.StageTimes(30, 0.001, 0.002, 0.05, 0.01, 0.004),
+                List.of(new DashboardStore.SheetCell(48, "done", "a <b>", 3, "image/png"),
+                        new DashboardStore.SheetCell(49, "pending", "x", 4, null)), 2);
         String table = section(html, "<table id=\"figures\">", "</table>");
         for (String column : f.columns().keySet()) {
             assertThat(table).contains("<th>" + Html.esc(column) + "</th>");
