@@ -6,7 +6,7 @@ import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.ledger.RunStatsStore;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
 import io.diffusionbatch.platform.DiffusionProperties;
-import io.diffusionbatch.web.DashboardServer;
+import io.diffusionbatch.web.Dashboard;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -108,6 +108,6 @@ final class ServeCommand {
         err.printf("started in %.1f s: Kafka %s, Postgres %s, outputs under %s%n", (System.nanoTime() - t0) / 1e9,
                 p.kafka().bootstrapServers(), ctx.getEnvironment().getProperty("spring.datasource.url"),
                 p.outputRoot().toAbsolutePath().normalize());
-        ctx.getBeanProvider(DashboardServer.class).ifAvailable(d -> d.url().ifPresent(u -> err.println("dashboard " + u)));
+        ctx.getBeanProvider(Dashboard.class).ifAvailable(d -> d.url().ifPresent(u -> err.println("dashboard " + u)));
     }
 }

@@ -41,7 +41,7 @@ class DashboardBrowserTest {
         Assumptions.assumeTrue(binary.isPresent(),
                 "no chromium binary (/usr/bin/chromium): install it with apt-get install -y chromium to run this test");
         TestServer server = TestServer.get();
-        String base = server.bean(DashboardServer.class).url().orElseThrow().toString();
+        String base = server.bean(Dashboard.class).url().orElseThrow().toString();
         String id = TestServer.uniqueId("dash-browser");
         server.send(id, ("""
                 {"requestId": "%s", "kind": "image", "model": "tiny", "prompts": ["a \\"><img src=x onerror=alert(1)> ring", "a cube"],
@@ -99,7 +99,7 @@ class DashboardBrowserTest {
             assertThat(page.get("progress").asString()).isEqualTo("6 / 6");
             assertThat(page.get("bar").asString()).isEqualTo("100%");
             assertThat(page.get("status").asString()).isEqualTo("completed");
-            assertThat(page.get("nfe").asString()).isEqualTo(Html.value(figures.nfe())).isEqualTo("4.000");
+            assertThat(page.get("nfe").asString()).isEqualTo(Format.figure(figures.nfe())).isEqualTo("4.000");
             assertThat(page.get("fid").asString()).isEqualTo("–");
             assertThat(page.get("figures").asInt()).isEqualTo(figures.columns().size());
             assertThat(page.get("bars").asInt()).isEqualTo(5);
