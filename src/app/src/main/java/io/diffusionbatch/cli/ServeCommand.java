@@ -2,7 +2,7 @@ package io.diffusionbatch.cli;
 
 import io.diffusionbatch.platform.DiffusionBatchApplication;
 import io.diffusionbatch.platform.DiffusionProperties;
-import io.diffusionbatch.web.DashboardServer;
+import io.diffusionbatch.web.Dashboard;
 import java.io.PrintStream;
 import java.util.concurrent.CountDownLatch;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -53,6 +53,6 @@ final class ServeCommand extends PlatformCommand {
         err.printf("started in %.1f s: Kafka %s, Postgres %s, outputs under %s%n", (System.nanoTime() - t0) / 1e9,
                 p.kafka().bootstrapServers(), ctx.getEnvironment().getProperty("spring.datasource.url"),
                 p.outputRoot().toAbsolutePath().normalize());
-        ctx.getBeanProvider(DashboardServer.class).ifAvailable(d -> d.url().ifPresent(u -> err.println("dashboard " + u)));
+        ctx.getBeanProvider(Dashboard.class).ifAvailable(d -> d.url().ifPresent(u -> err.println("dashboard " + u)));
     }
 }

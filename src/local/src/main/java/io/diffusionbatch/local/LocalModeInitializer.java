@@ -22,7 +22,9 @@ import java.util.Optional;
  *   <li>{@code client}: use the services a running {@code serve} recorded in the data
  *       directory; with none running, start Postgres alone (enough for reading the ledger).</li>
  * </ul>
- * The started services are registered as a bean and stop with the context.
+ * The started services are registered as a bean and stop with the context. A serving process
+ * also records its dashboard's URL in {@code services.json} when its web server starts
+ * ({@link DashboardUrlRecorder}).
  */
 public final class LocalModeInitializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
 
@@ -40,6 +42,8 @@ public final class LocalModeInitializer implements ApplicationContextInitializer
                 LocalServices.Running running = LocalServices.start(dataDir, true);
                 register(context, running);
                 services = running.services();
+                // where the dashboard listens goes into services.json next to the services
+                context.addApplicationListener(new DashboardUrlRecorder(dataDir));
             }
             case "client" -> {
                 Optional<LocalServices> found = LocalServices.discover(dataDir);

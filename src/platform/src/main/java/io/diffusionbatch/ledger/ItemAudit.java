@@ -37,7 +37,7 @@ public class ItemAudit {
         Map<String, Object> quality = one("SELECT readings::text AS readings, expected::text AS expected, adherent "
                 + "FROM item_quality WHERE request_id = ? AND idx = ?", ref);
         return Optional.of(new ItemRecord(ref, (String) r.get("client_request_id"), (String) r.get("model"),
-                (String) r.get("prompt"), (String) r.get("negative"), (Long) r.get("seed"), (String) r.get("status"),
+                (String) r.get("prompt"), (String) r.get("negative"), (Long) r.get("seed"), ItemStatus.of((String) r.get("status")),
                 (Integer) r.get("attempts"), (String) r.get("worker"), (String) r.get("error"), (String) r.get("labels"),
                 output, stats, (String) r.get("spec"), (String) r.get("output_dir"), quality));
     }

@@ -14,7 +14,7 @@ import java.util.Map;
  *                       the item was not assessed
  */
 public record ItemRecord(ItemRef ref, String clientRequestId, String model, String prompt, String negativePrompt,
-                         long seed, String status, int attempts, String worker, String error, String labelsJson,
+                         long seed, ItemStatus status, int attempts, String worker, String error, String labelsJson,
                          Map<String, Object> output, Map<String, Object> stats, String requestSpec, String outputDir,
                          Map<String, Object> quality) {
 }

@@ -1,9 +1,12 @@
 package io.diffusionbatch.platform;
 
+import io.diffusionbatch.web.WebServerSwitch;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.ConfigurableApplicationContext;
+
+import java.util.Map;
 
 /**
  * The platform's Spring Boot application. Started by the CLI ({@code serve}, {@code demo},
@@ -18,16 +21,28 @@ public class DiffusionBatchApplication {
     /**
      * Starts the context.
      *
-     * @param role {@code server} (intake, dispatcher and workers run) or {@code client} (ledger
-     *             and Kafka access only)
+     * @param role {@code server} (intake, dispatcher and workers run, and the dashboard on an
+     *             embedded web server unless {@code diffusion.web.port} is -1) or {@code client}
+     *             (ledger and Kafka access only, no web server)
      * @param args Spring arguments such as {@code --diffusion.data-dir=...}
      */
     public static ConfigurableApplicationContext start(String role, String... args) {
-        SpringApplication app = new SpringApplication(DiffusionBatchApplication.class);
-        app.setWebApplicationType(WebApplicationType.NONE);
-        app.setDefaultProperties(java.util.Map.of("diffusion.role", role,
-                "diffusion.local.mode", role.equals("server") ? "serve" : "client"));
+        return application(role, DiffusionBatchApplication.class).run(args);
+    }
+
+    /**
+     * The application of a role, not yet started, with {@code source} as its configuration
+     * ({@link DiffusionBatchApplication} for the platform; a test may start less).
+     */
+    public static SpringApplication application(String role, Class<?> source) {
+        SpringApplication app = new SpringApplication(source);
+        boolean server = role.equals("server");
+        app.setWebApplicationType(server ? WebApplicationType.SERVLET : WebApplicationType.NONE);
+        if (server) {
+            app.addListeners(new WebServerSwitch());
+        }
+        app.setDefaultProperties(Map.of("diffusion.role", role, "diffusion.local.mode", server ? "serve" : "client"));
         app.setLogStartupInfo(false);
-        return app.run(args);
+        return app;
     }
 }

@@ -47,5 +47,8 @@ class SweepReportTest {
         assertThat(doc.getElementsByTagName("circle").getLength()).isEqualTo(5 * 2 + 4);
         assertThat(doc.getElementsByTagName("polyline").getLength()).isEqualTo(1);
         assertThat(svg).contains("sweep &lt;test&gt; &amp; co");
+        // readable axes: NFE 8..1998 on decades, FID from 0 in steps of 10, adherence in percent over 0–100 %
+        assertThat(svg).contains(">1<").contains(">10<").contains(">100<").contains(">1000<").contains(">10000<")
+                .contains(">0 %<").contains(">100 %<").contains(">40<").doesNotContain(">35.0<");
     }
 }

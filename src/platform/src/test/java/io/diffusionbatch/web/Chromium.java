@@ -16,9 +16,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -27,8 +29,9 @@ import java.util.stream.Stream;
 
 /**
  * A headless Chromium driven over the Chrome DevTools Protocol with the JDK's WebSocket client:
- * one page target, attached with a flat session. Closing kills the browser and its children and
- * removes its profile. Not thread-safe (one caller at a time).
+ * one page target, attached with a flat session. Events are kept (see {@link #events}); JavaScript
+ * dialogs are dismissed as they open, so they are recorded but never block the page. Closing kills
+ * the browser and its children and removes its profile. Not thread-safe (one caller at a time).
  */
 final class Chromium implements AutoCloseable {
 
@@ -39,6 +42,7 @@ final class Chromium implements AutoCloseable {
     private final Path profile;
     private final Path log;
     private final Map<Long, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
+    private final Queue<JsonNode> events = new ConcurrentLinkedQueue<>();
     private final AtomicLong ids = new AtomicLong();
     private WebSocket socket;
     private String session;
@@ -112,6 +116,11 @@ final class Chromium implements AutoCloseable {
                                 if (f != null) {
                                     f.complete(msg);
                                 }
+                            } else if (msg.has("method")) {
+                                events.add(msg);
+                                if (msg.get("method").asString().equals("Page.javascriptDialogOpening")) {
+                                    dismissDialog(ws);
+                                }
                             }
                         }
                         ws.request(1);
@@ -123,6 +132,24 @@ final class Chromium implements AutoCloseable {
                         pending.values().forEach(f -> f.completeExceptionally(error));
                     }
                 }).get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A JavaScript dialog (alert, confirm, prompt) blocks the page until answered: dismiss it at
+     * once, without waiting for the reply (this runs on the socket's listener thread).
+     */
+    private void dismissDialog(WebSocket ws) {
+        ObjectNode msg = JSON.createObjectNode();
+        msg.put("id", ids.incrementAndGet());
+        msg.put("method", "Page.handleJavaScriptDialog");
+        msg.set("params", JSON.valueToTree(Map.of("accept", false)));
+        msg.put("sessionId", session);
+        ws.sendText(JSON.writeValueAsString(msg), true);
+    }
+
+    /** The events received so far with this method (e.g. {@code Page.javascriptDialogOpening}), oldest first. */
+    List<JsonNode> events(String method) {
+        return events.stream().filter(e -> e.path("method").asString("").equals(method)).toList();
     }
 
     /** Sends a command (to the page session when {@code toPage}) and returns its result. */

@@ -42,7 +42,7 @@ class DashboardBrowserTest {
         Assumptions.assumeTrue(binary.isPresent(),
                 "no chromium binary (/usr/bin/chromium): install it with apt-get install -y chromium to run this test");
         TestServer server = TestServer.get();
-        String base = server.bean(DashboardServer.class).url().orElseThrow().toString();
+        String base = server.bean(Dashboard.class).url().orElseThrow().toString();
         String id = TestServer.uniqueId("dash-browser");
         server.send(id, ("""
                 {"requestId": "%s", "kind": "image", "model": "tiny", "prompts": ["a \\"><img src=x onerror=alert(1)> ring", "a cube"],
@@ -59,7 +59,9 @@ class DashboardBrowserTest {
         long t0 = System.nanoTime();
         try (Chromium browser = Chromium.launch(binary.get())) {
             // live progress: the runs list is loaded while a run is running, and the script alone
-            // (the list never reloads) brings its row to completed with every item done
+            // (the list never reloads) brings its row to completed with every item done. The list is
+            // loaded once before, so first-use costs (templates, JSON) do not eat the run's time.
+            browser.navigate(base);
             String live = TestServer.uniqueId("dash-live");
             server.send(live, ("""
                     {"requestId": "%s", "kind": "image", "model": "tiny", "prompts": ["a slow square"],
@@ -100,7 +102,7 @@ class DashboardBrowserTest {
             assertThat(page.get("progress").asString()).isEqualTo("6 / 6");
             assertThat(page.get("bar").asString()).isEqualTo("100%");
             assertThat(page.get("status").asString()).isEqualTo("completed");
-            assertThat(page.get("nfe").asString()).isEqualTo(Html.value(figures.nfe())).isEqualTo("4.000");
+            assertThat(page.get("nfe").asString()).isEqualTo(Format.figure(figures.nfe())).isEqualTo("4.000");
             assertThat(page.get("fid").asString()).isEqualTo("–");
             assertThat(page.get("figures").asInt()).isEqualTo(figures.columns().size());
             assertThat(page.get("bars").asInt()).isEqualTo(5);
@@ -127,5 +129,130 @@ class DashboardBrowserTest {
         System.out.printf("browser part (launch, two pages, reproduce, kill): %.1f s%n", seconds);
         assertThat(processes).as("chromium and its children are gone").noneMatch(ProcessHandle::isAlive);
         assertThat(seconds).as("the browser part stays fast").isLessThan(30);
+    }
+
+    private static final String SCRIPT = "<script>alert(1)</script>";
+    private static final String IMG = "\"><img src=x onerror=alert(1)>";
+    /** A prompt with every kind of payload: a script element, an attribute break-out with an event handler, quotes. */
+    static final String XSS_PROMPT = "a " + SCRIPT + " " + IMG + " 'single' \"double\" & circle";
+    static final String XSS_NEGATIVE = "no " + SCRIPT + IMG + " 'x'";
+    static final String XSS_LABEL = SCRIPT + IMG;
+
+    /** No script but the dashboard's own, no element made from the payload, no dialog opened so far. */
+    private static void assertNothingInjected(Chromium browser, String where) throws Exception {
+        JsonNode dom = browser.eval("""
+                ({scripts: Array.from(document.scripts).filter(s => s.getAttribute('src') !== '/static/progress.js').length,
+                  handlers: document.querySelectorAll('[onerror], [onload], [onclick]').length,
+                  strayImages: document.querySelectorAll('img[src="x"], img:not([src^="/files/"])').length})""");
+        assertThat(dom.get("scripts").asInt()).as(where + ": injected script elements").isZero();
+        assertThat(dom.get("handlers").asInt()).as(where + ": elements with an event handler attribute").isZero();
+        assertThat(dom.get("strayImages").asInt()).as(where + ": injected img elements").isZero();
+        assertThat(browser.events("Page.javascriptDialogOpening")).as(where + ": JavaScript dialogs").isEmpty();
+    }
+
+    @Test
+    void ledgerTextWithScriptsAndBrokenAttributesIsShownAsTextOnEveryPage() throws Exception {
+        Optional<Path> binary = Chromium.binary();
+        Assumptions.assumeTrue(binary.isPresent(),
+                "no chromium binary (/usr/bin/chromium): install it with apt-get install -y chromium to run this test");
+        TestServer server = TestServer.get();
+        String base = server.bean(Dashboard.class).url().orElseThrow().toString();
+        tools.jackson.databind.json.JsonMapper json = tools.jackson.databind.json.JsonMapper.builder().build();
+        // the bundled shapes model, judged by its evaluator, so the run also shows on the quality page
+        String id = TestServer.uniqueId("dash-xss");
+        String request = """
+                {"requestId": "%s", "kind": "image", "model": "shapes", "labels": {"team": %s},
+                 "prompts": [{"prompt": %s, "negative": %s, "labels": {"note": %s}},
+                             "a large red circle in the centre on a white background"],
+                 "params": {"sampler": "euler", "steps": 4, "guidance": 5.0},
+                 "output": {"location": "dash/%s", "format": "png"}}
+                """.formatted(id, json.writeValueAsString(XSS_LABEL), json.writeValueAsString(XSS_PROMPT),
+                json.writeValueAsString(XSS_NEGATIVE), json.writeValueAsString(XSS_LABEL), id);
+        server.send(id, request.getBytes(StandardCharsets.UTF_8));
+        // and a refused input whose raw payload carries the same text in its request id and model
+        String bad = TestServer.uniqueId("dash-xss-bad");
+        server.send(bad, ("{\"requestId\": " + json.writeValueAsString(bad + SCRIPT + IMG) + ", \"kind\": \"image\", "
+                + "\"model\": " + json.writeValueAsString(SCRIPT + IMG) + "}").getBytes(StandardCharsets.UTF_8));
+        RequestRow run = server.awaitFinished(id, Duration.ofSeconds(120));
+        assertThat(run.status()).as(String.valueOf(run.message())).isEqualTo("completed");
+        io.diffusionbatch.ledger.RejectionStore rejections = server.bean(io.diffusionbatch.ledger.RejectionStore.class);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (rejections.latest(50).stream().noneMatch(x -> x.reasonsJson().contains(bad)) && System.nanoTime() < deadline) {
+            TestServer.sleep(100);
+        }
+        long seed = server.jdbc().sql("SELECT seed FROM items WHERE request_id = ? AND idx = 0").param(run.id())
+                .query(Long.class).single();
+
+        try (Chromium browser = Chromium.launch(binary.get())) {
+            // the detector works: a dialog the test opens itself is seen (and dismissed)
+            browser.navigate(base + "rejected");
+            browser.eval("setTimeout(() => alert('probe'), 0); true");
+            long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (browser.events("Page.javascriptDialogOpening").isEmpty() && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
+            assertThat(browser.events("Page.javascriptDialogOpening")).hasSize(1);
+            try (Chromium clean = Chromium.launch(binary.get())) {
+                clean.navigate(base);
+                assertNothingInjected(clean, "runs list");
+                assertThat(clean.eval("document.getElementById('runs').textContent.includes(" + json.writeValueAsString(id)
+                        + ")").asBoolean()).isTrue();
+
+                clean.navigate(base + "runs/" + run.id());
+                clean.waitFor("Array.from(document.querySelectorAll('img.thumb')).every(i => i.complete && i.naturalWidth > 0)",
+                        Duration.ofSeconds(10));
+                assertNothingInjected(clean, "run page");
+                assertThat(clean.eval("document.querySelector('img.thumb').title").asString())
+                        .isEqualTo("#0 seed " + seed + ": " + XSS_PROMPT);
+                assertThat(clean.eval("document.querySelector('img.thumb').alt").asString())
+                        .isEqualTo("#0 seed " + seed + ": " + XSS_PROMPT);
+                shoot(clean, "xss-run");
+
+                clean.navigate(base + "items/" + run.id() + "/0");
+                clean.waitFor("document.getElementById('output').naturalWidth > 0", Duration.ofSeconds(10));
+                assertNothingInjected(clean, "item page");
+                JsonNode item = clean.eval("""
+                        ({prompt: document.getElementById('prompt').textContent,
+                          negative: document.getElementById('negative').textContent,
+                          labels: document.getElementById('labels').textContent,
+                          request: document.getElementById('request').textContent,
+                          alt: document.getElementById('output').alt})""");
+                assertThat(item.get("prompt").asString()).isEqualTo(XSS_PROMPT);
+                assertThat(item.get("negative").asString()).isEqualTo(XSS_NEGATIVE);
+                assertThat(item.get("alt").asString()).isEqualTo(XSS_PROMPT);
+                // labels and the request are JSON text: the payload is there as JSON writes it
+                assertThat(item.get("labels").asString()).contains(json.writeValueAsString(XSS_LABEL));
+                assertThat(item.get("request").asString()).contains(json.writeValueAsString(XSS_PROMPT))
+                        .contains(json.writeValueAsString(XSS_NEGATIVE));
+                shoot(clean, "xss-item");
+
+                // the reproduce button still works on such an item, and its answer is as clean
+                clean.eval("document.querySelector('#reproduce-form button').click(); true");
+                clean.waitFor("document.getElementById('reproduce-result') !== null", Duration.ofSeconds(30));
+                assertNothingInjected(clean, "reproduced item page");
+                assertThat(clean.eval("document.getElementById('reproduce-result').dataset.outcome").asString())
+                        .isEqualTo("match");
+                assertThat(clean.eval("document.getElementById('prompt').textContent").asString()).isEqualTo(XSS_PROMPT);
+
+                clean.navigate(base + "quality");
+                assertNothingInjected(clean, "quality page");
+                assertThat(clean.eval("document.querySelector('#measured').textContent.includes('shapes · euler') "
+                        + "|| document.body.textContent.includes('shapes · euler')").asBoolean()).isTrue();
+                assertThat(clean.eval("Array.from(document.querySelectorAll('a')).some(a => a.getAttribute('href') === '/runs/"
+                        + run.id() + "')").asBoolean()).as("the run is on the quality page").isTrue();
+                shoot(clean, "xss-quality");
+
+                clean.navigate(base + "rejected");
+                assertNothingInjected(clean, "rejected inputs page");
+                String table = clean.eval("document.getElementById('rejected').textContent").asString();
+                assertThat(table).contains(bad + SCRIPT).contains("unknown model '" + SCRIPT + IMG + "'");
+                shoot(clean, "xss-rejected");
+
+                clean.navigate(base + "runs/abc%3Cscript%3Ealert(1)");
+                assertNothingInjected(clean, "error page");
+                assertThat(clean.eval("document.getElementById('error').textContent").asString())
+                        .contains("was 'abc<script>alert(1)'");
+            }
+        }
     }
 }

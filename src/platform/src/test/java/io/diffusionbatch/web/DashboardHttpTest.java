@@ -8,6 +8,7 @@ import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.platform.TestServer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.http.MediaType;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -19,12 +20,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-/** Every page of the dashboard over plain HTTP against the test server (real Kafka, Postgres, ONNX). */
+/**
+ * Every page of the dashboard over plain HTTP against the test server (real Kafka, Postgres, ONNX),
+ * and its guards: the Host check, the same-origin check of POSTs, files only inside the output root.
+ */
 class DashboardHttpTest {
 
     static final String EVIL = "a <script>alert('x')</script> & \"quoted\" circle";
@@ -34,11 +39,13 @@ class DashboardHttpTest {
     private static TestServer server;
     private static RequestRow run;
     private static String base;
+    private static String origin;
 
     @BeforeAll
     static void oneRun() {
         server = TestServer.get();
-        base = server.bean(DashboardServer.class).url().orElseThrow().toString();
+        base = server.bean(Dashboard.class).url().orElseThrow().toString();
+        origin = base.substring(0, base.length() - 1);
         String id = TestServer.uniqueId("dash");
         server.send(id, ("""
                 {"requestId": "%s", "kind": "image", "model": "tiny",
@@ -59,7 +66,13 @@ class DashboardHttpTest {
     void listsRunsWithProgressAndEscapedRequestIds() throws Exception {
         HttpResponse<String> r = get("/");
         assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(r.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+        // text/html; charset=utf-8 (Tomcat writes it as text/html;charset=UTF-8: the same media type)
+        assertThat(MediaType.parseMediaType(r.headers().firstValue("Content-Type").orElseThrow()))
+                .isEqualTo(new MediaType("text", "html", StandardCharsets.UTF_8));
+        assertThat(r.headers().firstValue("Content-Security-Policy")).hasValue(RequestGuard.CSP);
+        assertThat(r.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        assertThat(r.headers().firstValue("X-Frame-Options")).hasValue("DENY");
+        assertThat(r.headers().firstValue("Cache-Control")).hasValue("no-store");
         assertThat(r.body()).contains("href=\"/runs/" + run.id() + "\"").contains(run.clientRequestId())
                 .contains("<span class=\"count\">4 / 4</span>").contains(">euler<");
     }
@@ -71,8 +84,8 @@ class DashboardHttpTest {
         String html = r.body();
         RunFigures f = server.bean(RunFiguresReader.class).read(run.id()).orElseThrow();
         for (Map.Entry<String, Object> e : f.columns().entrySet()) {
-            assertThat(html).contains("<th>" + Html.esc(e.getKey()) + "</th><td class=\"num\" data-figure=\""
-                    + Html.esc(e.getKey()) + "\">" + Html.esc(Html.value(e.getValue())) + "</td>");
+            assertThat(html).contains("<th>" + Templates.esc(e.getKey()) + "</th><td class=\"num\" data-figure=\""
+                    + Templates.esc(e.getKey()) + "\">" + Templates.esc(Format.figure(e.getValue())) + "</td>");
         }
         assertThat(html).contains("data-figure=\"FID\">–<").contains("data-figure=\"NFE\">6.000<");
         for (int i = 0; i < 4; i++) {
@@ -96,13 +109,13 @@ class DashboardHttpTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("<code id=\"sha256\">" + row.get("sha256") + "</code>")
                 .contains("<th>seed</th><td>" + row.get("seed") + "</td>")
-                .contains(Html.esc(EVIL)).doesNotContain("<script>alert")
+                .contains(Templates.esc(EVIL)).doesNotContain("<script>alert")
                 .contains("<th>model_sha256</th>").contains("<th>denoise_seconds</th>").contains("&quot;sampler&quot;")
-                .contains(Html.esc(Path.of(run.outputDir()).resolve((String) row.get("path"))))
+                .contains(Templates.esc(Path.of(run.outputDir()).resolve((String) row.get("path"))))
                 .contains("action=\"/items/" + run.id() + "/0/reproduce\"");
 
         HttpResponse<String> rep = HTTP.send(HttpRequest.newBuilder(URI.create(base + "items/" + run.id() + "/0/reproduce"))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Origin", origin).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(rep.statusCode()).isEqualTo(200);
         assertThat(rep.body()).contains("data-outcome=\"match\"")
                 .contains("<code id=\"stored-sha256\">" + row.get("sha256") + "</code>")
@@ -151,7 +164,7 @@ class DashboardHttpTest {
         RequestRow big = server.awaitFinished(id, Duration.ofSeconds(120));
         assertThat(big.status()).isEqualTo(RunStatus.COMPLETED);
         String first = get("/runs/" + big.id()).body();
-        assertThat(count(first, "<img class=\"thumb\"")).isEqualTo(Pages.SHEET_PAGE);
+        assertThat(count(first, "<img class=\"thumb\"")).isEqualTo(Views.SHEET_PAGE);
         assertThat(first).contains("page 1 of 2").contains("href=\"/runs/" + big.id() + "?page=2\"")
                 .contains("src=\"/files/" + big.id() + "/47\"").doesNotContain("src=\"/files/" + big.id() + "/48\"");
         String second = get("/runs/" + big.id() + "?page=2").body();
@@ -229,15 +242,16 @@ class DashboardHttpTest {
     @Test
     void badInputGetsA400Or404PageWithAClearMessageAndNoStackTrace() throws Exception {
         long items = 4;
+        // messages as typed; the page shows them escaped as the templates escape every value
         Object[][] cases = {
-                {"/runs/abc", 400, "run id: must be a whole number &gt;= 1, was &#39;abc&#39;"},
-                {"/runs/0", 400, "run id: must be a whole number &gt;= 1"},
+                {"/runs/abc", 400, "run id: must be a whole number >= 1, was 'abc'"},
+                {"/runs/0", 400, "run id: must be a whole number >= 1"},
                 {"/runs/987654321", 404, "no run 987654321"},
-                {"/runs/" + run.id() + "?page=0", 400, "page: must be a whole number &gt;= 1"},
-                {"/runs/" + run.id() + "?page=x", 400, "page: must be a whole number &gt;= 1"},
+                {"/runs/" + run.id() + "?page=0", 400, "page: must be a whole number >= 1"},
+                {"/runs/" + run.id() + "?page=x", 400, "page: must be a whole number >= 1"},
                 {"/runs/" + run.id() + "?page=2", 404, "has 1 page(s)"},
                 {"/items/" + run.id() + "/99", 404, "run " + run.id() + " has no item 99 (it has " + items + " items, 0..3)"},
-                {"/items/" + run.id() + "/-1", 400, "item index: must be a whole number &gt;= 0"},
+                {"/items/" + run.id() + "/-1", 400, "item index: must be a whole number >= 0"},
                 {"/items/x/1", 400, "run id: must be a whole number"},
                 {"/items/987654321/0", 404, "no run 987654321"},
                 {"/files/" + run.id() + "/99", 404, "has no item 99"},
@@ -247,7 +261,8 @@ class DashboardHttpTest {
         for (Object[] c : cases) {
             HttpResponse<String> r = get((String) c[0]);
             assertThat(r.statusCode()).as((String) c[0]).isEqualTo(c[1]);
-            assertThat(r.body()).as((String) c[0]).contains((String) c[2]).doesNotContain("Exception").doesNotContain("\tat ");
+            assertThat(r.body()).as((String) c[0]).contains(Templates.esc(c[2])).doesNotContain("Exception")
+                    .doesNotContain("\tat ");
         }
     }
 
@@ -255,6 +270,105 @@ class DashboardHttpTest {
     void theDashboardUrlIsLoggedInServicesJson() throws Exception {
         JsonNode n = JSON.readTree(Files.readString(server.dataDir().resolve("services.json")));
         assertThat(n.get("dashboardUrl").asString()).isEqualTo(base);
-        assertThat(server.bean(DashboardServer.class).port()).isPositive().isNotEqualTo(DashboardServer.DEFAULT_PORT);
+        assertThat(server.bean(Dashboard.class).port()).isPositive().isNotEqualTo(WebSettings.DEFAULT_PORT);
+    }
+
+    private static int port() {
+        return URI.create(base).getPort();
+    }
+
+    @Test
+    void onlyTheConfiguredHostNamesAreAnswered() throws Exception {
+        String get = "GET /api/runs HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n";
+        for (String host : new String[]{"127.0.0.1:" + port(), "localhost:" + port(), "LOCALHOST", "[::1]:" + port()}) {
+            assertThat(DashboardServerTest.status(DashboardServerTest.raw(port(), get.formatted(host)))).as(host).isEqualTo(200);
+        }
+        // a page of another site whose name resolves to this machine (DNS rebinding) gets nothing
+        for (String host : new String[]{"evil.example:" + port(), "evil.example", "127.0.0.1.evil.example", "localhost.",
+                "10.0.0.1:" + port()}) {
+            String answer = DashboardServerTest.raw(port(), get.formatted(host));
+            assertThat(DashboardServerTest.status(answer)).as(host).isEqualTo(421);
+            assertThat(answer).doesNotContain("\"runs\"").doesNotContain(run.clientRequestId());
+        }
+        String noHost = DashboardServerTest.raw(port(), "GET / HTTP/1.0\r\n\r\n");
+        assertThat(DashboardServerTest.status(noHost)).isEqualTo(421);
+        String page = DashboardServerTest.raw(port(), "GET /runs/%d HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n"
+                .formatted(run.id()));
+        assertThat(DashboardServerTest.status(page)).isEqualTo(421);
+        assertThat(page).doesNotContain(run.clientRequestId()).contains("diffusion.web.allowed-hosts");
+    }
+
+    private static HttpResponse<String> reproduce(String path, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path.substring(1)))
+                .POST(HttpRequest.BodyPublishers.noBody());
+        headers.forEach(b::header);
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aCrossSitePostIsRefusedBeforeAnythingIsReproduced() throws Exception {
+        String path = "/items/" + run.id() + "/1/reproduce";
+        List<Map<String, String>> refused = List.of(
+                Map.of("Origin", "http://evil.example"),
+                Map.of("Origin", "null"),
+                Map.of("Origin", "http://evil.example", "Sec-Fetch-Site", "cross-site"),
+                Map.of("Origin", origin, "Sec-Fetch-Site", "cross-site"), // the browser's word wins
+                Map.of("Origin", origin.replace("127.0.0.1", "localhost")), // another origin, even if the same machine
+                Map.of("Sec-Fetch-Site", "same-site"),
+                Map.of()); // no Origin at all: not from a page of the dashboard
+        for (Map<String, String> headers : refused) {
+            HttpResponse<String> r = reproduce(path, headers);
+            assertThat(r.statusCode()).as(headers.toString()).isEqualTo(403);
+            assertThat(r.body()).as(headers.toString()).contains("accepted from the dashboard's own pages only")
+                    .doesNotContain("data-outcome").doesNotContain("sha256");
+        }
+        // refused before any handler runs: an item that does not exist gets 403 too, not 404
+        assertThat(reproduce("/items/" + run.id() + "/99/reproduce", Map.of("Origin", "http://evil.example")).statusCode())
+                .isEqualTo(403);
+        assertThat(reproduce("/items/" + run.id() + "/99/reproduce", Map.of("Origin", origin)).statusCode()).isEqualTo(404);
+        // the browser's same-origin word alone is enough
+        HttpResponse<String> ok = reproduce(path, Map.of("Sec-Fetch-Site", "same-origin"));
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(ok.body()).contains("data-outcome=\"match\"");
+    }
+
+    @Test
+    void aSymlinkIsFollowedOnlyToAFileInsideTheOutputRoot() throws Exception {
+        String id = TestServer.uniqueId("dash-link");
+        server.send(id, ("""
+                {"requestId": "%s", "kind": "image", "model": "tiny", "prompts": ["a ring"], "seeds": [1, 2],
+                 "params": {"steps": 2}, "output": {"location": "dash/%s", "format": "png"}}
+                """.formatted(id, id)).getBytes(StandardCharsets.UTF_8));
+        RequestRow linked = server.awaitFinished(id, Duration.ofSeconds(60));
+        assertThat(linked.status()).isEqualTo("completed");
+        Path dir = Path.of(linked.outputDir());
+        String second = server.jdbc().sql("SELECT path FROM outputs WHERE request_id = ? AND idx = 1")
+                .param(linked.id()).query(String.class).single();
+        // out of the output root: services.json (the database URL) sits next to it
+        Path outside = server.dataDir().resolve("services.json");
+        assertThat(outside).exists();
+        Files.createSymbolicLink(dir.resolve("out.png"), outside);
+        setPath(linked.id(), "out.png");
+        HttpResponse<String> r = get("/files/" + linked.id() + "/0");
+        assertThat(r.statusCode()).isEqualTo(404);
+        assertThat(r.body()).contains("no output file inside the output root").doesNotContain("jdbcUrl");
+        // a folder inside the root is no regular file
+        Files.createSymbolicLink(dir.resolve("dir.png"), dir);
+        setPath(linked.id(), "dir.png");
+        assertThat(get("/files/" + linked.id() + "/0").statusCode()).isEqualTo(404);
+        // a missing file
+        setPath(linked.id(), "gone.png");
+        assertThat(get("/files/" + linked.id() + "/0").body()).contains("missing on disk");
+        // inside the root: served, the linked file's bytes
+        Files.createSymbolicLink(dir.resolve("in.png"), dir.resolve(second));
+        setPath(linked.id(), "in.png");
+        HttpResponse<byte[]> in = HTTP.send(HttpRequest.newBuilder(URI.create(base + "files/" + linked.id() + "/0")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(in.statusCode()).isEqualTo(200);
+        assertThat(in.body()).isEqualTo(Files.readAllBytes(dir.resolve(second)));
+    }
+
+    private static void setPath(long run, String path) {
+        server.jdbc().sql("UPDATE outputs SET path = ? WHERE request_id = ? AND idx = 0").params(path, run).update();
     }
 }

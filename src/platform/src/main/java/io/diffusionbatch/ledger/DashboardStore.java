@@ -1,8 +1,8 @@
-package io.diffusionbatch.web;
+package io.diffusionbatch.ledger;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
 
-import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -11,20 +11,43 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The ledger reads the dashboard needs beyond the audit's. Thread-safe. */
-public class DashboardQueries {
+/**
+ * The ledger reads the dashboard needs beyond the audit's: runs with their progress, a page of a
+ * run's contact sheet, mean stage times, where an item's output file was recorded, and the runs
+ * whose quality was measured. Read-only; results are never null (absent rows give empty results).
+ * Thread-safe.
+ */
+@Repository
+public class DashboardStore {
 
     /** An item of a contact sheet; {@code mediaType} is null when no output was written. */
-    public record Cell(long index, String status, String prompt, long seed, String mediaType) {
+    public record SheetCell(long index, ItemStatus status, String prompt, long seed, String mediaType) {
     }
 
-    /** Average seconds per written item of each stage; all zero when none was written. */
+    /** Mean seconds per written item of each stage; all zero when none was written. */
     public record StageTimes(long items, double tokenize, double textEncode, double denoise, double decode,
                              double write) {
     }
 
-    /** An output file of an item: the absolute path and its media type. */
-    public record OutputFile(Path path, String mediaType, long bytes) {
+    /**
+     * Where the ledger says an item's output is: the run's output folder and the outputs row's
+     * path relative to it, exactly as recorded (not checked against the file system).
+     */
+    public record StoredOutput(String runDir, String path, String mediaType, long bytes) {
+    }
+
+    /**
+     * A run whose quality was measured, as the quality page plots it.
+     *
+     * @param nfe       mean network evaluations per written item
+     * @param fid       null when not computable for the run
+     * @param fidItems  images the FID was computed over (0 when {@code fid} is null)
+     * @param adherence share of scored items whose every prompted attribute was read as prompted;
+     *                  null when no prompt was a caption of the evaluator's world
+     * @param scored    items scored for adherence
+     */
+    public record QualityPoint(long run, String model, String sampler, int steps, double nfe, Double fid, int fidItems,
+                               Double adherence, long scored) {
     }
 
     private static final String SUMMARY = """
@@ -44,40 +67,34 @@ public class DashboardQueries {
     private final JdbcClient jdbc;
 
     /** @param jdbc the ledger (not null) */
-    public DashboardQueries(JdbcClient jdbc) {
+    public DashboardStore(JdbcClient jdbc) {
         this.jdbc = jdbc;
     }
 
     /** The newest {@code limit} runs, newest first, with their progress. */
     public List<RunSummary> latestRuns(int limit) {
-        return jdbc.sql(SUMMARY + " ORDER BY r.id DESC LIMIT ?").param(limit).query(DashboardQueries::summary).list();
+        return jdbc.sql(SUMMARY + " ORDER BY r.id DESC LIMIT ?").param(limit).query(DashboardStore::summary).list();
     }
 
     /** One run with its progress; empty when there is no such run. */
     public Optional<RunSummary> run(long id) {
-        return jdbc.sql(SUMMARY + " WHERE r.id = ?").param(id).query(DashboardQueries::summary).optional();
+        return jdbc.sql(SUMMARY + " WHERE r.id = ?").param(id).query(DashboardStore::summary).optional();
     }
 
-    /** Ids of the newest {@code limit} runs with at least one written item, newest first. */
-    public List<Long> runsWithOutputs(int limit) {
-        return jdbc.sql("SELECT r.id FROM requests r WHERE EXISTS (SELECT 1 FROM item_stats s WHERE s.request_id = r.id) "
-                + "ORDER BY r.id DESC LIMIT ?").param(limit).query(Long.class).list();
-    }
-
-    /** Items with index in [from, to) of a run, with their output's media type where written. */
-    public List<Cell> cells(long run, long from, long to) {
+    /** Items with index in [from, to) of a run, in index order, with their output's media type where written. */
+    public List<SheetCell> cells(long run, long from, long to) {
         return jdbc.sql("""
                         SELECT i.idx, i.status, p.text AS prompt, i.seed, o.media_type
                         FROM items i JOIN prompts p ON p.id = i.prompt_id
                         LEFT JOIN outputs o ON o.request_id = i.request_id AND o.idx = i.idx
                         WHERE i.request_id = ? AND i.idx >= ? AND i.idx < ? ORDER BY i.idx""")
                 .params(run, from, to)
-                .query((rs, k) -> new Cell(rs.getLong("idx"), rs.getString("status"), rs.getString("prompt"),
+                .query((rs, k) -> new SheetCell(rs.getLong("idx"), ItemStatus.of(rs.getString("status")), rs.getString("prompt"),
                         rs.getLong("seed"), rs.getString("media_type")))
                 .list();
     }
 
-    /** Average stage seconds per written item of a run (live while it runs). */
+    /** Mean stage seconds per written item of a run (live while it runs). */
     public StageTimes stageTimes(long run) {
         Map<String, Object> r = jdbc.sql("""
                 SELECT count(*) AS n, COALESCE(avg(tokenize_seconds), 0) AS tok, COALESCE(avg(text_encode_seconds), 0) AS enc,
@@ -88,21 +105,31 @@ public class DashboardQueries {
                 d(r, "wri"));
     }
 
-    /**
-     * The output file of item {@code run/index} as the ledger records it: the outputs row's path
-     * resolved inside the run's output folder. Empty when the item has no output, or when the
-     * recorded path would leave the run's folder.
-     */
-    public Optional<OutputFile> outputFile(long run, long index) {
+    /** The recorded output of item {@code run/index}; empty when it has none. */
+    public Optional<StoredOutput> output(long run, long index) {
         return jdbc.sql("SELECT r.output_dir, o.path, o.media_type, o.bytes FROM outputs o JOIN requests r ON r.id = o.request_id "
                         + "WHERE o.request_id = ? AND o.idx = ?").params(run, index)
-                .query((rs, k) -> {
-                    Path dir = Path.of(rs.getString("output_dir")).toAbsolutePath().normalize();
-                    Path file = dir.resolve(rs.getString("path")).normalize();
-                    return Optional.of(new OutputFile(file, rs.getString("media_type"), rs.getLong("bytes")))
-                            .filter(o -> o.path().startsWith(dir));
-                })
-                .optional().flatMap(o -> o);
+                .query((rs, k) -> new StoredOutput(rs.getString("output_dir"), rs.getString("path"),
+                        rs.getString("media_type"), rs.getLong("bytes")))
+                .optional();
+    }
+
+    /**
+     * The newest {@code limit} runs with a measured FID or adherence and at least one written
+     * item, newest first; sampler and steps as the items were made.
+     */
+    public List<QualityPoint> measuredRuns(int limit) {
+        return jdbc.sql("""
+                        SELECT r.id, r.model, min(s.sampler) AS sampler, min(s.steps) AS steps, avg(s.nfe) AS nfe,
+                               q.fid, q.fid_items, q.adherence, q.items_labelled
+                        FROM requests r JOIN run_quality q ON q.request_id = r.id JOIN item_stats s ON s.request_id = r.id
+                        WHERE q.fid IS NOT NULL OR q.adherence IS NOT NULL
+                        GROUP BY r.id, r.model, q.fid, q.fid_items, q.adherence, q.items_labelled
+                        ORDER BY r.id DESC LIMIT ?""").param(limit)
+                .query((rs, k) -> new QualityPoint(rs.getLong("id"), rs.getString("model"), rs.getString("sampler"),
+                        rs.getInt("steps"), rs.getDouble("nfe"), (Double) rs.getObject("fid"), rs.getInt("fid_items"),
+                        (Double) rs.getObject("adherence"), rs.getLong("items_labelled")))
+                .list();
     }
 
     private static double d(Map<String, Object> r, String k) {
@@ -112,7 +139,7 @@ public class DashboardQueries {
     private static RunSummary summary(ResultSet rs, int n) throws SQLException {
         int steps = rs.getInt("steps");
         Integer stepsOrNull = rs.wasNull() ? null : steps;
-        return new RunSummary(rs.getLong("id"), rs.getString("client_request_id"), rs.getString("status"),
+        return new RunSummary(rs.getLong("id"), rs.getString("client_request_id"), RunStatus.of(rs.getString("status")),
                 rs.getString("model"), rs.getString("sampler"), stepsOrNull, rs.getLong("item_count"),
                 rs.getLong("done"), rs.getLong("failed"), rs.getLong("cancelled"), instant(rs.getTimestamp("accepted_at")),
                 instant(rs.getTimestamp("started_at")), instant(rs.getTimestamp("finished_at")),
