@@ -80,7 +80,7 @@ final class ArchitectureRules {
 
     private static final Pattern SQL = Pattern.compile(
             "\\b(SELECT\\s+[\\w*(]|INSERT\\s+INTO|UPDATE\\s+\\w+\\s+SET|DELETE\\s+FROM|CREATE\\s+(TABLE|INDEX)|ALTER\\s+TABLE"
-                    + "|ON\\s+CONFLICT|COPY\\s+\\w+)");
+                    + "|ON\\s+CONFLICT|COPY\\s+\\w+\\s*(\\(|FROM\\b|TO\\b))");
     private static final Pattern STRING = Pattern.compile("\"\"\"(.*?)\"\"\"|\"((?:\\\\.|[^\"\\\\])*)\"", Pattern.DOTALL);
 
     /**

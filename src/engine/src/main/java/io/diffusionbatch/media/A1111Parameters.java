@@ -13,7 +13,6 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Generation parameters in the text form the AUTOMATIC1111 Stable Diffusion web UI stores in a PNG's
@@ -72,11 +71,6 @@ public record A1111Parameters(String prompt, String negativePrompt, int steps, S
     private static final Pattern KEY = Pattern.compile("\\w[\\w \\-/]+", Pattern.UNICODE_CHARACTER_CLASS);
     private static final Pattern SIZE = Pattern.compile("^(\\d+)x(\\d+)$");
     private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]{8,64}");
-
-    /** Loaded on first {@link #parse}: {@link #format()} needs no JSON library. */
-    private static final class Json {
-        static final JsonMapper MAPPER = Json.MAPPER;
-    }
 
     public A1111Parameters {
         Objects.requireNonNull(prompt, "prompt must not be null");

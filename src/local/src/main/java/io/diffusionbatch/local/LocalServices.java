@@ -32,7 +32,7 @@ public record LocalServices(String jdbcUrl, String bootstrapServers, long pid) {
     /** A started set of services; closing stops Kafka, then Postgres, and removes services.json. */
     public static final class Running implements AutoCloseable {
         private final Path dataDir;
-        private final LocalPostgres postgres;
+        private LocalPostgres postgres;
         private final LocalKafka kafka;
         private final LocalServices services;
 
@@ -48,6 +48,20 @@ public record LocalServices(String jdbcUrl, String bootstrapServers, long pid) {
             return services;
         }
 
+        /**
+         * Stops PostgreSQL alone (Kafka and the application keep running), as a database outage
+         * would; {@link #startPostgres()} brings it back with the same data on the same port. For
+         * fault drills and tests.
+         */
+        public synchronized void stopPostgres() {
+            postgres.close();
+        }
+
+        /** Starts PostgreSQL again after {@link #stopPostgres()}: same data directory, same port. */
+        public synchronized void startPostgres() {
+            postgres = LocalPostgres.start(dataDir.resolve("postgres"), postgres.port());
+        }
+
         @Override
         public void close() {
             try {
@@ -55,7 +69,9 @@ public record LocalServices(String jdbcUrl, String bootstrapServers, long pid) {
                     kafka.close();
                 }
             } finally {
-                postgres.close();
+                synchronized (this) {
+                    postgres.close();
+                }
                 try {
                     Files.deleteIfExists(dataDir.resolve("services.json"));
                 } catch (IOException ignored) {

@@ -1,6 +1,7 @@
 package io.diffusionbatch.ledger;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Service;
 
 import java.util.List;
@@ -17,9 +18,10 @@ public class RunFiguresReader {
     private final JdbcClient jdbc;
     private final double gridGPerKwh;
 
-    public RunFiguresReader(JdbcClient jdbc, io.diffusionbatch.platform.DiffusionProperties props) {
+    public RunFiguresReader(JdbcClient jdbc,
+                            @Value("${diffusion.energy.grid-g-per-kwh:" + DEFAULT_GRID_G_PER_KWH + "}") double gridGPerKwh) {
         this.jdbc = jdbc;
-        this.gridGPerKwh = props.energy() == null ? DEFAULT_GRID_G_PER_KWH : props.energy().gridGPerKwh();
+        this.gridGPerKwh = gridGPerKwh;
     }
 
     /** Empty when the run does not exist or has no finished items yet. */

@@ -22,7 +22,7 @@ public record RunSummary(long id, String clientRequestId, RunStatus status, Stri
 
     /** Whether the run reached completed, failed or cancelled. */
     public boolean finished() {
-        return status.equals("completed") || status.equals("failed") || status.equals("cancelled");
+        return status.isFinished();
     }
 
     /** Items neither done, failed nor cancelled. */

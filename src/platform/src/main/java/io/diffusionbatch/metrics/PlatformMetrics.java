@@ -54,6 +54,9 @@ public class PlatformMetrics {
     private final MeterRegistry registry;
     private final AtomicLong lag = new AtomicLong();
     private final Counter deadLetters;
+    // Micrometer holds a gauge's state weakly: these fields keep them alive
+    private final CachedCount pending;
+    private final CachedCount waiting;
 
     /**
      * @param pendingItems the ledger's count of pending items of live runs (may throw when the
@@ -62,13 +65,15 @@ public class PlatformMetrics {
      */
     public PlatformMetrics(MeterRegistry registry, LongSupplier pendingItems, LongSupplier waitingRuns) {
         this.registry = registry;
-        Gauge.builder(PENDING, new CachedCount(pendingItems), CachedCount::value)
+        pending = new CachedCount(pendingItems);
+        waiting = new CachedCount(waitingRuns);
+        Gauge.builder(PENDING, pending, CachedCount::value)
                 .description("pending items of the runs not yet finished").register(registry);
-        Gauge.builder(WAITING, new CachedCount(waitingRuns), CachedCount::value)
+        Gauge.builder(WAITING, waiting, CachedCount::value)
                 .description("runs accepted and waiting to start").register(registry);
-        Gauge.builder(LAG, lag, AtomicLong::doubleValue).baseUnit("records")
+        Gauge.builder(LAG, lag, AtomicLong::doubleValue)
                 .description("records of the requests topic not yet consumed by intake").register(registry);
-        deadLetters = Counter.builder(DEAD_LETTERS).baseUnit("records")
+        deadLetters = Counter.builder(DEAD_LETTERS)
                 .description("records refused by intake and sent to the dead-letter topic").register(registry);
     }
 
@@ -89,7 +94,7 @@ public class PlatformMetrics {
             stage(model, "write", c.writeSeconds());
             if (r.energyJoules() != null) {
                 Counter.builder(JOULES).tag("model", model).tag("source", String.valueOf(r.energySource()))
-                        .baseUnit("joules").description("energy of the items made").register(registry)
+                        .description("energy of the items made, joules").register(registry)
                         .increment(r.energyJoules());
             }
         }

@@ -1,6 +1,5 @@
 package io.diffusionbatch.platform;
 
-import io.diffusionbatch.web.WebServerSwitch;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -22,7 +21,8 @@ public class DiffusionBatchApplication {
      * Starts the context.
      *
      * @param role {@code server} (intake, dispatcher and workers run, and the dashboard on an
-     *             embedded web server unless {@code diffusion.web.port} is -1) or {@code client}
+     *             embedded web server unless {@code diffusion.web.port} is -1: the web module's
+     *             {@code WebServerSwitch}, listed in {@code META-INF/spring.factories}, decides) or {@code client}
      *             (ledger and Kafka access only, no web server)
      * @param args Spring arguments such as {@code --diffusion.data-dir=...}
      */
@@ -38,9 +38,6 @@ public class DiffusionBatchApplication {
         SpringApplication app = new SpringApplication(source);
         boolean server = role.equals("server");
         app.setWebApplicationType(server ? WebApplicationType.SERVLET : WebApplicationType.NONE);
-        if (server) {
-            app.addListeners(new WebServerSwitch());
-        }
         app.setDefaultProperties(Map.of("diffusion.role", role, "diffusion.local.mode", server ? "serve" : "client"));
         app.setLogStartupInfo(false);
         return app;

@@ -21,6 +21,9 @@ import java.util.Set;
  *       page of the dashboard itself: {@code Sec-Fetch-Site: same-origin}, or, without that header,
  *       an {@code Origin} equal to the request's own, else 403 (no cross-site reproduce).</li>
  * </ul>
+ * Kubernetes probes and Prometheus scrapes name the pod's address as {@code Host}, so reads (GET,
+ * HEAD) of the probe and scrape endpoints ({@value #PROBES}…, {@value #SCRAPE}) skip the host
+ * check: they change nothing and show health and counts only.
  * Every answer gets {@code nosniff}, no framing, a same-origin referrer policy, a strict content
  * security policy and, unless a handler says otherwise, {@code Cache-Control: no-store}.
  * Thread-safe (immutable).
@@ -31,6 +34,10 @@ public class RequestGuard extends OncePerRequestFilter {
     static final String CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'self' 'unsafe-inline'; "
             + "script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
     private static final Set<String> SAFE = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
+    /** Actuator's health endpoints, with the liveness and readiness groups under it. */
+    static final String PROBES = "/actuator/health";
+    /** Actuator's Prometheus scrape endpoint. */
+    static final String SCRAPE = "/actuator/prometheus";
 
     private final Set<String> hosts;
 
@@ -44,7 +51,7 @@ public class RequestGuard extends OncePerRequestFilter {
             throws ServletException, IOException {
         String hostHeader = request.getHeader("Host");
         String host = hostHeader == null ? null : hostName(hostHeader);
-        if (host == null || !hosts.contains(host)) {
+        if ((host == null || !hosts.contains(host)) && !isProbeOrScrape(request)) {
             refuse(response, 421, "421 Misdirected Request: this dashboard does not answer to host '"
                     + (hostHeader == null ? "" : hostHeader) + "' (allowed names: diffusion.web.allowed-hosts)");
             return;
@@ -61,6 +68,13 @@ public class RequestGuard extends OncePerRequestFilter {
         response.setHeader("Content-Security-Policy", CSP);
         response.setHeader("Cache-Control", "no-store");
         chain.doFilter(request, response);
+    }
+
+    private static boolean isProbeOrScrape(HttpServletRequest request) {
+        String m = request.getMethod();
+        String path = request.getRequestURI();
+        return (m.equals("GET") || m.equals("HEAD"))
+                && (path.equals(PROBES) || path.startsWith(PROBES + "/") || path.equals(SCRAPE));
     }
 
     /** Same origin: {@code Sec-Fetch-Site} says so, or (without it) {@code Origin} is this scheme + Host. */

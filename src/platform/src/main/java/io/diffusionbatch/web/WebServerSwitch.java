@@ -14,7 +14,8 @@ import java.util.Map;
  * role gets its web server: none when {@code diffusion.web.port} is -1, else Boot's
  * {@code server.port} and {@code server.address} are set from {@code diffusion.web.*} (which win
  * over any {@code server.*} setting). Bad settings stop the start with a message that names them.
- * Stateless and thread-safe.
+ * Registered in the platform's {@code META-INF/spring.factories}; applications without a web
+ * server (the client role) are left alone. Stateless and thread-safe.
  */
 public final class WebServerSwitch implements ApplicationListener<ApplicationEnvironmentPreparedEvent> {
 
@@ -22,6 +23,9 @@ public final class WebServerSwitch implements ApplicationListener<ApplicationEnv
 
     @Override
     public void onApplicationEvent(ApplicationEnvironmentPreparedEvent event) {
+        if (event.getSpringApplication().getWebApplicationType() == WebApplicationType.NONE) {
+            return;
+        }
         WebSettings s = WebSettings.from(event.getEnvironment());
         if (!s.enabled()) {
             LOG.info("dashboard off (diffusion.web.port=-1)");

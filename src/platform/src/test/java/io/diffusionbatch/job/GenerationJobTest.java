@@ -20,11 +20,11 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** A request through the real Kafka broker, the real Postgres and ONNX Runtime, to files and rows. */
-class GenerationJobTest {
+public class GenerationJobTest {
 
     private final TestServer server = TestServer.get();
 
-    static String request(String id, String model, int prompts, int seeds, int steps, int priority, String location) {
+    public static String request(String id, String model, int prompts, int seeds, int steps, int priority, String location) {
         StringBuilder p = new StringBuilder();
         for (int i = 0; i < prompts; i++) {
             p.append(i == 0 ? "" : ", ").append("\"a photo of thing ").append(i).append("\"");

@@ -174,7 +174,7 @@ class DashboardBrowserTest {
         server.send(bad, ("{\"requestId\": " + json.writeValueAsString(bad + SCRIPT + IMG) + ", \"kind\": \"image\", "
                 + "\"model\": " + json.writeValueAsString(SCRIPT + IMG) + "}").getBytes(StandardCharsets.UTF_8));
         RequestRow run = server.awaitFinished(id, Duration.ofSeconds(120));
-        assertThat(run.status()).as(String.valueOf(run.message())).isEqualTo("completed");
+        assertThat(run.status()).as(String.valueOf(run.message())).isEqualTo(RunStatus.COMPLETED);
         io.diffusionbatch.ledger.RejectionStore rejections = server.bean(io.diffusionbatch.ledger.RejectionStore.class);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (rejections.latest(50).stream().noneMatch(x -> x.reasonsJson().contains(bad)) && System.nanoTime() < deadline) {

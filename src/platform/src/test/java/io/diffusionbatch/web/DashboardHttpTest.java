@@ -278,6 +278,22 @@ class DashboardHttpTest {
     }
 
     @Test
+    void probesAndScrapesAnswerThePodAddressButNothingElseDoes() throws Exception {
+        String get = "GET %s HTTP/1.1\r\nHost: 10.42.0.7:" + port() + "\r\nConnection: close\r\n\r\n";
+        for (String path : new String[]{"/actuator/health/readiness", "/actuator/health/liveness", "/actuator/health",
+                "/actuator/prometheus"}) {
+            String answer = DashboardServerTest.raw(port(), get.formatted(path));
+            assertThat(DashboardServerTest.status(answer)).as(path).isEqualTo(200);
+        }
+        for (String path : new String[]{"/actuator/info", "/api/runs", "/", "/actuator/healthz", "/actuator/health-x"}) {
+            assertThat(DashboardServerTest.status(DashboardServerTest.raw(port(), get.formatted(path)))).as(path)
+                    .isEqualTo(421);
+        }
+        String post = "POST /actuator/health HTTP/1.1\r\nHost: 10.42.0.7\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        assertThat(DashboardServerTest.status(DashboardServerTest.raw(port(), post))).isEqualTo(421);
+    }
+
+    @Test
     void onlyTheConfiguredHostNamesAreAnswered() throws Exception {
         String get = "GET /api/runs HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n";
         for (String host : new String[]{"127.0.0.1:" + port(), "localhost:" + port(), "LOCALHOST", "[::1]:" + port()}) {
@@ -340,7 +356,7 @@ class DashboardHttpTest {
                  "params": {"steps": 2}, "output": {"location": "dash/%s", "format": "png"}}
                 """.formatted(id, id)).getBytes(StandardCharsets.UTF_8));
         RequestRow linked = server.awaitFinished(id, Duration.ofSeconds(60));
-        assertThat(linked.status()).isEqualTo("completed");
+        assertThat(linked.status()).isEqualTo(RunStatus.COMPLETED);
         Path dir = Path.of(linked.outputDir());
         String second = server.jdbc().sql("SELECT path FROM outputs WHERE request_id = ? AND idx = 1")
                 .param(linked.id()).query(String.class).single();
