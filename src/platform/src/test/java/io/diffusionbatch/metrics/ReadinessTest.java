@@ -43,6 +43,9 @@ class ReadinessTest {
             assertThat(get(base + "actuator/health/liveness").statusCode()).isEqualTo(200);
             HttpResponse<String> info = get(base + "actuator/info");
             assertThat(info.body()).contains("\"models\"").contains("\"tiny\"").containsPattern("\"sha256\":\"[0-9a-f]{64}\"");
+            assertThat(info.body()).as("the build and the commit it was made from")
+                    .containsPattern("\"build\":\\{[^}]*\"version\":\"[^\"]+\"")
+                    .containsPattern("\"git\":\\{.*\"commit\":\\{.*\"id\":\"[0-9a-f]{7,}");
 
             LocalServices.Running services = ctx.getBean("localServices", LocalServices.Running.class);
             services.stopPostgres();
