@@ -48,7 +48,9 @@ import java.util.Locale;
  *   <li>system vs engine: the demo request through Kafka, intake, the Spring Batch job and the
  *       ledger (images/s over the generate step, and over send → completed), against the engine
  *       alone on the same items at the same micro-batch size in the same process, with and
- *       without writing the PNGs; alternated {@code --rounds} times;</li>
+ *       without writing the PNGs; alternated {@code --rounds} times; and the run's own accounting:
+ *       the share of the generate step's wall time that its items spent in the engine's stages
+ *       (measured in the same window, so free of the drift between two windows);</li>
  *   <li>time from process start to the first image on disk, and the resident memory.</li>
  * </ol>
  * One instance per command line; not thread-safe.
@@ -123,16 +125,28 @@ final class PlatformBenchCommand extends PlatformCommand {
                 RunContext run = ctx.getBean(RunContexts.class).get(row.id());
                 double[] engine = engineAlone(run, props.job().batchSize(), ctx);
                 double n = row.itemCount();
-                pairs.add(new double[]{n / s.wallSeconds(), n / endToEnd, n / engine[0], n / engine[1]});
+                // the run's own accounting: the engine's stage seconds inside the same window as the wall time
+                double engineInRun = s.tokenizeSeconds() + s.textEncodeSeconds() + s.denoiseSeconds() + s.decodeSeconds();
+                pairs.add(new double[]{n / s.wallSeconds(), n / endToEnd, n / engine[0], n / engine[1],
+                        engineInRun / s.wallSeconds(), (engineInRun + s.writeSeconds()) / s.wallSeconds()});
                 err.printf(Locale.ROOT, "round %d: system %.2f items/s (generate step), %.2f (send→completed); "
                         + "engine alone %.2f, engine + PNG %.2f%n", r, n / s.wallSeconds(), n / endToEnd, n / engine[0], n / engine[1]);
             }
-            out.println("| round | system items/s (generate step) | system items/s (send → completed) | engine alone items/s | engine + PNG write items/s | system / engine | system / (engine + write) |");
-            out.println("|---|---|---|---|---|---|---|");
+            out.println("| round | system items/s (generate step) | system items/s (send → completed) | engine alone items/s "
+                    + "| engine + PNG write items/s | system / engine | system / (engine + write) "
+                    + "| in-run engine share | in-run (engine + write) share |");
+            out.println("|---|---|---|---|---|---|---|---|---|");
             for (int r = 0; r < pairs.size(); r++) {
                 double[] x = pairs.get(r);
-                out.printf(Locale.ROOT, "| %d | %.2f | %.2f | %.2f | %.2f | %.3f | %.3f |%n", r, x[0], x[1], x[2], x[3],
-                        x[0] / x[2], x[0] / x[3]);
+                out.printf(Locale.ROOT, "| %d | %.2f | %.2f | %.2f | %.2f | %.3f | %.3f | %.3f | %.3f |%n", r, x[0], x[1], x[2], x[3],
+                        x[0] / x[2], x[0] / x[3], x[4], x[5]);
+            }
+            if (pairs.size() > 1) { // round 0 carries the warm-up of the system path
+                List<double[]> warm = pairs.subList(1, pairs.size());
+                out.printf(Locale.ROOT, "%nmedian of the %d warm rounds: system / engine %.3f, system / (engine + write) %.3f, "
+                                + "in-run engine share %.3f, in-run (engine + write) share %.3f%n", warm.size(),
+                        median(warm, x -> x[0] / x[2]), median(warm, x -> x[0] / x[3]), median(warm, x -> x[4]),
+                        median(warm, x -> x[5]));
             }
             out.printf(Locale.ROOT, "%ntime from process start to the first image on disk: %.1f s%n", firstImage);
             out.printf(Locale.ROOT, "resident memory after the rounds: %d MB%n", rssMb());
@@ -208,6 +222,11 @@ final class PlatformBenchCommand extends PlatformCommand {
         double s = (System.nanoTime() - t) / 1e9;
         out.printf(Locale.ROOT, "expansion: %d items (%d distinct prompts) into Postgres with COPY in %.2f s = %.0f items/s%n",
                 n, prompts, s, n / s);
+    }
+
+    static double median(List<double[]> rows, java.util.function.ToDoubleFunction<double[]> f) {
+        double[] v = rows.stream().mapToDouble(f).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     private static long rssMb() {

@@ -80,9 +80,10 @@ public class GenerationJobConfig {
 
     @Bean
     Step generateStep(JobRepository repository, PartitionHandler partitionHandler, ItemStore items,
-                      Step partitionStep) {
+                      Step partitionStep, DiffusionProperties props) {
         return new StepBuilder(GENERATE_STEP, repository)
-                .partitioner(PARTITION_STEP, new RunPartitioner(items))
+                .partitioner(PARTITION_STEP, new RunPartitioner(items,
+                        (long) props.job().minPartitionBatches() * props.job().batchSize()))
                 .partitionHandler(partitionHandler)
                 .step(partitionStep)
                 .build();

@@ -10,14 +10,17 @@ import java.util.Map;
 
 /**
  * The generate step's partitioner: ranges over the items the expand step wrote for the run of
- * the current step (read from the step's job parameters). Thread-safe (stateless).
+ * the current step (read from the step's job parameters), each of at least
+ * {@code minItems} items. Thread-safe (stateless).
  */
 public class RunPartitioner implements Partitioner {
 
     private final ItemStore items;
+    private final long minItems;
 
-    public RunPartitioner(ItemStore items) {
+    public RunPartitioner(ItemStore items, long minItems) {
         this.items = items;
+        this.minItems = minItems;
     }
 
     @Override
@@ -27,6 +30,6 @@ public class RunPartitioner implements Partitioner {
             throw new IllegalStateException("RunPartitioner must run inside a step");
         }
         long requestId = ctx.getStepExecution().getJobExecution().getJobParameters().getLong(GenerationJobConfig.REQUEST_ID);
-        return new RangePartitioner(items.count(requestId)).partition(gridSize);
+        return new RangePartitioner(items.count(requestId), minItems).partition(gridSize);
     }
 }

@@ -48,4 +48,17 @@ class RangePartitionerTest {
         assertThatThrownBy(() -> new RangePartitioner(-1)).hasMessageContaining("itemCount");
         assertThatThrownBy(() -> new RangePartitioner(5).partition(0)).hasMessageContaining("gridSize");
     }
+
+    @Test
+    void smallRunsGetFewerPartitionsOfAtLeastTheMinimum() {
+        // 64 items, micro-batches of 8, at least 4 batches (32 items) per partition: 2 partitions of 32
+        assertThat(new RangePartitioner(64, 32).partition(4)).hasSize(2);
+        assertThat(new RangePartitioner(64, 32).partition(4).values())
+                .extracting(c -> c.getLong(RangePartitioner.TO) - c.getLong(RangePartitioner.FROM)).containsExactly(32L, 32L);
+        assertThat(new RangePartitioner(256, 32).partition(4)).as("large runs: the grid size").hasSize(4);
+        assertThat(new RangePartitioner(95, 32).partition(4)).as("95 / 32 = 2 ranges of 48 and 47").hasSize(2);
+        assertThat(new RangePartitioner(10, 32).partition(4)).as("smaller than the minimum: one range").hasSize(1);
+        assertThat(new RangePartitioner(0, 32).partition(4)).isEmpty();
+        assertThatThrownBy(() -> new RangePartitioner(5, 0)).hasMessageContaining("minItems");
+    }
 }
