@@ -11,7 +11,7 @@ is emulated by a hand-written scanner using unicodedata categories.
 The script
   1. LEARNS a small BPE vocabulary (a few hundred merges) from the prompt-like corpus below,
   2. writes it in the real CLIP file format to
-     src/test/resources/tokenizer/clip-tiny/{vocab.json,merges.txt,tokenizer_config.json},
+     src/engine/src/test/resources/tokenizer/clip-tiny/{vocab.json,merges.txt,tokenizer_config.json},
   3. encodes the test prompts under two configurations (SD 1.x style: pad <|endoftext|>,
      length 77; SD 2.x style: pad "!", length 24) and writes expected.json.
 
@@ -22,7 +22,7 @@ import os
 import sys
 import unicodedata
 
-OUT_DIR = os.path.join("src", "test", "resources", "tokenizer", "clip-tiny")
+OUT_DIR = os.path.join("src", "engine", "src", "test", "resources", "tokenizer", "clip-tiny")
 NUM_MERGES = 320
 SOT = "<|startoftext|>"
 EOT = "<|endoftext|>"

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Independent FID reference (Heusel et al. 2017, as pytorch-fid computes it) for the Java test.
 
-Writes src/test/resources/fixtures/fid/{a,b,c}.npy (float32 feature matrices, N x D) and
+Writes src/engine/src/test/resources/fixtures/fid/{a,b,c}.npy (float32 feature matrices, N x D) and
 expected.json with the Frechet distances between their Gaussian fits, computed with numpy
 (mean, covariance with N-1) and scipy.linalg.sqrtm in float64:
     FID = |mu1 - mu2|^2 + tr(C1 + C2 - 2 sqrtm(C1 C2))
@@ -13,7 +13,7 @@ import os
 import numpy as np
 from scipy import linalg
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "src", "test", "resources", "fixtures", "fid")
+OUT = os.path.join(os.path.dirname(__file__), "..", "src", "engine", "src", "test", "resources", "fixtures", "fid")
 
 
 def stats(x):

@@ -5,7 +5,7 @@ Run with Debian's interpreter (torch 1.13, onnx 1.12):
 
     /usr/bin/python3 tools/make_graph_fixtures.py
 
-Writes src/test/resources/graph/*.onnx (each well under 200 KB), ext_data.bin and expected.json.
+Writes src/engine/src/test/resources/graph/*.onnx (each well under 200 KB), ext_data.bin and expected.json.
 
 The expected FLOPs of the torch modules are computed independently of ONNX: forward hooks on
 nn.Conv2d and nn.Linear, plus an explicit counter in the attention (QK^T and AV matmuls), all with
@@ -23,7 +23,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from onnx import TensorProto, helper, numpy_helper
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "test", "resources", "graph")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "engine", "src", "test", "resources", "graph")
 
 torch.manual_seed(0)
 np.random.seed(0)

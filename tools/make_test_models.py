@@ -5,7 +5,7 @@ Run with Debian's interpreter (it has numpy and onnx):
 
     /usr/bin/python3 tools/make_test_models.py [output-dir]
 
-The default output directory is src/test/resources/models/ (relative to the repository root).
+The default output directory is src/engine/src/test/resources/models/ (relative to the repository root).
 Every graph is built directly with onnx.helper (opset 17, IR version 8), checked with
 onnx.checker and strict shape inference, and evaluated by the small numpy interpreter below
 (no ONNX Runtime for Python here). Reference inputs/outputs of that evaluation are written to
@@ -834,7 +834,7 @@ def write_engine_references(root):
 
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "..", "src", "test", "resources", "models")
+        os.path.dirname(os.path.abspath(__file__)), "..", "src", "engine", "src", "test", "resources", "models")
     root = os.path.normpath(root)
     refs = References()
     data_rng = np.random.default_rng(12345)  # reference inputs (not weights)

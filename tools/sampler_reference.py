@@ -7,7 +7,7 @@ Run with Debian's interpreter (numpy only):
     /usr/bin/python3 tools/sampler_reference.py --check    # self-checks only
     /usr/bin/python3 tools/sampler_reference.py --out F    # write elsewhere
 
-Writes ``src/test/resources/fixtures/samplers/reference.json`` (format: see the
+Writes ``src/engine/src/test/resources/fixtures/samplers/reference.json`` (format: see the
 "Sampler fixture format" contract).  Everything is computed in float64; the
 diffusers library computes its tables in float32, so its numbers differ from
 these in about the 7th significant digit -- the *conventions* (which timesteps,
@@ -138,7 +138,7 @@ import numpy as np
 DIM = 8
 MODEL_DESCRIPTION = "out = 0.1 * x_in + 0.05 * cos(0.01 * t)"
 DEFAULT_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
-                           "src", "test", "resources", "fixtures", "samplers", "reference.json")
+                           "src", "engine", "src", "test", "resources", "fixtures", "samplers", "reference.json")
 
 
 def fixture_model(x_in, t):

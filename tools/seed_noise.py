@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Independent Python reproduction of the engine's seed noise (io.diffusionbatch.engine.noise.SeedNoise).
 
-Writes src/test/resources/fixtures/noise/seed_noise.json: for a few (seed, stream, length) the
+Writes src/engine/src/test/resources/fixtures/noise/seed_noise.json: for a few (seed, stream, length) the
 float32 values as their IEEE-754 bit patterns, so the Java test can demand exact equality.
 Run: /usr/bin/python3 tools/seed_noise.py
 """
@@ -49,7 +49,7 @@ def main():
         java_seed = seed - 2 ** 64 if seed >= 2 ** 63 else seed
         cases.append({"seed": java_seed, "stream": stream, "length": length,
                       "float32_bits": [f32_bits(v) for v in vals]})
-    path = os.path.join(os.path.dirname(__file__), "..", "src", "test", "resources", "fixtures",
+    path = os.path.join(os.path.dirname(__file__), "..", "src", "engine", "src", "test", "resources", "fixtures",
                         "noise", "seed_noise.json")
     with open(path, "w") as f:
         json.dump({"generator": "tools/seed_noise.py", "cases": cases}, f)
