@@ -26,7 +26,7 @@ final class CancelCommand extends PlatformCommand {
     @Override
     public Integer call() {
         String[] spring = springArgs();
-        long id = RunReport.runId(run).orElseThrow(() -> usage("RUN: must be a run id (a number), was '" + run + "'"));
+        long id = runId(run);
         try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", spring)) {
             Optional<RunStatus> status = ctx.getBean(RequestStore.class).requestCancel(id);
             if (status.isEmpty()) {

@@ -37,7 +37,7 @@ final class CompareCommand extends PlatformCommand {
         String[] spring = springArgs();
         List<Long> ids = new ArrayList<>();
         for (String p : List.of(run1, run2)) {
-            ids.add(RunReport.runId(p).orElseThrow(() -> usage("RUN: must be a run id, was '" + p + "'")));
+            ids.add(runId(p));
         }
         try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", spring)) {
             RunFigures a = ReportCommand.figures(ctx, ids.get(0), this);

@@ -78,6 +78,15 @@ abstract class PlatformCommand implements Callable<Integer> {
     }
 
     /** A usage error (exit code 2) of this command. */
+    /**
+     * A RUN argument as a run id.
+     *
+     * @throws ParameterException (exit code 2) naming RUN when it is not a number
+     */
+    final long runId(String run) {
+        return RunReport.runId(run).orElseThrow(() -> usage("RUN: must be a run id (a number), was '" + run + "'"));
+    }
+
     final ParameterException usage(String message) {
         return new ParameterException(spec.commandLine(), message);
     }

@@ -46,7 +46,7 @@ final class ReportCommand extends PlatformCommand {
         if (!Set.of("md", "csv", "json").contains(format)) {
             throw usage("--format: must be md, csv or json, was '" + format + "'");
         }
-        long id = RunReport.runId(run).orElseThrow(() -> usage("RUN: must be a run id, was '" + run + "'"));
+        long id = runId(run);
         try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", spring)) {
             report(figures(ctx, id, this), format);
         }

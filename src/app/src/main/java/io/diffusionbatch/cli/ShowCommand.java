@@ -29,7 +29,7 @@ final class ShowCommand extends PlatformCommand {
     @Override
     public Integer call() {
         String[] spring = springArgs();
-        long id = RunReport.runId(run).orElseThrow(() -> usage("RUN: must be a run id (a number), was '" + run + "'"));
+        long id = runId(run);
         try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", spring)) {
             RequestRow r = ctx.getBean(RequestStore.class).find(id).orElseThrow(() -> usage("RUN: no run " + id));
             RunReport.show(r, ctx.getBean(ItemStore.class), ctx.getBean(RunStatsStore.class),
