@@ -83,7 +83,7 @@ public class GenerationJobConfig {
                       Step partitionStep, DiffusionProperties props) {
         return new StepBuilder(GENERATE_STEP, repository)
                 .partitioner(PARTITION_STEP, new RunPartitioner(items,
-                        (long) props.job().minPartitionBatches() * props.job().batchSize()))
+                        Math.max(1L, (long) props.job().minPartitionBatches() * props.job().batchSize())))
                 .partitionHandler(partitionHandler)
                 .step(partitionStep)
                 .build();

@@ -57,13 +57,13 @@ public record DiffusionProperties(Path dataDir, Path outputRoot, Kafka kafka, Jo
      * @param threads     ONNX Runtime intra-op threads (0 = its default)
      * @param device      {@code cpu} or {@code cuda}
      * @param minPartitionBatches a partition holds at least this many micro-batches (fewer
-     *                    partitions than {@code gridSize} for small runs; 0 or less = 1)
+     *                    partitions than {@code gridSize} for small runs); 0 = no minimum
      */
     public record Job(int gridSize, int concurrency, int batchSize, int threads, String device,
                       int minPartitionBatches) {
 
         public Job {
-            minPartitionBatches = Math.max(1, minPartitionBatches);
+            minPartitionBatches = Math.max(0, minPartitionBatches);
         }
     }
 

@@ -65,7 +65,7 @@ public final class TestServer {
                         "--diffusion.models.shapes-video.kind=video",
                         "--diffusion.models.shapes-video.evaluator=models/shapes-eval",
                         "--diffusion.job.grid-size=3",
-                        "--diffusion.job.min-partition-batches=1", // the tests run small requests in several partitions
+                        "--diffusion.job.min-partition-batches=0", // the tests run small requests in several partitions
                         "--diffusion.job.batch-size=4",
                         "--diffusion.web.port=0", // the dashboard on a free port
                         "--diffusion.energy.source=estimate"); // the same figure on machines with and without RAPL
