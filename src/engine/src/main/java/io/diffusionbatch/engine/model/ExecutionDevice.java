@@ -28,7 +28,16 @@ public record ExecutionDevice(String device, int deviceId, int threads) {
     }
 
     /**
-     * New session options for this device; the caller closes them.
+     * ONNX Runtime's intra-op threads do not spin while they wait for work. Spinning keeps every
+     * core busy between operators; beside the platform's own threads (Kafka, PostgreSQL, the job)
+     * a parallel operator then waits for its slowest, preempted thread: measured on platform-bench
+     * (docs/BENCHMARKS.md), the engine ran ~9 % slower inside the platform than alone with
+     * spinning, and as fast without it, while the engine alone was not slower without it.
+     */
+    static final String INTRA_OP_SPINNING = "session.intra_op.allow_spinning";
+
+    /**
+     * New session options for this device (intra-op threads that do not spin); the caller closes them.
      *
      * @throws EngineException when CUDA is asked for and this ONNX Runtime build or machine lacks it
      */
@@ -39,6 +48,7 @@ public record ExecutionDevice(String device, int deviceId, int threads) {
             if (threads > 0) {
                 o.setIntraOpNumThreads(threads);
             }
+            o.addConfigEntry(INTRA_OP_SPINNING, "0");
             if ("cuda".equals(device)) {
                 if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
                     throw new EngineException("device: cuda was requested but this build of ONNX Runtime has no CUDA"
