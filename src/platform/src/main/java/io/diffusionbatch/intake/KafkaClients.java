@@ -1,6 +1,8 @@
 package io.diffusionbatch.intake;
 
 import io.diffusionbatch.platform.DiffusionProperties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -30,6 +32,16 @@ public final class KafkaClients {
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         return new KafkaProducer<>(p);
+    }
+
+    /**
+     * An admin client (topics, cluster description) whose requests give up after {@code timeoutMs}.
+     * The caller closes it.
+     */
+    public static Admin admin(DiffusionProperties.Kafka k, int timeoutMs) {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, k.bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMs));
     }
 
     /** A consumer of the intake group: manual commits, from the earliest uncommitted record. */

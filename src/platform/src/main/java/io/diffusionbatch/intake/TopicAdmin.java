@@ -2,7 +2,6 @@ package io.diffusionbatch.intake;
 
 import io.diffusionbatch.platform.DiffusionProperties;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -11,7 +10,6 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -45,7 +43,7 @@ public final class TopicAdmin {
     public static void ensureTopics(DiffusionProperties.Kafka kafka) {
         List<String> names = topicNames(kafka);
         DiffusionProperties.Topics t = kafka.topics();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+        try (Admin admin = KafkaClients.admin(kafka, 60_000)) {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
             List<String> missing = names.stream().filter(n -> !existing.contains(n)).toList();
             if (missing.isEmpty()) {

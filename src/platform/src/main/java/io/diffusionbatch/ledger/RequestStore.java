@@ -108,8 +108,7 @@ public class RequestStore {
     /** True when the run was asked to stop. */
     public boolean isCancelling(long id) {
         return jdbc.sql("SELECT status FROM requests WHERE id = ?").param(id).query(String.class).optional()
-                .map(s -> RunStatus.of(s) == RunStatus.CANCELLING || RunStatus.of(s) == RunStatus.CANCELLED)
-                .orElse(true);
+                .map(RunStatus::of).map(s -> s == RunStatus.CANCELLING || s == RunStatus.CANCELLED).orElse(true);
     }
 
     static RequestRow row(ResultSet rs, int n) throws SQLException {

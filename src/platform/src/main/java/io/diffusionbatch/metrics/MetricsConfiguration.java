@@ -2,24 +2,18 @@ package io.diffusionbatch.metrics;
 
 import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.RequestStore;
-import io.diffusionbatch.platform.DiffusionProperties;
 import io.diffusionbatch.platform.ModelRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The meters, the readiness contributors ({@code kafka}, {@code modelCatalog}) and the models' info. */
+/** The meters, the model catalog's readiness contributor and the models' info (Kafka's is intake's). */
 @Configuration(proxyBeanMethods = false)
 public class MetricsConfiguration {
 
     @Bean
     PlatformMetrics platformMetrics(MeterRegistry registry, ItemStore items, RequestStore requests) {
         return new PlatformMetrics(registry, items::countPendingOfLiveRuns, requests::countWaiting);
-    }
-
-    @Bean
-    KafkaHealthIndicator kafkaHealthIndicator(DiffusionProperties props) {
-        return new KafkaHealthIndicator(props.kafka());
     }
 
     @Bean

@@ -1,21 +1,23 @@
-package io.diffusionbatch.metrics;
+package io.diffusionbatch.intake;
 
 import io.diffusionbatch.platform.DiffusionProperties;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
+import org.springframework.stereotype.Component;
 
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Readiness of the Kafka cluster the platform uses: UP when the brokers answer a cluster
  * description within {@value #TIMEOUT_MS} ms (with the cluster id and the number of brokers), DOWN
- * otherwise. One admin client, made on first use and closed with the context. Thread-safe.
+ * otherwise. One admin client ({@link KafkaClients#admin}), made on first use and closed with the
+ * context. The readiness group's {@code kafka} contributor (bean {@code kafkaHealthIndicator}).
+ * Thread-safe.
  */
+@Component
 public class KafkaHealthIndicator extends AbstractHealthIndicator implements DisposableBean {
 
     static final int TIMEOUT_MS = 3000;
@@ -23,9 +25,9 @@ public class KafkaHealthIndicator extends AbstractHealthIndicator implements Dis
     private final DiffusionProperties.Kafka kafka;
     private Admin admin;
 
-    public KafkaHealthIndicator(DiffusionProperties.Kafka kafka) {
+    public KafkaHealthIndicator(DiffusionProperties props) {
         super("Kafka is not reachable");
-        this.kafka = kafka;
+        this.kafka = props.kafka();
     }
 
     @Override
@@ -39,9 +41,7 @@ public class KafkaHealthIndicator extends AbstractHealthIndicator implements Dis
 
     private synchronized Admin admin() {
         if (admin == null) {
-            admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, TIMEOUT_MS,
-                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, TIMEOUT_MS));
+            admin = KafkaClients.admin(kafka, TIMEOUT_MS);
         }
         return admin;
     }
