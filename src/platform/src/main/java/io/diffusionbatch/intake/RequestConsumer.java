@@ -2,6 +2,7 @@ package io.diffusionbatch.intake;
 
 import io.diffusionbatch.job.EventType;
 import io.diffusionbatch.job.JobDispatcher;
+import io.diffusionbatch.ledger.DatabaseWatch;
 import io.diffusionbatch.metrics.PlatformMetrics;
 import io.diffusionbatch.platform.DiffusionProperties;
 import io.diffusionbatch.request.Violation;
@@ -16,10 +17,6 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.RecoverableDataAccessException;
-import org.springframework.dao.TransientDataAccessException;
-import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -36,7 +33,8 @@ import java.util.Set;
  * {@link RequestIntake#accept} stores it (or its rejection), then the outcome is published
  * (events topic; the raw record with its reasons to the dead-letter topic when refused), and
  * only then is the offset committed. When the database is unreachable nothing is committed: the
- * consumer seeks back and retries the same record after a pause, so accepted work is never lost;
+ * consumer seeks back and retries the same record when the {@link DatabaseWatch} sees the database
+ * again, so accepted work is never lost;
  * any other failure on a record is recorded as its refusal (rule {@code internal-error}), so no
  * record can stop the consumer. Jobs never run here (the {@link JobDispatcher} runs them).
  * Active in the server role only.
@@ -55,13 +53,15 @@ public class RequestConsumer implements SmartLifecycle {
     private final JobDispatcher dispatcher;
     private final DiffusionProperties.Kafka kafka;
     private final PlatformMetrics metrics;
+    private final DatabaseWatch database;
     private volatile boolean running;
     private volatile KafkaConsumer<String, byte[]> consumer;
     private KafkaProducer<String, byte[]> deadLetters;
     private Thread thread;
 
     public RequestConsumer(RequestIntake intake, KafkaRunEvents events, JobDispatcher dispatcher,
-                           DiffusionProperties props, PlatformMetrics metrics) {
+                           DiffusionProperties props, PlatformMetrics metrics, DatabaseWatch database) {
+        this.database = database;
         this.metrics = metrics;
         this.intake = intake;
         this.events = events;
@@ -93,7 +93,11 @@ public class RequestConsumer implements SmartLifecycle {
                     if (!handle(rec)) {
                         TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
                         consumer.seek(tp, rec.offset());
-                        sleep(RETRY_PAUSE);
+                        if (database.available()) {
+                            sleep(RETRY_PAUSE); // not the database: pause before the retry
+                        } else {
+                            database.awaitAvailable(RETRY_PAUSE, () -> running); // keep polling meanwhile
+                        }
                         break;
                     }
                 }
@@ -133,8 +137,9 @@ public class RequestConsumer implements SmartLifecycle {
         try {
             r = intake.accept(payload, source);
         } catch (RuntimeException e) {
-            if (isTransient(e)) {
-                LOG.warn("intake of {} failed, will retry: {}", source, e.getMessage());
+            if (database.report(e)) {
+                // the database watch logs the outage once; the same record is tried again when it is back
+                LOG.debug("intake of {} waits for the database: {}", source, e.getMessage());
                 return false;
             }
             // a record that fails the same way every time must not stop the consumer: refuse it
@@ -180,21 +185,6 @@ public class RequestConsumer implements SmartLifecycle {
         consumer.commitSync(Map.of(new TopicPartition(rec.topic(), rec.partition()),
                 new OffsetAndMetadata(rec.offset() + 1)));
         return true;
-    }
-
-    /**
-     * Failures worth retrying the same record for: the database or the connection to it is
-     * (perhaps briefly) unavailable. Anything else would fail again on the same bytes.
-     */
-    static boolean isTransient(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof TransientDataAccessException || t instanceof RecoverableDataAccessException
-                    || t instanceof DataAccessResourceFailureException || t instanceof CannotCreateTransactionException
-                    || t instanceof java.sql.SQLTransientException || t instanceof java.sql.SQLRecoverableException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static void sleep(Duration d) {

@@ -11,6 +11,7 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.infrastructure.support.transaction.ResourcelessTransactionManager;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -52,9 +53,10 @@ public class GenerationJobConfig {
     }
 
     @Bean
-    Step partitionStep(JobRepository repository, PlatformTransactionManager tm, PartitionWorker worker,
-                       RunContexts runs) {
-        return new StepBuilder(PARTITION_STEP, repository).tasklet(worker, tm)
+    Step partitionStep(JobRepository repository, PartitionWorker worker, RunContexts runs) {
+        // no transaction around a micro-batch: the worker's ledger calls commit alone and retry
+        // through a database outage, which a transaction held across generation could not
+        return new StepBuilder(PARTITION_STEP, repository).tasklet(worker, new ResourcelessTransactionManager())
                 .listener(new StepExecutionListener() {
                     @Override
                     public void beforeStep(StepExecution step) {

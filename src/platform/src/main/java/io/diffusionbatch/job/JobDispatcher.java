@@ -1,11 +1,15 @@
 package io.diffusionbatch.job;
 
+import io.diffusionbatch.ledger.DatabaseUnavailableException;
+import io.diffusionbatch.ledger.DatabaseWatch;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.ledger.RunStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.job.parameters.JobParameters;
@@ -16,6 +20,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
+import java.time.Duration;
+import java.time.LocalDateTime;
 import java.util.Map;
 import java.util.Optional;
 
@@ -38,12 +44,14 @@ public class JobDispatcher implements SmartLifecycle {
     private final JobRepository repository;
     private final Job job;
     private final RunEvents events;
+    private final DatabaseWatch database;
     private final Object wake = new Object();
     private volatile boolean running;
     private Thread thread;
 
     public JobDispatcher(RequestStore requests, JobOperator operator, JobRepository repository, Job generateJob,
-                         RunEvents events) {
+                         RunEvents events, DatabaseWatch database) {
+        this.database = database;
         this.requests = requests;
         this.operator = operator;
         this.repository = repository;
@@ -96,31 +104,50 @@ public class JobDispatcher implements SmartLifecycle {
     }
 
     private void loop() {
-        for (RequestRow r : requests.interrupted()) {
-            if (!running) {
-                return;
-            }
-            resume(r);
-        }
+        boolean recover = true; // first the runs that were interrupted
         while (running) {
-            Optional<RequestRow> next;
             try {
-                next = requests.nextWaiting();
-            } catch (RuntimeException e) {
-                LOG.warn("dispatcher cannot read waiting runs: {}", e.getMessage());
-                next = Optional.empty();
-            }
-            if (next.isPresent()) {
-                runNew(next.get());
-            } else {
-                synchronized (wake) {
-                    try {
-                        wake.wait(IDLE_WAIT_MS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
+                if (recover) {
+                    for (RequestRow r : requests.interrupted()) {
+                        if (!running) {
+                            return;
+                        }
+                        resume(r);
                     }
+                    recover = false;
                 }
+                Optional<RequestRow> next = requests.nextWaiting();
+                if (next.isPresent()) {
+                    runNew(next.get());
+                    continue;
+                }
+                synchronized (wake) {
+                    wake.wait(IDLE_WAIT_MS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                if (!database.report(e)) {
+                    LOG.error("dispatcher: unexpected failure, going on", e);
+                    pause();
+                    continue;
+                }
+                // the run in hand (if any) stays 'running' with a stale execution: when the database
+                // is back, the interrupted runs are recovered and restarted, that one included
+                LOG.info("dispatcher waits for the database: {}", e.getMessage());
+                database.awaitAvailable(Duration.ofDays(365), () -> running);
+                recover = true;
+            }
+        }
+    }
+
+    private void pause() {
+        synchronized (wake) {
+            try {
+                wake.wait(1_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -138,36 +165,95 @@ public class JobDispatcher implements SmartLifecycle {
             resume(r);
             return;
         }
+        JobExecution je;
         try {
-            track(operator.start(job, params(r.id())), r);
+            je = operator.start(job, params(r.id()));
         } catch (Exception e) {
-            fail(r, e);
+            failUnlessOutage(r, e);
+            return;
         }
+        track(je, r);
     }
 
+    /**
+     * Restarts the run's last execution (or starts it when it never ran). An execution left
+     * running by a process that died or lost its database (STARTED, STOPPING, or UNKNOWN when
+     * Spring Batch could not save its end) is first recovered: it and its unfinished steps are
+     * marked FAILED ({@link #recoverStale}), so that the restart re-runs only those steps, and in
+     * the partitions only the pending items.
+     */
     private void resume(RequestRow r) {
+        JobExecution last = repository.getLastJobExecution(GenerationJobConfig.JOB, params(r.id()));
+        JobExecution je;
         try {
-            JobExecution last = repository.getLastJobExecution(GenerationJobConfig.JOB, params(r.id()));
             if (last == null) {
-                track(operator.start(job, params(r.id())), r);
-                return;
+                je = operator.start(job, params(r.id()));
+            } else {
+                if (last.getStatus() == BatchStatus.COMPLETED) {
+                    return;
+                }
+                last = recoverStale(last);
+                LOG.info("resuming run {} (job execution {} was {})", r.id(), last.getId(), last.getStatus());
+                events.publish(r.id(), EventType.RESUMED, Map.of("previousExecution", last.getId()));
+                je = operator.restart(last);
             }
-            if (last.getStatus() == BatchStatus.COMPLETED) {
-                return;
-            }
-            if (last.getStatus().isRunning() || last.getStatus() == BatchStatus.STOPPING) {
-                last = operator.recover(last);
-            }
-            LOG.info("resuming run {} (job execution {} was {})", r.id(), last.getId(), last.getStatus());
-            events.publish(r.id(), EventType.RESUMED, Map.of("previousExecution", last.getId()));
-            track(operator.restart(last), r);
         } catch (Exception e) {
-            fail(r, e);
+            failUnlessOutage(r, e);
+            return;
         }
+        track(je, r);
     }
 
+    /**
+     * Marks an execution that no process runs any more, and its steps that were left running or
+     * UNKNOWN, FAILED: what Spring Batch 6's {@link JobOperator#recover} does, extended to the
+     * UNKNOWN status it leaves alone (a step whose end could not be saved because the database was
+     * away is UNKNOWN, and Spring Batch refuses to restart one). Only this dispatcher runs jobs in
+     * this process, and it runs them one at a time, so the execution of a run it is not running is
+     * stale.
+     */
+    JobExecution recoverStale(JobExecution last) {
+        boolean changed = false;
+        for (StepExecution step : last.getStepExecutions()) {
+            BatchStatus s = step.getStatus();
+            if (s.isRunning() || s == BatchStatus.UNKNOWN) {
+                step.setStatus(BatchStatus.FAILED);
+                step.setExitStatus(ExitStatus.FAILED.addExitDescription("recovered: the process running it stopped"
+                        + " or lost its database"));
+                if (step.getEndTime() == null) {
+                    step.setEndTime(LocalDateTime.now());
+                }
+                repository.update(step);
+                changed = true;
+            }
+        }
+        BatchStatus s = last.getStatus();
+        if (s.isRunning() || s == BatchStatus.UNKNOWN || changed && s != BatchStatus.FAILED) {
+            last.setStatus(BatchStatus.FAILED);
+            last.setExitStatus(ExitStatus.FAILED.addExitDescription("recovered: the process running it stopped"
+                    + " or lost its database"));
+            if (last.getEndTime() == null) {
+                last.setEndTime(LocalDateTime.now());
+            }
+            repository.update(last);
+        }
+        return last;
+    }
+
+    /**
+     * After an execution returned: a failure caused by the database going away is not the run's
+     * failure; it is thrown on to {@link #loop}, which waits for the database and resumes the run.
+     */
     private void track(JobExecution je, RequestRow r) {
-        if (je.getStatus() == BatchStatus.FAILED) {
+        BatchStatus status = je.getStatus();
+        if (status == BatchStatus.UNKNOWN || status.isRunning()
+                || status == BatchStatus.FAILED && je.getAllFailureExceptions().stream().anyMatch(DatabaseWatch::isOutage)) {
+            Throwable cause = je.getAllFailureExceptions().stream().filter(DatabaseWatch::isOutage).findFirst()
+                    .orElse(null);
+            throw new DatabaseUnavailableException("run " + r.id() + ": job execution " + je.getId() + " ended "
+                    + status + (cause == null ? "" : " because the database was unreachable"), cause);
+        }
+        if (status == BatchStatus.FAILED) {
             String why = je.getAllFailureExceptions().stream().map(Throwable::getMessage).findFirst()
                     .orElse(je.getExitStatus().getExitDescription());
             requests.markFinished(r.id(), RunStatus.FAILED, why);
@@ -175,7 +261,10 @@ public class JobDispatcher implements SmartLifecycle {
         }
     }
 
-    private void fail(RequestRow r, Exception e) {
+    private void failUnlessOutage(RequestRow r, Exception e) {
+        if (DatabaseWatch.isOutage(e)) {
+            throw e instanceof RuntimeException re ? re : new DatabaseUnavailableException("run " + r.id(), e);
+        }
         LOG.warn("run {} failed to start: {}", r.id(), e.toString());
         requests.markFinished(r.id(), RunStatus.FAILED, e.getMessage());
         events.publish(r.id(), EventType.FAILED, Map.of("reason", String.valueOf(e.getMessage())));

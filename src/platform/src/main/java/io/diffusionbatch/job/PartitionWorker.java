@@ -3,6 +3,7 @@ package io.diffusionbatch.job;
 import io.diffusionbatch.energy.EnergyMeter;
 import io.diffusionbatch.engine.GeneratedItem;
 import io.diffusionbatch.engine.GenerationSpec;
+import io.diffusionbatch.ledger.DatabaseWatch;
 import io.diffusionbatch.ledger.ItemResult;
 import io.diffusionbatch.ledger.ItemStatus;
 import io.diffusionbatch.ledger.ItemStore;
@@ -26,10 +27,12 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -40,7 +43,9 @@ import java.util.stream.Stream;
  * and the restarted partition makes it again (the same bytes, the same file name), so no item
  * ever gets two outputs. Stops early, after the batch in flight, when the run is cancelled (the
  * query for the next batch returns nothing then). One ledger round trip before each micro-batch,
- * one transaction after it, and none after the last.
+ * one transaction after it, and none after the last. The step runs without a transaction of its
+ * own: each ledger call commits alone and waits out a database outage ({@link DatabaseWatch#retrying}),
+ * so a micro-batch generated while the database is away is recorded when it returns.
  * Stateless and thread-safe: partitions share one instance.
  */
 @Component
@@ -56,9 +61,14 @@ public class PartitionWorker implements Tasklet {
     private final PlatformMetrics metrics;
     private final int batchSize;
     private final String worker;
+    private final DatabaseWatch database;
+    private final Duration databaseWait;
 
     public PartitionWorker(ItemStore items, ResultStore results, RunContexts runs,
-                           RunEvents events, EnergyMeter meter, PlatformMetrics metrics, DiffusionProperties props) {
+                           RunEvents events, EnergyMeter meter, PlatformMetrics metrics, DatabaseWatch database,
+                           DiffusionProperties props) {
+        this.database = database;
+        this.databaseWait = props.job().databaseWait();
         this.metrics = metrics;
         this.meter = meter;
         this.items = items;
@@ -75,7 +85,9 @@ public class PartitionWorker implements Tasklet {
         long requestId = step.getJobExecution().getJobParameters().getLong(GenerationJobConfig.REQUEST_ID);
         long from = step.getExecutionContext().getLong(RangePartitioner.FROM);
         long to = step.getExecutionContext().getLong(RangePartitioner.TO);
-        ItemStore.PendingBatch next = items.nextBatch(requestId, from, to, batchSize);
+        String partition = "run " + requestId + " " + step.getStepName();
+        ItemStore.PendingBatch next = ledger("claim the next items of " + partition,
+                () -> items.nextBatch(requestId, from, to, batchSize));
         List<PendingItem> batch = next.items();
         if (batch.isEmpty()) { // the range is done, or the run was cancelled
             return RepeatStatus.FINISHED;
@@ -83,7 +95,7 @@ public class PartitionWorker implements Tasklet {
         // the last micro-batch of the range ends the partition: no extra chunk (transaction, step
         // bookkeeping) only to find the range empty
         RepeatStatus after = next.more() ? RepeatStatus.CONTINUABLE : RepeatStatus.FINISHED;
-        RunContext run = runs.get(requestId);
+        RunContext run = ledger("read " + partition, () -> runs.get(requestId));
         Path staging = run.outputDir().resolve(".staging").resolve(step.getStepName());
         List<GenerationSpec> specs = new ArrayList<>(batch.size());
         for (PendingItem p : batch) {
@@ -99,9 +111,12 @@ public class PartitionWorker implements Tasklet {
         } catch (RuntimeException e) {
             LOG.warn("run {} items {}..{} failed: {}", requestId, batch.get(0).index(),
                     batch.get(batch.size() - 1).index(), e.getMessage());
-            for (PendingItem p : batch) {
-                items.markFailed(requestId, p.index(), worker, e.getMessage());
-            }
+            ledger("record the failure of " + partition, () -> {
+                for (PendingItem p : batch) {
+                    items.markFailed(requestId, p.index(), worker, e.getMessage());
+                }
+                return null;
+            });
             run.finished().addAndGet(batch.size());
             contribution.incrementWriteSkipCount(batch.size());
             String model = run.request().model();
@@ -113,7 +128,11 @@ public class PartitionWorker implements Tasklet {
         for (int i = 0; i < batch.size(); i++) {
             done.add(write(run, staging, batch.get(i), made.get(i), i, step.getStepName(), joulesEach));
         }
-        results.record(done);
+        ledger("record items " + batch.get(0).index() + ".." + batch.get(batch.size() - 1).index() + " of " + partition,
+                () -> {
+                    results.record(done);
+                    return null;
+                });
         String model = run.request().model();
         Transactions.afterCommit(() -> metrics.recorded(model, done));
         contribution.incrementWriteCount(done.size());
@@ -121,6 +140,15 @@ public class PartitionWorker implements Tasklet {
         events.publish(requestId, EventType.PROGRESS, Map.of("finished", finished, "total", run.request().itemCount(),
                 "partition", step.getStepName()));
         return after;
+    }
+
+    /**
+     * A ledger call that waits out a database outage (up to {@code diffusion.job.database-wait}) and
+     * is tried again: the generation already made is not lost to a short outage. Each call is
+     * its own transaction (the partition step runs without one), so a retry starts clean.
+     */
+    private <T> T ledger(String what, Supplier<T> call) {
+        return database.retrying(what, databaseWait, () -> true, call);
     }
 
     private ItemResult write(RunContext run, Path staging, PendingItem p, GeneratedItem item, int position,

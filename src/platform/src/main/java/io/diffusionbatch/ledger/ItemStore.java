@@ -171,24 +171,32 @@ public class ItemStore {
     }
 
     /**
-     * The next micro-batch of a partition: at most {@code limit} pending items with index in
-     * [from, to), in index order, and whether more remain after them. Empty when the run was asked
-     * to stop (cancelling or cancelled): one round trip answers both questions a worker asks
-     * before each micro-batch.
+     * Claims the next micro-batch of a partition: at most {@code limit} pending items with index in
+     * [from, to), in index order, each with its {@code attempts} counted up (committed with this
+     * statement, so an attempt that crashes is counted too), and whether more remain after them.
+     * Empty when the run was asked to stop (cancelling or cancelled): one round trip answers both
+     * questions a worker asks before each micro-batch. Call it outside a longer transaction.
      */
     public PendingBatch nextBatch(long requestId, long from, long to, int limit) {
-        List<PendingItem> rows = jdbc.sql("SELECT i.idx, p.text AS prompt, n.text AS negative, i.seed FROM items i "
-                        + "JOIN prompts p ON p.id = i.prompt_id LEFT JOIN prompts n ON n.id = i.negative_id "
+        long[] picked = {0};
+        List<PendingItem> rows = jdbc.sql("WITH picked AS (SELECT i.idx FROM items i "
                         + "WHERE i.request_id = ? AND i.idx >= ? AND i.idx < ? AND i.status = 'pending' "
                         + "AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.id = i.request_id "
-                        + "AND r.status IN ('cancelling', 'cancelled')) "
-                        + "ORDER BY i.idx LIMIT ?")
-                .params(requestId, from, to, limit + 1)
-                .query((rs, k) -> new PendingItem(requestId, rs.getLong("idx"), rs.getString("prompt"),
-                        rs.getString("negative"), rs.getLong("seed")))
+                        + "AND r.status IN ('cancelling', 'cancelled')) ORDER BY i.idx LIMIT ?), "
+                        + "claimed AS (UPDATE items i SET attempts = i.attempts + 1 "
+                        + "FROM (SELECT idx FROM picked ORDER BY idx LIMIT ?) c WHERE i.request_id = ? AND i.idx = c.idx "
+                        + "RETURNING i.idx, i.prompt_id, i.negative_id, i.seed) "
+                        + "SELECT c.idx, p.text AS prompt, n.text AS negative, c.seed, "
+                        + "(SELECT count(*) FROM picked) AS picked FROM claimed c "
+                        + "JOIN prompts p ON p.id = c.prompt_id LEFT JOIN prompts n ON n.id = c.negative_id ORDER BY c.idx")
+                .params(requestId, from, to, limit + 1, limit, requestId)
+                .query((rs, k) -> {
+                    picked[0] = rs.getLong("picked");
+                    return new PendingItem(requestId, rs.getLong("idx"), rs.getString("prompt"),
+                            rs.getString("negative"), rs.getLong("seed"));
+                })
                 .list();
-        boolean more = rows.size() > limit;
-        return new PendingBatch(more ? List.copyOf(rows.subList(0, limit)) : rows, more);
+        return new PendingBatch(rows, picked[0] > limit);
     }
 
     /**
@@ -206,9 +214,9 @@ public class ItemStore {
                 .param(requestId).update();
     }
 
-    /** Marks one item failed with the reason (it is not retried by a restart). */
+    /** Marks one item failed with the reason (it is not retried by a restart; its attempt was counted when claimed). */
     public void markFailed(long requestId, long index, String worker, String error) {
-        jdbc.sql("UPDATE items SET status = 'failed', attempts = attempts + 1, worker = ?, error = ?, finished_at = now() "
+        jdbc.sql("UPDATE items SET status = 'failed', worker = ?, error = ?, finished_at = now() "
                 + "WHERE request_id = ? AND idx = ? AND status = 'pending'").params(worker, error, requestId, index).update();
     }
 }

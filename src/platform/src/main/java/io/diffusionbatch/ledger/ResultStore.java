@@ -90,7 +90,7 @@ public class ResultStore {
                         ps.setObject(22, r.energyJoules(), java.sql.Types.DOUBLE);
                         ps.setString(23, r.energySource());
                     });
-            jdbc.batchUpdate("UPDATE items SET status = 'done', attempts = attempts + 1, worker = ?, error = NULL, "
+            jdbc.batchUpdate("UPDATE items SET status = 'done', worker = ?, error = NULL, "
                             + "finished_at = now() WHERE request_id = ? AND idx = ?",
                     results, results.size(), (ps, r) -> {
                         ps.setString(1, r.worker());

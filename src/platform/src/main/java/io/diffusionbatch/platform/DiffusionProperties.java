@@ -3,6 +3,7 @@ package io.diffusionbatch.platform;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -58,12 +59,15 @@ public record DiffusionProperties(Path dataDir, Path outputRoot, Kafka kafka, Jo
      * @param device      {@code cpu} or {@code cuda}
      * @param minPartitionBatches a partition holds at least this many micro-batches (fewer
      *                    partitions than {@code gridSize} for small runs); 0 = no minimum
+     * @param databaseWait how long a worker waits for an unreachable database, retrying, before its
+     *                    partition stops (the run is then resumed when the database is back); null = 2 min
      */
     public record Job(int gridSize, int concurrency, int batchSize, int threads, String device,
-                      int minPartitionBatches) {
+                      int minPartitionBatches, Duration databaseWait) {
 
         public Job {
             minPartitionBatches = Math.max(0, minPartitionBatches);
+            databaseWait = databaseWait == null || databaseWait.isNegative() ? Duration.ofMinutes(2) : databaseWait;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.diffusionbatch.web;
 
+import io.diffusionbatch.ledger.DatabaseWatch;
 import io.diffusionbatch.engine.json.Json;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -27,7 +28,8 @@ import java.util.Set;
 /**
  * Errors as the dashboard shows them: a page with the status and a message (under {@code /api/},
  * {@code {"error": message, "status": code}}), never a stack trace: 400 for bad input, 404 for
- * what does not exist (also unknown paths: "no page PATH"), 405 naming the allowed methods, 500
+ * what does not exist (also unknown paths: "no page PATH"), 405 naming the allowed methods, 503
+ * saying so while the ledger database is unreachable (at once: {@link DatabaseWatch}), 500
  * (logged) for anything unexpected. Thread-safe.
  */
 @ControllerAdvice
@@ -38,6 +40,12 @@ public class DashboardErrors {
     private static final JsonMapper JSON = Json.MAPPER;
     private static final List<HttpMethod> METHOD_ORDER = List.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST,
             HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS);
+
+    private final DatabaseWatch database;
+
+    public DashboardErrors(DatabaseWatch database) {
+        this.database = database;
+    }
 
     @ExceptionHandler(Exception.class)
     public ModelAndView handle(Exception e, HttpServletRequest request, HttpServletResponse response) throws IOException {
@@ -59,6 +67,12 @@ public class DashboardErrors {
         } else if (e instanceof ErrorResponse r) {
             status = r.getStatusCode().value();
             message = r.getBody().getDetail() == null ? HttpStatusCode.valueOf(status).toString() : r.getBody().getDetail();
+        } else if (DatabaseWatch.isOutage(e)) {
+            status = 503;
+            response.setHeader("Retry-After", "5");
+            message = "the ledger database is unreachable" + database.downSince().map(t -> " since " + t).orElse("")
+                    + "; the runs go on when it is back (" + database.reason() + ")";
+            LOG.debug("dashboard: {} {}: database unreachable", request.getMethod(), request.getRequestURI());
         } else {
             status = 500;
             message = "internal error (" + e.getClass().getSimpleName() + "); the server log has the details";

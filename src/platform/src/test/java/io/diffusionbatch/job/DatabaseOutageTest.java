@@ -1,0 +1,192 @@
+package io.diffusionbatch.job;
+
+import io.diffusionbatch.intake.KafkaClients;
+import io.diffusionbatch.ledger.DatabaseWatch;
+import io.diffusionbatch.ledger.RequestRow;
+import io.diffusionbatch.ledger.RequestStore;
+import io.diffusionbatch.ledger.RunStatus;
+import io.diffusionbatch.local.LocalServices;
+import io.diffusionbatch.media.ItemWriter;
+import io.diffusionbatch.platform.DiffusionBatchApplication;
+import io.diffusionbatch.platform.DiffusionProperties;
+import io.diffusionbatch.web.Dashboard;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * PostgreSQL stops in the middle of a run while the server keeps running, then comes back: the
+ * run completes with every item made once (one output row, one file, its sha256 right), no
+ * execution is left running or UNKNOWN, and nothing but the outputs stays in the run's folder.
+ * Twice: an outage shorter than {@code diffusion.job.database-wait} (the workers wait and go on)
+ * and one longer than it (the partitions stop; the dispatcher recovers the execution and restarts
+ * it when the database is back). While the database is away the dashboard says so at once (503)
+ * and readiness is DOWN. A server of its own, so the shared test server's database is never
+ * stopped.
+ */
+class DatabaseOutageTest {
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final Duration WAIT = Duration.ofSeconds(4);
+
+    private static ConfigurableApplicationContext ctx;
+    private static Path dir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        dir = Files.createTempDirectory("diffusion-outage-");
+        ctx = DiffusionBatchApplication.start("server",
+                "--diffusion.data-dir=" + dir,
+                "--diffusion.models.tiny.path=src/engine/src/test/resources/models/tiny-sd",
+                "--diffusion.models.tiny.kind=image",
+                "--diffusion.job.grid-size=3",
+                "--diffusion.job.min-partition-batches=0",
+                "--diffusion.job.batch-size=2",
+                "--diffusion.job.database-wait=" + WAIT.toSeconds() + "s",
+                "--diffusion.web.port=0",
+                // a pool that waits long for a connection: the dashboard must not wait for it
+                "--spring.datasource.hikari.connection-timeout=30000",
+                "--diffusion.energy.source=estimate");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (ctx != null) {
+            ctx.close();
+        }
+    }
+
+    @Test
+    void anOutageShorterThanTheWaitIsWaitedOut() throws Exception {
+        outageMidRun("short", Duration.ofSeconds(1));
+    }
+
+    @Test
+    void anOutageLongerThanTheWaitStopsThePartitionsAndTheRunIsRecovered() throws Exception {
+        long executions = outageMidRun("long", WAIT.multipliedBy(3));
+        assertThat(executions).as("the stale execution was recovered and restarted").isGreaterThanOrEqualTo(2);
+    }
+
+    /** @return the number of job executions the run took */
+    private long outageMidRun(String name, Duration outage) throws Exception {
+        JdbcClient jdbc = ctx.getBean(JdbcClient.class);
+        RequestStore requests = ctx.getBean(RequestStore.class);
+        DatabaseWatch watch = ctx.getBean(DatabaseWatch.class);
+        LocalServices.Running services = ctx.getBean("localServices", LocalServices.Running.class);
+        String base = ctx.getBean(Dashboard.class).url().orElseThrow().toString();
+
+        String id = name + "-" + UUID.randomUUID().toString().substring(0, 8);
+        int items = 30;
+        DiffusionProperties.Kafka kafka = ctx.getBean(DiffusionProperties.class).kafka();
+        try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(kafka)) {
+            producer.send(new ProducerRecord<>(kafka.requestsTopic(), id, GenerationJobTest.request(id, "tiny", 10, 3,
+                    250, 0, "outage/" + id).getBytes(StandardCharsets.UTF_8))).get();
+        }
+        RequestRow run = await(() -> requests.findByClientId(id).filter(r -> done(jdbc, r.id()) >= 4),
+                Duration.ofSeconds(120), "4 items done before the outage");
+        assertThat(done(jdbc, run.id())).as("the outage starts mid-run").isLessThan(items);
+
+        services.stopPostgres();
+        long stoppedAt = System.nanoTime();
+        try {
+            await(() -> watch.available() ? Optional.empty() : Optional.of(true), Duration.ofSeconds(5),
+                    "the watch sees the outage");
+            long t0 = System.nanoTime();
+            HttpResponse<String> page = get(base);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(page.statusCode()).as(page.body()).isEqualTo(503);
+            assertThat(page.body()).contains("database is unreachable");
+            // at once, not after the pool's connection timeout (30 s here); the bound leaves room for a
+            // machine busy generating (a second on an idle one)
+            assertThat(ms).as("the dashboard answers without waiting for the pool").isLessThan(5_000);
+            HttpResponse<String> api = get(base + "api/runs");
+            assertThat(api.statusCode()).isEqualTo(503);
+            assertThat(api.body()).contains("\"status\":503").contains("unreachable");
+            HttpResponse<String> ready = get(base + "actuator/health/readiness");
+            assertThat(ready.statusCode()).isEqualTo(503);
+            long left = outage.toNanos() - (System.nanoTime() - stoppedAt);
+            if (left > 0) {
+                Thread.sleep(left / 1_000_000);
+            }
+        } finally {
+            services.startPostgres();
+        }
+
+        RequestRow end = await(() -> requests.find(run.id()).filter(RequestRow::isFinished), Duration.ofSeconds(180),
+                "the run ends after the database is back");
+        assertThat(end.status()).as(end.message()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(jdbc.sql("SELECT count(*) FROM items WHERE request_id = ? AND status = 'done' AND attempts >= 1")
+                .param(run.id()).query(Long.class).single()).isEqualTo(items);
+        List<Map<String, Object>> outputs = jdbc.sql("SELECT path, sha256 FROM outputs WHERE request_id = ?")
+                .param(run.id()).query().listOfRows();
+        assertThat(outputs).as("one output row per item").hasSize(items);
+        Path out = Path.of(end.outputDir());
+        for (Map<String, Object> o : outputs) {
+            assertThat(ItemWriter.sha256(out.resolve((String) o.get("path")))).isEqualTo(o.get("sha256"));
+        }
+        try (Stream<Path> files = Files.walk(out)) {
+            assertThat(files.filter(Files::isRegularFile).toList()).as("one PNG and one sidecar per item, nothing else")
+                    .hasSize(2 * items);
+        }
+        assertThat(jdbc.sql("SELECT e.job_execution_id || ' ' || e.status || ' ' || s.step_name || ' ' || s.status "
+                        + "FROM batch_step_execution s JOIN batch_job_execution e "
+                        + "USING (job_execution_id) JOIN batch_job_execution_params p USING (job_execution_id) "
+                        + "WHERE p.parameter_name = 'requestId' AND p.parameter_value = ? "
+                        + "AND (s.status IN ('STARTING', 'STARTED', 'STOPPING', 'UNKNOWN') "
+                        + "OR e.status IN ('STARTING', 'STARTED', 'STOPPING', 'UNKNOWN'))")
+                .param(Long.toString(run.id())).query(String.class).list())
+                .as("no execution or step left running or UNKNOWN").isEmpty();
+        assertThat(jdbc.sql("SELECT count(*) FROM request_events WHERE request_id = ? AND type = 'completed'")
+                .param(run.id()).query(Long.class).single()).as("one completed event").isEqualTo(1);
+        return jdbc.sql("SELECT count(*) FROM batch_job_execution e JOIN batch_job_execution_params p "
+                        + "USING (job_execution_id) WHERE p.parameter_name = 'requestId' AND p.parameter_value = ?")
+                .param(Long.toString(run.id())).query(Long.class).single();
+    }
+
+    private static long done(JdbcClient jdbc, long run) {
+        return jdbc.sql("SELECT count(*) FROM items WHERE request_id = ? AND status = 'done'").param(run)
+                .query(Long.class).single();
+    }
+
+    private static <T> T await(java.util.function.Supplier<Optional<T>> probe, Duration timeout, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                Optional<T> v = probe.get();
+                if (v.isPresent()) {
+                    return v.get();
+                }
+            } catch (RuntimeException e) {
+                // the database may still be coming back
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(what + ": not within " + timeout);
+    }
+
+    private static HttpResponse<String> get(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/html,application/json")
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
