@@ -1,5 +1,7 @@
 package io.diffusionbatch.cli;
 
+import io.diffusionbatch.ledger.DatabaseWatch;
+
 import java.io.PrintStream;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -58,6 +60,15 @@ final class ErrorReporter implements IParameterExceptionHandler, IExecutionExcep
 
     @Override
     public int handleExecutionException(Exception ex, CommandLine commandLine, ParseResult parseResult) {
+        if (DatabaseWatch.isOutage(ex)) {
+            Throwable root = ex;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            err.println("failed: the ledger database does not answer (" + root.getMessage() + "); check that"
+                    + " PostgreSQL runs and spring.datasource.url points to it, then try again");
+            return FAILURE;
+        }
         err.println("failed: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
         return FAILURE;
     }

@@ -95,4 +95,19 @@ class PlatformCommandsTest {
         assertThat(submit.code()).isEqualTo(2);
         assertThat(submit.err()).contains("no server is running").contains("serve");
     }
+
+    /** A ledger command whose database does not answer says so, in one line, and exits with 1. */
+    @Test
+    void aLedgerCommandWithoutItsDatabaseSaysWhatIsWrong() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        CliRun runs = CliRun.of("runs", "--diffusion.local.mode=off",
+                "--spring.datasource.url=jdbc:postgresql://127.0.0.1:" + closedPort + "/ledger",
+                "--spring.datasource.hikari.connection-timeout=1000");
+        assertThat(runs.code()).isEqualTo(1);
+        assertThat(runs.err()).contains("failed: the ledger database does not answer").contains("refused")
+                .contains("spring.datasource.url");
+    }
 }

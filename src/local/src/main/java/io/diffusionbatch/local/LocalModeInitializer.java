@@ -47,8 +47,16 @@ public final class LocalModeInitializer implements ApplicationContextInitializer
             }
             case "client" -> {
                 Optional<LocalServices> found = LocalServices.discover(dataDir);
+                Optional<LocalServices> owner = LocalServices.owner(dataDir);
                 if (found.isPresent()) {
                     services = found.get();
+                } else if (owner.isPresent() && !owner.get().databaseReachable()) {
+                    // the server is alive but its database does not answer: starting a second
+                    // PostgreSQL on its data would fail on the lock, so say what is wrong instead
+                    throw new IllegalStateException("the server (process " + owner.get().pid() + ") serving "
+                            + dataDir + " is running, but its PostgreSQL at " + owner.get().databaseAddress()
+                            + " does not answer: it stopped or is restarting. The server waits for it and goes on"
+                            + " when it is back; see the server's log, and try again later");
                 } else {
                     LocalServices.Running running = LocalServices.start(dataDir, false);
                     register(context, running);

@@ -112,25 +112,49 @@ public record LocalServices(String jdbcUrl, String bootstrapServers, long pid) {
 
     /** The services a live process started for {@code dataDir}, if any (reachable and alive). */
     public static Optional<LocalServices> discover(Path dataDir) {
+        return recorded(dataDir).filter(s -> s.alive() && s.reachable());
+    }
+
+    /**
+     * The services recorded for {@code dataDir} by a process that is still alive, whether or not
+     * they answer now (a server whose database stopped still owns the data directory).
+     */
+    public static Optional<LocalServices> owner(Path dataDir) {
+        return recorded(dataDir).filter(LocalServices::alive);
+    }
+
+    private static Optional<LocalServices> recorded(Path dataDir) {
         Path file = dataDir.resolve("services.json");
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
         try {
             JsonNode n = JSON.readTree(file.toFile());
-            LocalServices s = new LocalServices(n.get("jdbcUrl").asString(),
+            return Optional.of(new LocalServices(n.get("jdbcUrl").asString(),
                     n.hasNonNull("bootstrapServers") ? n.get("bootstrapServers").asString() : null,
-                    n.get("pid").asLong());
-            boolean alive = ProcessHandle.of(s.pid()).map(ProcessHandle::isAlive).orElse(false);
-            return alive && s.reachable() ? Optional.of(s) : Optional.empty();
+                    n.get("pid").asLong()));
         } catch (RuntimeException e) {
             return Optional.empty();
         }
     }
 
-    private boolean reachable() {
-        String hostPort = URI.create(jdbcUrl.substring("jdbc:".length())).getAuthority();
-        return canConnect(hostPort) && (bootstrapServers == null || canConnect(bootstrapServers.split(",")[0]));
+    private boolean alive() {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** Host and port of the database, e.g. {@code localhost:5432}. */
+    public String databaseAddress() {
+        return URI.create(jdbcUrl.substring("jdbc:".length())).getAuthority();
+    }
+
+    /** Whether the database and (when recorded) the broker accept connections now. */
+    public boolean reachable() {
+        return databaseReachable() && (bootstrapServers == null || canConnect(bootstrapServers.split(",")[0]));
+    }
+
+    /** Whether the database accepts connections now. */
+    public boolean databaseReachable() {
+        return canConnect(databaseAddress());
     }
 
     private static boolean canConnect(String hostPort) {

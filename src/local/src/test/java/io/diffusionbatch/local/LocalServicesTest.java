@@ -2,9 +2,12 @@ package io.diffusionbatch.local;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.context.support.GenericApplicationContext;
+import org.springframework.core.env.MapPropertySource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -35,5 +38,29 @@ class LocalServicesTest {
         assertThat(LocalServices.discover(dir)).isEmpty();
         Files.writeString(dir.resolve("services.json"), "not json");
         assertThat(LocalServices.discover(dir)).isEmpty();
+    }
+
+    /**
+     * A client command (e.g. {@code runs}) while the server's database is stopped: it says so,
+     * naming the server's process and the database's address, rather than trying to start a
+     * second PostgreSQL on the same data (which failed on its lock file).
+     */
+    @Test
+    void aClientOfAServerWhoseDatabaseIsDownIsToldSo(@TempDir Path dir) {
+        try (LocalServices.Running running = LocalServices.start(dir, true)) {
+            String address = running.services().databaseAddress();
+            running.stopPostgres();
+            try {
+                GenericApplicationContext ctx = new GenericApplicationContext();
+                ctx.getEnvironment().getPropertySources().addFirst(new MapPropertySource("test",
+                        Map.of("diffusion.local.mode", "client", "diffusion.data-dir", dir.toString())));
+                assertThatThrownBy(() -> new LocalModeInitializer().initialize(ctx))
+                        .hasMessageContaining("process " + ProcessHandle.current().pid())
+                        .hasMessageContaining("PostgreSQL at " + address + " does not answer");
+            } finally {
+                running.startPostgres();
+            }
+            assertThat(LocalServices.discover(dir)).as("found again once the database is back").isPresent();
+        }
     }
 }

@@ -1,5 +1,7 @@
 package io.diffusionbatch.ledger;
 
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
 
@@ -7,6 +9,7 @@ import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The application's data source: the pool, except that while the {@link DatabaseWatch} knows the
@@ -16,6 +19,8 @@ import java.sql.SQLTransientConnectionException;
  * ({@link DatabaseWatch#isOutage}) see an outage. Thread-safe.
  */
 public final class FailFastDataSource extends DelegatingDataSource {
+
+    private static final long SLICE_MS = 250;
 
     private final ObjectProvider<DatabaseWatch> watch;
 
@@ -28,10 +33,30 @@ public final class FailFastDataSource extends DelegatingDataSource {
         this.watch = watch;
     }
 
+    /**
+     * A connection from the pool, asked for in slices of {@value #SLICE_MS} ms up to the pool's
+     * connection timeout, so that a caller that began to wait just before the watch saw the outage
+     * is refused as soon as it does.
+     */
     @Override
     public Connection getConnection() throws SQLException {
         refuseWhileDown();
-        return super.getConnection();
+        HikariDataSource hikari = getTargetDataSource() instanceof HikariDataSource h ? h : null;
+        if (hikari == null || !(hikari.getHikariPoolMXBean() instanceof HikariPool pool)) {
+            return super.getConnection(); // not Hikari, or its pool starts with this first connection
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(hikari.getConnectionTimeout());
+        while (true) {
+            long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            try {
+                return pool.getConnection(Math.max(1, Math.min(SLICE_MS, leftMs)));
+            } catch (SQLTransientConnectionException e) {
+                if (leftMs <= SLICE_MS) {
+                    throw e;
+                }
+                refuseWhileDown();
+            }
+        }
     }
 
     @Override
