@@ -173,7 +173,15 @@ public class PartitionWorker implements Tasklet {
 
     /** Removes what a crashed attempt of this partition left in its staging folder. */
     static void clearStaging(Path outputDir, String partition) {
-        Path staging = outputDir.resolve(".staging").resolve(partition);
+        clear(outputDir.resolve(".staging").resolve(partition));
+    }
+
+    /** Removes the run's whole staging folder (at its end). */
+    static void clearStaging(Path outputDir) {
+        clear(outputDir.resolve(".staging"));
+    }
+
+    private static void clear(Path staging) {
         if (!Files.exists(staging)) {
             return;
         }

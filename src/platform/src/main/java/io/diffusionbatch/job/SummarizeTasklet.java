@@ -17,6 +17,7 @@ import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.stereotype.Component;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.LinkedHashMap;
@@ -60,6 +61,7 @@ public class SummarizeTasklet implements Tasklet {
             String model = requests.find(requestId).map(RequestRow::model).orElse("unknown");
             Transactions.afterCommit(() -> metrics.items(ItemStatus.CANCELLED, model, n));
         }
+        requests.find(requestId).ifPresent(r -> OrphanFiles.sweep(Path.of(r.outputDir()), requestId, items));
         double wall = generateSeconds(job);
         double expand = job.getExecutionContext().containsKey(ExpandTasklet.EXPAND_SECONDS)
                 ? job.getExecutionContext().getDouble(ExpandTasklet.EXPAND_SECONDS) : 0.0;

@@ -208,6 +208,13 @@ public class ItemStore {
     public record PendingBatch(List<PendingItem> items, boolean more) {
     }
 
+    /** Of the given item indices of a request, those that exist and have no output row. */
+    public java.util.Set<Long> withoutOutput(long requestId, List<Long> indices) {
+        return new java.util.HashSet<>(jdbc.sql("SELECT i.idx FROM items i WHERE i.request_id = ? AND i.idx = ANY (?) "
+                        + "AND NOT EXISTS (SELECT 1 FROM outputs o WHERE o.request_id = i.request_id AND o.idx = i.idx)")
+                .params(requestId, indices.toArray(new Long[0])).query(Long.class).list());
+    }
+
     /** Marks the still pending items of a request cancelled; returns how many. */
     public int cancelPending(long requestId) {
         return jdbc.sql("UPDATE items SET status = 'cancelled', finished_at = now() WHERE request_id = ? AND status = 'pending'")

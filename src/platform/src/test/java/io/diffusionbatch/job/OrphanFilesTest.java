@@ -1,0 +1,55 @@
+package io.diffusionbatch.job;
+
+import io.diffusionbatch.ledger.ItemStore;
+import io.diffusionbatch.ledger.RequestRow;
+import io.diffusionbatch.platform.TestServer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The end-of-run sweep removes the files of items without an output row (what a micro-batch whose
+ * transaction never committed leaves) and nothing else: not the outputs, not other files, not
+ * links.
+ */
+class OrphanFilesTest {
+
+    private final TestServer server = TestServer.get();
+
+    @Test
+    void onlyFilesOfItemsWithoutAnOutputRowAreRemoved() throws Exception {
+        String id = TestServer.uniqueId("orphans");
+        server.send(id, GenerationJobTest.request(id, "tiny", 2, 2, 2, 0, "orphans/" + id).getBytes(StandardCharsets.UTF_8));
+        RequestRow run = server.awaitFinished(id, Duration.ofSeconds(120));
+        Path dir = Path.of(run.outputDir());
+        String stem0 = server.jdbc().sql("SELECT path FROM outputs WHERE request_id = ? AND idx = 0").param(run.id())
+                .query(String.class).single().replaceAll("\\.png$", "");
+        // item 0 as a crash would leave it: files in place, no output row
+        server.jdbc().sql("DELETE FROM item_stats WHERE request_id = ? AND idx = 0").param(run.id()).update();
+        server.jdbc().sql("DELETE FROM outputs WHERE request_id = ? AND idx = 0").param(run.id()).update();
+        Files.writeString(dir.resolve("notes.txt"), "mine");
+        Path outside = Files.createTempFile("outside-", ".png");
+        Files.createSymbolicLink(dir.resolve("00000000-999.png"), outside); // named like item 0: a link is never removed
+        Files.createDirectories(dir.resolve(".staging/generatePartition:partition0"));
+        Files.writeString(dir.resolve(".staging/generatePartition:partition0/00000001-101.png"), "half");
+
+        int removed = OrphanFiles.sweep(dir, run.id(), server.bean(ItemStore.class));
+
+        assertThat(removed).as("item 0's PNG and sidecar").isEqualTo(2);
+        assertThat(dir.resolve(stem0 + ".png")).doesNotExist();
+        assertThat(dir.resolve(stem0 + ".json")).doesNotExist();
+        List<String> left;
+        try (var s = Files.list(dir)) {
+            left = s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        assertThat(left).as("the other items' files, the user's file and the link stay; staging goes")
+                .hasSize(3 * 2 + 2).contains("notes.txt", "00000000-999.png").doesNotContain(".staging");
+        assertThat(outside).exists();
+    }
+}
