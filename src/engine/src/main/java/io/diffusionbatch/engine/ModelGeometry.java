@@ -134,10 +134,10 @@ public record ModelGeometry(String modelName, boolean video, boolean conditional
         return bytes >= Long.MAX_VALUE ? Long.MAX_VALUE : (long) bytes;
     }
 
-    /** Bytes in GiB with one decimal, e.g. {@code 13.7 GiB}; below 0.1 GiB in MiB. */
+    /** Bytes in GiB with one decimal, e.g. {@code 13.7 GiB}; below 1 GiB in MiB ({@code 652.0 MiB}). */
     public static String gib(long bytes) {
         double g = bytes / (double) (1L << 30);
-        return g >= 0.1 ? String.format(Locale.ROOT, "%.1f GiB", g)
+        return g >= 1 ? String.format(Locale.ROOT, "%.1f GiB", g)
                 : String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20));
     }
 }
