@@ -47,9 +47,6 @@ import tools.jackson.databind.JsonNode;
  */
 public final class Engine implements AutoCloseable {
 
-    /** The most values one Java array (and so one input tensor) can hold. */
-    private static final long MAX_TENSOR = Integer.MAX_VALUE - 8;
-
     /** The engine's version, recorded in every output's provenance. */
     public static final String VERSION = "0.1.0";
 
@@ -69,6 +66,7 @@ public final class Engine implements AutoCloseable {
     private final CostCounter costs;
     private final int batchSize;
     private final ModelNetworks networks;
+    private final ModelGeometry geometry;
     private ModelIdentity identity;
 
     private Engine(ModelFolder model, EngineOptions options) {
@@ -92,6 +90,14 @@ public final class Engine implements AutoCloseable {
         this.vaeOutput = networks.vaeOutput();
         this.sizeFactor = networks.sizeFactor();
         this.costs = new CostCounter(sig, unet, textEncoder, vae, tokenizer == null ? 0 : tokenizer.maxLength(), sizeFactor);
+        TensorSpec s = sig.sample();
+        long w = s.dim(s.rank() - 1);
+        long h = s.dim(s.rank() - 2);
+        long pixelChannels = vae == null ? sig.latentChannels()
+                : vae.outputOrFirst(vaeOutput).dim(1) > 0 ? vae.outputOrFirst(vaeOutput).dim(1) : 3;
+        this.geometry = new ModelGeometry(model.name(), sig.isVideo(), model.isConditional(), vae != null, sizeFactor,
+                sig.latentChannels(), pixelChannels, w > 0 ? Math.toIntExact(w * sizeFactor) : 0,
+                h > 0 ? Math.toIntExact(h * sizeFactor) : 0, sig.isVideo() && s.dim(2) > 0 ? (int) s.dim(2) : 0);
     }
 
     /**
@@ -125,6 +131,11 @@ public final class Engine implements AutoCloseable {
 
     public boolean isConditional() {
         return model.isConditional();
+    }
+
+    /** What the model can make, as data read from its graphs when it was opened (no ONNX Runtime call). */
+    public ModelGeometry geometry() {
+        return geometry;
     }
 
     /** Pixels per latent cell along each side: the VAE's upsampling factor, 1 for pixel models. */
@@ -184,33 +195,7 @@ public final class Engine implements AutoCloseable {
      */
     public List<ParamViolation> violations(SamplingParams p) {
         List<ParamViolation> v = new ArrayList<>(p.violations());
-        TensorSpec s = sig.sample();
-        checkSide(v, Param.WIDTH, p.width(), s.dim(s.rank() - 1));
-        checkSide(v, Param.HEIGHT, p.height(), s.dim(s.rank() - 2));
-        if (!sig.isVideo() && p.frames() != 0) {
-            v.add(new ParamViolation(Param.FRAMES, ParamViolation.MODEL_KIND, "model " + model.name()
-                    + " is an image model; frames must be 0, was " + p.frames()));
-        }
-        if (sig.isVideo() && p.frames() < 1) {
-            v.add(new ParamViolation(Param.FRAMES, ParamViolation.MODEL_KIND, "model " + model.name()
-                    + " is a video model; frames must be >= 1, was " + p.frames()));
-        }
-        if (sig.isVideo() && s.dim(2) > 0 && p.frames() != s.dim(2) && p.frames() >= 1) {
-            v.add(new ParamViolation(Param.FRAMES, ParamViolation.MODEL_SIZE, "model " + model.name() + " makes exactly "
-                    + s.dim(2) + " frames (fixed in its graph), was " + p.frames()));
-        }
-        long cells = (long) (p.width() / sizeFactor) * (p.height() / sizeFactor) * Math.max(1, p.frames());
-        long perCall = Math.max(2L * batchSize * sig.latentChannels() * cells,
-                (long) batchSize * 4 * Math.max(1, p.frames()) * p.width() * p.height());
-        if (perCall > MAX_TENSOR) {
-            v.add(new ParamViolation(Param.SIZE, ParamViolation.TENSOR_SIZE, "a micro-batch of " + batchSize
-                    + " would need " + perCall + " values in one tensor; at most " + MAX_TENSOR
-                    + " fit (lower the size, frames or batch)"));
-        }
-        if (!isConditional() && p.guidance() > 1) {
-            v.add(new ParamViolation(Param.GUIDANCE, ParamViolation.MODEL_KIND, "model " + model.name()
-                    + " is unconditional (no text encoder); guidance must be <= 1, was " + p.guidance()));
-        }
+        v.addAll(geometry.violations(p, batchSize));
         if (v.isEmpty()) {
             try {
                 Samplers.create(p.sampler(), schedulerFor(p), p.steps(), p.eta());
@@ -223,16 +208,6 @@ public final class Engine implements AutoCloseable {
             }
         }
         return v;
-    }
-
-    private void checkSide(List<ParamViolation> v, Param side, int pixels, long fixedCells) {
-        if (pixels % sizeFactor != 0) {
-            v.add(new ParamViolation(side, ParamViolation.MODEL_SIZE, "must be a multiple of " + sizeFactor
-                    + " for model " + model.name() + " (its VAE's scale factor), was " + pixels));
-        } else if (fixedCells > 0 && pixels != fixedCells * sizeFactor) {
-            v.add(new ParamViolation(side, ParamViolation.MODEL_SIZE, "model " + model.name() + " only makes "
-                    + fixedCells * sizeFactor + " (fixed in its graph), was " + pixels));
-        }
     }
 
     /** Generates every item and returns them in the order given. */

@@ -36,9 +36,26 @@ import java.util.regex.Pattern;
  *   <li>The whole text is stripped of leading/trailing whitespace (Python {@code str.strip()}).</li>
  * </ul>
  *
+ * <p><b>Line breaks in prompts.</b> The web UI writes prompts verbatim, and its reader
+ * ({@code parse_generation_parameters}) gives lines their meaning: every line before the last is prompt text until
+ * one starts with {@code Negative prompt:}, the last line is the settings line. A prompt written verbatim could
+ * therefore forge its own negative prompt and settings (the prompt {@code "a cat\nNegative prompt: evil\nSteps: 1,
+ * Sampler: x, Seed: 1"}), and readers that look for the first {@code "\nSteps: "} line or split at any
+ * {@code "Negative prompt:"} are fooled the same way. {@link #format()} therefore writes prompt and negative prompt
+ * with {@link #infotextPrompt(String)}: each line break (CR LF, CR, LF, and the other separators Python's
+ * {@code str.splitlines()} knows: VT, FF, FS, GS, RS, NEL, U+2028, U+2029) becomes one space, and every
+ * {@code "negative prompt:"} (any case) becomes {@code "negative prompt :"}. So the prompt is one line that
+ * neither starts a negative prompt nor can be the settings line (which {@code format()} always writes last), and
+ * a reader following the web UI's rules reads back the prompt with its line breaks as spaces. That is the
+ * original prompt to every text encoder of this kind of model (CLIP's tokenizer collapses whitespace runs and
+ * splits punctuation from words, so {@code "prompt:"} and {@code "prompt :"} give the same tokens; so does the
+ * word-level tokenizer of the bundled models), while an escape such as a literal {@code \n} would change the
+ * tokens. The exact text, line breaks included, is kept in the JSON provenance chunk ({@link Provenance}).
+ *
  * <p>{@link #parse(String)} is the reverse, following the web UI's {@code parse_generation_parameters}
  * (the last line holds the key/value pairs; like the web UI, each prompt line is stripped). It round-trips
- * {@code format()} for prompts whose lines have no leading/trailing whitespace.
+ * {@code format()} for prompts with no line breaks, no {@code "negative prompt:"} and no leading/trailing
+ * whitespace; other prompts come back as {@link #infotextPrompt(String)} wrote them.
  *
  * <p>Null handling: {@code negativePrompt == null} is normalised to {@code ""}; {@code modelHash} and
  * {@code modelName} may be null; {@code extra == null} becomes empty. {@code modelHash} must be hexadecimal,
@@ -71,6 +88,10 @@ public record A1111Parameters(String prompt, String negativePrompt, int steps, S
     private static final Pattern KEY = Pattern.compile("\\w[\\w \\-/]+", Pattern.UNICODE_CHARACTER_CLASS);
     private static final Pattern SIZE = Pattern.compile("^(\\d+)x(\\d+)$");
     private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]{8,64}");
+    /** What Python's {@code str.splitlines()} splits at, CR LF as one break. */
+    private static final Pattern LINE_BREAK = Pattern.compile("\\r\\n|[\\n\\r\\x0B\\f\\x1C\\x1D\\x1E\\x85\\u2028\\u2029]");
+    private static final Pattern NEGATIVE_MARK = Pattern.compile("(negative prompt):", Pattern.CASE_INSENSITIVE
+            | Pattern.UNICODE_CASE);
 
     public A1111Parameters {
         Objects.requireNonNull(prompt, "prompt must not be null");
@@ -117,9 +138,9 @@ public record A1111Parameters(String prompt, String negativePrompt, int steps, S
 
     /** The A1111 infotext (see the class comment). */
     public String format() {
-        StringBuilder sb = new StringBuilder(prompt);
+        StringBuilder sb = new StringBuilder(infotextPrompt(prompt));
         if (!negativePrompt.isEmpty()) {
-            sb.append("\nNegative prompt: ").append(negativePrompt);
+            sb.append("\nNegative prompt: ").append(infotextPrompt(negativePrompt));
         }
         sb.append('\n');
         List<String[]> kv = new ArrayList<>();
@@ -148,6 +169,19 @@ public record A1111Parameters(String prompt, String negativePrompt, int steps, S
             }
         }
         return pyStrip(sb.toString());
+    }
+
+    /**
+     * A prompt as {@link #format()} writes it (see the class comment): every line break (CR LF counting as one)
+     * replaced by a space and every {@code "negative prompt:"}, in any case, by {@code "negative prompt :"}, so that
+     * no reader of the format can take part of it for a negative prompt or a settings line.
+     *
+     * @param prompt a prompt, not null
+     * @return the prompt on one line; {@code prompt} itself when it has nothing to escape
+     */
+    public static String infotextPrompt(String prompt) {
+        String oneLine = LINE_BREAK.matcher(prompt).replaceAll(" ");
+        return NEGATIVE_MARK.matcher(oneLine).replaceAll("$1 :");
     }
 
     /**

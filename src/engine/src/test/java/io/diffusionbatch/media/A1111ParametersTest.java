@@ -61,7 +61,7 @@ class A1111ParametersTest {
         extra.put("Lora hashes", "a: 1, b: 2");
         extra.put("Note", "say \"hi\"\\now\nnext\ttab");
         extra.put("Clip skip", "2");
-        A1111Parameters p = new A1111Parameters("a photo of 猫, (best:1.2)\nsecond line", "blurry,\nugly", 25,
+        A1111Parameters p = new A1111Parameters("a photo of 猫, (best:1.2) second part", "blurry, ugly", 25,
                 "DPM++ 2M SDE", 6.25, 1234567890123L, 1024, 576, "abcdef0123", "sdxl base, 1.0", extra);
         A1111Parameters back = A1111Parameters.parse(p.format());
         assertThat(back).isEqualTo(p);

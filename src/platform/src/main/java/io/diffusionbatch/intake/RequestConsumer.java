@@ -31,7 +31,8 @@ import java.util.Set;
 /**
  * The intake's Kafka consumer, on a thread of its own: for each record of the requests topic,
  * {@link RequestIntake#accept} stores it (or its rejection), then the outcome is published
- * (events topic; the raw record with its reasons to the dead-letter topic when refused), and
+ * (events topic; the raw record with its reasons to the dead-letter topic when refused; a null value stays null
+ * there, marked by {@link #NULL_VALUE_HEADER}), and
  * only then is the offset committed. When the database is unreachable nothing is committed: the
  * consumer seeks back and retries the same record when the {@link DatabaseWatch} sees the database
  * again, so accepted work is never lost;
@@ -44,6 +45,11 @@ import java.util.Set;
 public class RequestConsumer implements SmartLifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestConsumer.class);
+    /**
+     * Header of a dead letter whose record had a null value (a tombstone): the dead letter's value is null too, and
+     * its reasons name the rule {@code null-value}.
+     */
+    public static final String NULL_VALUE_HEADER = "diffusion.null-value";
     private static final Duration RETRY_PAUSE = Duration.ofSeconds(2);
     /** How often the intake thread measures its lag for {@link PlatformMetrics#LAG}. */
     static final Duration LAG_INTERVAL = Duration.ofSeconds(5);
@@ -132,10 +138,11 @@ public class RequestConsumer implements SmartLifecycle {
     /** @return false when the record must be retried (nothing was committed) */
     boolean handle(ConsumerRecord<String, byte[]> rec) {
         String source = "kafka:" + rec.topic() + "/" + rec.partition() + "@" + rec.offset();
-        byte[] payload = rec.value() == null ? new byte[0] : rec.value();
+        boolean tombstone = rec.value() == null;
+        byte[] payload = tombstone ? new byte[0] : rec.value();
         IntakeResult r;
         try {
-            r = intake.accept(payload, source);
+            r = tombstone ? intake.refuseNullValue(source) : intake.accept(payload, source);
         } catch (RuntimeException e) {
             if (database.report(e)) {
                 // the database watch logs the outage once; the same record is tried again when it is back
@@ -161,7 +168,12 @@ public class RequestConsumer implements SmartLifecycle {
                     "reason", r.violations().get(0).toString()));
             case REJECTED -> {
                 String reasons = RequestIntake.reasonsJson(r.violations());
-                ProducerRecord<String, byte[]> dl = new ProducerRecord<>(kafka.deadLetterTopic(), rec.key(), payload);
+                // a tombstone stays a tombstone (null value, marked by a header), distinct from an empty value
+                ProducerRecord<String, byte[]> dl = new ProducerRecord<>(kafka.deadLetterTopic(), rec.key(),
+                        tombstone ? null : payload);
+                if (tombstone) {
+                    dl.headers().add(NULL_VALUE_HEADER, "true".getBytes(StandardCharsets.UTF_8));
+                }
                 dl.headers().add("diffusion.reasons", reasons.getBytes(StandardCharsets.UTF_8));
                 dl.headers().add("diffusion.source", source.getBytes(StandardCharsets.UTF_8));
                 dl.headers().add("diffusion.rejection-id", Long.toString(r.rejectionId()).getBytes(StandardCharsets.UTF_8));

@@ -77,6 +77,18 @@ public class RequestIntake {
     }
 
     /**
+     * Records the refusal of a record whose value is null (a Kafka tombstone): rule {@code null-value}, field
+     * {@code $}, and an empty stored payload, which the reason marks as "no value" rather than an empty one.
+     *
+     * @param source where it came from, e.g. {@code kafka:requests/0@42}; never null
+     */
+    public IntakeResult refuseNullValue(String source) {
+        return reject(new byte[0], source, null, List.of(new Violation("$", Violation.Rules.NULL_VALUE,
+                "the record's value is null (a tombstone), not a request; nothing was stored as its payload (an empty"
+                        + " value would be refused as empty JSON instead)")));
+    }
+
+    /**
      * Records the refusal of an input whose intake failed in a way that would fail again (not a
      * rule of the contract: a defect or a database constraint the parser does not know).
      */

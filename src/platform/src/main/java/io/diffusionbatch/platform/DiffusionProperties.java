@@ -1,6 +1,7 @@
 package io.diffusionbatch.platform;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,10 +19,11 @@ import java.util.Map;
  * @param energy     how energy is measured or estimated, and the grid's carbon intensity
  * @param quality    how runs are judged by their model's evaluator
  * @param models     the model catalog: request {@code model} names → folders
+ * @param limits     what intake refuses beyond the request contract's own limits; null: the defaults
  */
 @ConfigurationProperties("diffusion")
 public record DiffusionProperties(Path dataDir, Path outputRoot, Kafka kafka, Job job, Energy energy,
-                                  Quality quality, Map<String, Model> models) {
+                                  Quality quality, Map<String, Model> models, Limits limits) {
 
     /**
      * @param bootstrapServers the brokers
@@ -85,6 +87,19 @@ public record DiffusionProperties(Path dataDir, Path outputRoot, Kafka kafka, Jo
      *                 item of larger runs); 0 = no quality step
      */
     public record Quality(int maxItems) {
+    }
+
+    /**
+     * @param maxBatchMemory most memory one micro-batch ({@code job.batch-size} items) of a request may need by the
+     *                       engine's estimate ({@link io.diffusionbatch.engine.ModelGeometry#batchBytes}); intake
+     *                       refuses larger requests (rule {@code batch-memory}). Null: half of the JVM's maximum heap
+     */
+    public record Limits(DataSize maxBatchMemory) {
+
+        /** {@link #maxBatchMemory} in bytes, or half of {@code Runtime.maxMemory()} when unset. */
+        public long maxBatchBytes() {
+            return maxBatchMemory != null ? maxBatchMemory.toBytes() : Runtime.getRuntime().maxMemory() / 2;
+        }
     }
 
     /**

@@ -40,7 +40,7 @@ public final class ModelRegistry implements ModelCatalog, AutoCloseable {
             return Optional.empty();
         }
         return engineIfOpenable(name).map(e -> new CatalogModel(name, m.kind(), m.path().toAbsolutePath().normalize(),
-                e.nativeWidth(), e.nativeHeight(), e.nativeFrames(), e.defaultParams()));
+                e.nativeWidth(), e.nativeHeight(), e.nativeFrames(), e.defaultParams(), e.geometry()));
     }
 
     /** The evaluator folder configured for a catalog model, if any. */

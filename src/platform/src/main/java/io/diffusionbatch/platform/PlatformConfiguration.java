@@ -33,8 +33,11 @@ public class PlatformConfiguration {
         return Json.MAPPER;
     }
 
+    /** The contract's limits, with the micro-batch and memory limit of this configuration for the model checks. */
     @Bean
-    RequestLimits requestLimits() {
-        return RequestLimits.DEFAULTS;
+    RequestLimits requestLimits(DiffusionProperties props) {
+        DiffusionProperties.Limits limits = props.limits() != null ? props.limits()
+                : new DiffusionProperties.Limits(null);
+        return RequestLimits.DEFAULTS.withBatchMemory(props.job().batchSize(), limits.maxBatchBytes());
     }
 }

@@ -1,5 +1,6 @@
 package io.diffusionbatch.request;
 
+import io.diffusionbatch.engine.ModelGeometry;
 import io.diffusionbatch.engine.SamplingParams;
 
 import java.nio.file.Path;
@@ -17,13 +18,22 @@ import java.util.Objects;
  * @param defaults      the model's own settings for what a request leaves unset (sampler, steps,
  *                      guidance, ...: a consistency model runs 4 lcm steps without guidance); null =
  *                      {@link SamplingParams#defaults} at the default size
+ * @param geometry      what the model's networks can make (size factor, fixed sizes, channels), read from its graphs
+ *                      when the catalog opened it; the parser checks requests against it and estimates their memory.
+ *                      Null: nothing is known of the networks, and only the checks that need no model apply
  */
 public record CatalogModel(String name, String kind, Path folder, int defaultWidth, int defaultHeight,
-                           int defaultFrames, SamplingParams defaults) {
+                           int defaultFrames, SamplingParams defaults, ModelGeometry geometry) {
 
-    /** A model with {@link SamplingParams#defaults} as its settings. */
+    /** A model with {@link SamplingParams#defaults} as its settings and no geometry. */
     public CatalogModel(String name, String kind, Path folder, int defaultWidth, int defaultHeight, int defaultFrames) {
-        this(name, kind, folder, defaultWidth, defaultHeight, defaultFrames, null);
+        this(name, kind, folder, defaultWidth, defaultHeight, defaultFrames, null, null);
+    }
+
+    /** A model with these settings and no geometry. */
+    public CatalogModel(String name, String kind, Path folder, int defaultWidth, int defaultHeight, int defaultFrames,
+                        SamplingParams defaults) {
+        this(name, kind, folder, defaultWidth, defaultHeight, defaultFrames, defaults, null);
     }
 
     public CatalogModel {

@@ -9,8 +9,19 @@ package io.diffusionbatch.request;
  *                           template prompt
  * @param maxPayloadBytes    most bytes of the JSON document (and of a prompt file read by the parser)
  * @param maxTemplateProduct most prompts one template may expand to (the product of its slot sizes)
+ * @param microBatch         items the engine runs together ({@code diffusion.job.batch-size}): the batch whose tensors
+ *                           the model checks size ({@link io.diffusionbatch.engine.ModelGeometry})
+ * @param maxBatchBytes      most bytes one micro-batch may need by the engine's estimate
+ *                           ({@link io.diffusionbatch.engine.ModelGeometry#batchBytes});
+ *                           {@link #NO_MEMORY_LIMIT} for none
  */
-public record RequestLimits(long maxItems, int maxPromptChars, int maxPayloadBytes, long maxTemplateProduct) {
+public record RequestLimits(long maxItems, int maxPromptChars, int maxPayloadBytes, long maxTemplateProduct,
+                            int microBatch, long maxBatchBytes) {
+
+    /** {@link #maxBatchBytes} of no limit. */
+    public static final long NO_MEMORY_LIMIT = Long.MAX_VALUE;
+    /** The setting that gives {@link #maxBatchBytes}, named in messages. */
+    public static final String MEMORY_SETTING = "diffusion.limits.max-batch-memory";
 
     /** Most labels on the request or on one prompt. */
     public static final int MAX_LABELS = 64;
@@ -19,22 +30,34 @@ public record RequestLimits(long maxItems, int maxPromptChars, int maxPayloadByt
     /** Most characters in a label value. */
     public static final int MAX_LABEL_VALUE_CHARS = 256;
 
-    /** 10,000,000 items, 2,000-character prompts, 8 MiB payloads, 1,000,000-prompt templates. */
-    public static final RequestLimits DEFAULTS = new RequestLimits(10_000_000L, 2_000, 8 << 20, 1_000_000L);
+    /**
+     * 10,000,000 items, 2,000-character prompts, 8 MiB payloads, 1,000,000-prompt templates; micro-batches of 8 (the
+     * shipped {@code diffusion.job.batch-size}) and no memory limit (the platform sets one: {@link #withBatchMemory}).
+     */
+    public static final RequestLimits DEFAULTS = new RequestLimits(10_000_000L, 2_000, 8 << 20, 1_000_000L, 8,
+            NO_MEMORY_LIMIT);
 
     public RequestLimits {
-        if (maxItems < 1 || maxPromptChars < 1 || maxPayloadBytes < 1 || maxTemplateProduct < 1) {
+        if (maxItems < 1 || maxPromptChars < 1 || maxPayloadBytes < 1 || maxTemplateProduct < 1 || microBatch < 1
+                || maxBatchBytes < 1) {
             throw new IllegalArgumentException("limits: every limit must be >= 1, were maxItems=" + maxItems
                     + ", maxPromptChars=" + maxPromptChars + ", maxPayloadBytes=" + maxPayloadBytes
-                    + ", maxTemplateProduct=" + maxTemplateProduct);
+                    + ", maxTemplateProduct=" + maxTemplateProduct + ", microBatch=" + microBatch
+                    + ", maxBatchBytes=" + maxBatchBytes);
         }
     }
 
     public RequestLimits withMaxItems(long n) {
-        return new RequestLimits(n, maxPromptChars, maxPayloadBytes, maxTemplateProduct);
+        return new RequestLimits(n, maxPromptChars, maxPayloadBytes, maxTemplateProduct, microBatch, maxBatchBytes);
     }
 
     public RequestLimits withMaxPayloadBytes(int n) {
-        return new RequestLimits(maxItems, maxPromptChars, n, maxTemplateProduct);
+        return new RequestLimits(maxItems, maxPromptChars, n, maxTemplateProduct, microBatch, maxBatchBytes);
+    }
+
+    /** These limits with micro-batches of {@code microBatch} items that may need at most {@code maxBatchBytes}. */
+    public RequestLimits withBatchMemory(int microBatch, long maxBatchBytes) {
+        return new RequestLimits(maxItems, maxPromptChars, maxPayloadBytes, maxTemplateProduct, microBatch,
+                maxBatchBytes);
     }
 }

@@ -1,5 +1,6 @@
 package io.diffusionbatch.request;
 
+import io.diffusionbatch.engine.ModelGeometry;
 import io.diffusionbatch.engine.ParamViolation;
 import io.diffusionbatch.engine.SamplingParams;
 import io.diffusionbatch.engine.sampler.Samplers;
@@ -32,7 +33,12 @@ import tools.jackson.databind.JsonNode;
  * Reads a request document (the JSON on the {@code requests} topic, or a file given to the CLI) into a
  * {@link GenerationRequest}, checking every rule of the contract. {@code config/schema/request.schema.json} states
  * the same structural rules; the parser adds those a schema cannot express (catalog, kind of the model, the engine's
- * own parameter checks, item totals, template slots, seed ranges, duplicate keys, unpaired surrogates).
+ * own parameter checks, item totals, template slots, seed ranges, duplicate keys, unpaired surrogates). For a catalog
+ * model with a {@link CatalogModel#geometry() geometry} the engine's checks of that model apply too: width and height a
+ * multiple of its size factor and equal to the sizes its graphs fix ({@code model-size}), guidance of an unconditional
+ * model ({@code model-kind}), the largest tensor ({@code tensor-size}), and the memory one micro-batch of
+ * {@link RequestLimits#microBatch()} items needs by the engine's estimate, at most {@link RequestLimits#maxBatchBytes()}
+ * ({@code batch-memory}). These are data read when the catalog opened the model: no network runs here.
  *
  * <p>All violations found are reported together (up to {@link #MAX_VIOLATIONS}), each naming the field by its JSON
  * path and the rule by its id ({@link Violation.Rules}); only bytes that are not UTF-8, malformed JSON and a payload
@@ -290,6 +296,9 @@ public final class RequestParser {
                         add(field, Violation.Rules.ENGINE, "the engine refuses the resolved value: " + v.message());
                     }
                 }
+                if (model.geometry() != null) {
+                    modelChecks(model.geometry(), params, sp);
+                }
             }
             if (prompts != null && seeds != null) {
                 long items = new ItemExpansion(prompts, seeds, null).itemCount();
@@ -310,6 +319,31 @@ public final class RequestParser {
             }
             return new GenerationRequest(requestId, kind, modelName, prompts, seeds, params, output,
                     priority.intValue(), labels);
+        }
+
+        /**
+         * The engine's checks of the model ({@link ModelGeometry#violations}: size factor, fixed sizes, frames, guidance
+         * of an unconditional model, largest tensor), then its memory estimate of one micro-batch against the limit.
+         */
+        private void modelChecks(ModelGeometry g, RequestParams params, SamplingParams sp) {
+            for (ParamViolation v : g.violations(sp, limits.microBatch())) {
+                String field = v.param().fieldName() == null ? "params" : "params." + v.param().fieldName();
+                if (!has(field)) {
+                    add(field, v.rule(), v.message());
+                }
+            }
+            boolean sized = !has("params") && !has("params.width") && !has("params.height") && !has("params.frames");
+            long bytes = sized ? g.batchBytes(sp, limits.microBatch()) : 0;
+            if (sized && bytes > limits.maxBatchBytes()) {
+                String field = params.width() != null ? "params.width" : params.height() != null ? "params.height"
+                        : params.frames() != null ? "params.frames" : "params";
+                String what = sp.width() + "x" + sp.height() + (g.video() ? " × " + sp.frames() + " frames" : "");
+                add(field, Violation.Rules.BATCH_MEMORY, what + (sp.usesGuidance() && g.conditional()
+                        ? " with guidance" : "") + " needs about " + ModelGeometry.gib(bytes) + " per micro-batch of "
+                        + limits.microBatch() + " on model " + g.modelName() + ", more than the limit of "
+                        + ModelGeometry.gib(limits.maxBatchBytes()) + " (" + RequestLimits.MEMORY_SETTING
+                        + "); ask for fewer pixels or frames, or run with a smaller diffusion.job.batch-size");
+            }
         }
 
         // ---- prompts ----

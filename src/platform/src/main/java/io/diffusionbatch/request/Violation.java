@@ -60,6 +60,19 @@ public record Violation(String field, String rule, String message) {
         public static final String NO_INPUT_ROOT = "no-input-root";
         public static final String UNREADABLE = "unreadable";
         public static final String ENGINE = "engine";
+        /** A width, height or frame count the model cannot make (its VAE's factor, or a size fixed in its graph). */
+        public static final String MODEL_SIZE = io.diffusionbatch.engine.ParamViolation.MODEL_SIZE;
+        /** A setting that does not fit the kind of model (guidance of an unconditional one, frames of an image one). */
+        public static final String MODEL_KIND = io.diffusionbatch.engine.ParamViolation.MODEL_KIND;
+        /** A micro-batch whose largest tensor would not fit in one array. */
+        public static final String TENSOR_SIZE = io.diffusionbatch.engine.ParamViolation.TENSOR_SIZE;
+        /** A micro-batch that would need more memory than {@code diffusion.limits.max-batch-memory} allows. */
+        public static final String BATCH_MEMORY = "batch-memory";
+        /**
+         * Not raised by the parser (it reads bytes): for intake when a Kafka record's value is null (a tombstone),
+         * which is not the same input as an empty value (rule {@link #JSON}).
+         */
+        public static final String NULL_VALUE = "null-value";
         /** Not raised by the parser (it keeps no state): for the ledger/intake when a requestId was seen before. */
         public static final String DUPLICATE_REQUEST_ID = "duplicate-request-id";
 
