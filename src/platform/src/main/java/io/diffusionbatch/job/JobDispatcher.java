@@ -168,8 +168,7 @@ public class JobDispatcher implements SmartLifecycle {
 
     private void track(JobExecution je, RequestRow r) {
         if (je.getStatus() == BatchStatus.FAILED) {
-            String why = je.getAllFailureExceptions().stream().map(Throwable::getMessage).findFirst()
-                    .orElse(je.getExitStatus().getExitDescription());
+            String why = FailureReason.of(je);
             requests.markFinished(r.id(), RunStatus.FAILED, why);
             events.publish(r.id(), EventType.FAILED, Map.of("reason", String.valueOf(why)));
         }

@@ -93,6 +93,19 @@ public class RequestStore {
     }
 
     /**
+     * Puts a failed run back in the queue (failed → accepted, its end time and message cleared) so that the
+     * dispatcher restarts it where it stopped: Spring Batch restarts the failed job execution, which makes only the
+     * items still pending. For a run that failed for a cause that has gone away (the output volume was full or
+     * read-only, a model file was missing).
+     *
+     * @return false when there is no such run or it has not failed
+     */
+    public boolean retry(long id) {
+        return jdbc.sql("UPDATE requests SET status = 'accepted', finished_at = NULL, message = NULL "
+                + "WHERE id = ? AND status = 'failed'").param(id).update() == 1;
+    }
+
+    /**
      * Asks a run to stop: a waiting one is cancelled at once, a running one moves to
      * {@code cancelling} and its partitions stop after their micro-batch in flight.
      *
