@@ -13,7 +13,7 @@ import java.util.Optional;
 
 /**
  * Requests and their status. Thread-safe. Status moves accepted → running → completed | failed,
- * and accepted | running → cancelling → cancelled.
+ * and accepted | running → cancelling → cancelled; {@link #retry} takes failed → accepted.
  */
 @Repository
 public class RequestStore {
