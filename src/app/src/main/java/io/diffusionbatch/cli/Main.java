@@ -49,6 +49,7 @@ public final class Main {
                 new RunsCommand(out),
                 new ShowCommand(out),
                 new CancelCommand(out),
+                new RetryCommand(out),
                 new ItemCommand(out),
                 new ReproduceCommand(out),
                 new ReportCommand(out),

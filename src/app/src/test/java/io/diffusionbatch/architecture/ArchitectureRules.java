@@ -27,7 +27,7 @@ final class ArchitectureRules {
     static final List<String> ENGINE = List.of("engine", "media", "quality");
     /** The batch platform's packages (the platform module). */
     static final List<String> PLATFORM = List.of("request", "ledger", "job", "intake", "energy", "audit", "sweep",
-            "web", "platform", "chart", "metrics");
+            "web", "platform", "chart", "metrics", "output");
 
     private ArchitectureRules() {
     }

@@ -41,6 +41,7 @@ class CommandLineTest {
             entry("runs", List.of("--limit", "--data-dir", "--help")),
             entry("show", List.of("--data-dir", "--help")),
             entry("cancel", List.of("--data-dir", "--help")),
+            entry("retry", List.of("--data-dir", "--help")),
             entry("item", List.of("--data-dir", "--help")),
             entry("reproduce", List.of("--out", "--data-dir", "--help")),
             entry("report", List.of("--format", "--data-dir", "--help")),
@@ -64,7 +65,7 @@ class CommandLineTest {
     @Test
     void theCommandsAreTheDocumentedOnesInTheirOrder() {
         assertThat(model().getSubcommands().keySet()).containsExactly("generate", "bench", "evaluate", "demo", "serve",
-                "submit", "runs", "show", "cancel", "item", "reproduce", "report", "compare", "sweep", "platform-bench",
+                "submit", "runs", "show", "cancel", "retry", "item", "reproduce", "report", "compare", "sweep", "platform-bench",
                 "completion", "help");
     }
 

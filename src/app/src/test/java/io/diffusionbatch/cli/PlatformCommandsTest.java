@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code submit}, {@code runs}, {@code show} and {@code cancel} as a user types them, against the
+ * {@code submit}, {@code runs}, {@code show}, {@code cancel} and {@code retry} as a user types them, against the
  * running test server (found through its data directory's services.json).
  */
 class PlatformCommandsTest {
@@ -56,6 +56,10 @@ class PlatformCommandsTest {
 
         CliRun cancel = CliRun.of("cancel", Long.toString(run), dataDir);
         assertThat(cancel.out()).contains("already finished");
+        CliRun retry = CliRun.of("retry", Long.toString(run), dataDir);
+        assertThat(retry.code()).isZero();
+        assertThat(retry.out()).contains("run " + run + ": completed (only a failed run can be retried)");
+        assertThat(CliRun.of("retry", "999999", dataDir).err()).contains("RUN: no run 999999");
         assertThat(CliRun.of("show", "999999", dataDir).err()).contains("RUN: no run 999999");
         assertThat(CliRun.of("show", "abc", dataDir).code()).isEqualTo(2);
     }

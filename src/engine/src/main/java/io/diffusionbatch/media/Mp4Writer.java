@@ -11,7 +11,7 @@ import org.jcodec.api.transcode.SinkImpl;
 import org.jcodec.api.transcode.VideoFrameWithPacket;
 import org.jcodec.common.Codec;
 import org.jcodec.common.Format;
-import org.jcodec.common.io.NIOUtils;
+import org.jcodec.common.io.FileChannelWrapper;
 import org.jcodec.common.io.SeekableByteChannel;
 import org.jcodec.common.model.ColorSpace;
 import org.jcodec.common.model.Packet;
@@ -53,10 +53,11 @@ public final class Mp4Writer implements AutoCloseable {
 
     private Mp4Writer(Path target, int fpsNum, int fpsDen) throws IOException {
         this.target = target;
-        this.tmp = AtomicFiles.tempSibling(target);
+        AtomicFiles.Temp created = AtomicFiles.createSibling(target);
+        this.tmp = created.path();
         SeekableByteChannel ch = null;
         try {
-            ch = NIOUtils.writableChannel(tmp.toFile());
+            ch = new FileChannelWrapper(created.channel());
             // Format.MOV selects jcodec's MP4Muxer (ISO brand); the sink converts Annex B to MP4 samples + avcC
             SinkImpl s = SinkImpl.createWithStream(ch, Format.MOV, Codec.H264, null);
             s.init();
@@ -67,6 +68,8 @@ public final class Mp4Writer implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             if (ch != null) {
                 ch.close();
+            } else {
+                created.channel().close();
             }
             Files.deleteIfExists(tmp);
             throw e;

@@ -47,6 +47,33 @@ class ItemWriterTest {
         }
     }
 
+    /**
+     * Every file the writer makes (output, sidecar, latent; through its temporary sibling) has the mode the process
+     * umask gives, the mode of a file made with plain {@link Files#createFile}, not the owner-only mode of a
+     * temporary file. POSIX file systems only.
+     */
+    @Test
+    void filesGetTheModeTheUmaskGivesNotATemporaryFilesMode(@TempDir Path dir) throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"),
+                "POSIX permissions only");
+        Path plain = Files.createFile(dir.resolve("plain"));
+        var expected = Files.getPosixFilePermissions(plain);
+        assertThat(expected).as("a umask that makes owner-only files shows nothing")
+                .contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+        GeneratedItem image = generate(TINY_SD, 1, "ddim", 3).get(0);
+        ItemWriter.Written png = ItemWriter.write(image, identity(TINY_SD), dir.resolve("i.png"), OutputFormat.PNG, 8, true);
+        GeneratedItem clip = generate(TINY_VIDEO, 1, "ddim", 4).get(0);
+        var video = identity(TINY_VIDEO);
+        ItemWriter.Written mp4 = ItemWriter.write(clip, video, dir.resolve("v.mp4"), OutputFormat.MP4, 4, false);
+        ItemWriter.Written gif = ItemWriter.write(clip, video, dir.resolve("g.gif"), OutputFormat.GIF, 4, false);
+        for (Path f : List.of(png.file(), png.sidecar(), png.latent(), mp4.file(), mp4.sidecar(), gif.file())) {
+            assertThat(Files.getPosixFilePermissions(f)).as(f.getFileName().toString()).isEqualTo(expected);
+        }
+        try (var left = Files.list(dir)) {
+            assertThat(left.map(f -> f.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+        }
+    }
+
     @Test
     void theSameSeedGivesIdenticalPngBytesAcrossRunsAndBatchSizes(@TempDir Path dir) throws IOException {
         var id = identity(TINY_SD);

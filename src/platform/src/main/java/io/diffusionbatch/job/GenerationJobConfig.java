@@ -1,7 +1,11 @@
 package io.diffusionbatch.job;
 
 import io.diffusionbatch.ledger.ItemStore;
+import io.diffusionbatch.output.OutputStore;
 import io.diffusionbatch.platform.DiffusionProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.listener.StepExecutionListener;
@@ -31,6 +35,8 @@ import java.nio.file.Path;
 @Configuration(proxyBeanMethods = false)
 public class GenerationJobConfig {
 
+    private static final Logger LOG = LoggerFactory.getLogger(GenerationJobConfig.class);
+
     public static final String JOB = "generate";
     public static final String REQUEST_ID = "requestId";
     public static final String GENERATE_STEP = "generate";
@@ -53,16 +59,31 @@ public class GenerationJobConfig {
     }
 
     @Bean
-    Step partitionStep(JobRepository repository, PartitionWorker worker, RunContexts runs) {
+    Step partitionStep(JobRepository repository, PartitionWorker worker, RunContexts runs, OutputStore store) {
         // no transaction around a micro-batch: the worker's ledger calls commit alone and retry
         // through a database outage, which a transaction held across generation could not
         return new StepBuilder(PARTITION_STEP, repository).tasklet(worker, new ResourcelessTransactionManager())
                 .listener(new StepExecutionListener() {
                     @Override
                     public void beforeStep(StepExecution step) {
-                        long id = step.getJobExecution().getJobParameters().getLong(REQUEST_ID);
-                        Path out = runs.get(id).outputDir();
-                        PartitionWorker.clearStaging(out, step.getStepName());
+                        // what a crashed attempt left; a refusal (a link planted there) fails the partition
+                        store.clearStaging(outputDir(step), step.getStepName());
+                    }
+
+                    @Override
+                    public ExitStatus afterStep(StepExecution step) {
+                        // a failed batch (storage full, read-only) leaves no staged files behind when it can
+                        try {
+                            store.clearStaging(outputDir(step), step.getStepName());
+                        } catch (RuntimeException e) {
+                            LOG.warn("partition {}: staging folder not cleared ({}); the next attempt clears it",
+                                    step.getStepName(), e.getMessage());
+                        }
+                        return step.getExitStatus();
+                    }
+
+                    private Path outputDir(StepExecution step) {
+                        return runs.get(step.getJobExecution().getJobParameters().getLong(REQUEST_ID)).outputDir();
                     }
                 })
                 .build();

@@ -254,8 +254,7 @@ public class JobDispatcher implements SmartLifecycle {
                     + status + (cause == null ? "" : " because the database was unreachable"), cause);
         }
         if (status == BatchStatus.FAILED) {
-            String why = je.getAllFailureExceptions().stream().map(Throwable::getMessage).findFirst()
-                    .orElse(je.getExitStatus().getExitDescription());
+            String why = FailureReason.of(je);
             requests.markFinished(r.id(), RunStatus.FAILED, why);
             events.publish(r.id(), EventType.FAILED, Map.of("reason", String.valueOf(why)));
         }

@@ -1,6 +1,7 @@
 package io.diffusionbatch.job;
 
 import io.diffusionbatch.ledger.ItemStore;
+import io.diffusionbatch.output.OutputStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,8 +37,26 @@ final class OrphanFiles {
     private OrphanFiles() {
     }
 
+    /** Clears every partition's staging folder through the store (which refuses links), then the empty {@code .staging}. */
+    private static void clearStaging(Path runDir, OutputStore store) throws IOException {
+        Path staging = runDir.resolve(".staging");
+        if (!Files.isDirectory(staging, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (DirectoryStream<Path> partitions = Files.newDirectoryStream(staging)) {
+            for (Path p : partitions) {
+                store.clearStaging(runDir, p.getFileName().toString());
+            }
+        }
+        try {
+            Files.deleteIfExists(staging);
+        } catch (java.nio.file.DirectoryNotEmptyException e) {
+            LOG.warn("{} is not empty after clearing its partitions", staging);
+        }
+    }
+
     /** @return how many files were removed */
-    static int sweep(Path runDir, long requestId, ItemStore items) {
+    static int sweep(Path runDir, long requestId, ItemStore items, OutputStore store) {
         if (!Files.isDirectory(runDir, LinkOption.NOFOLLOW_LINKS)) {
             return 0;
         }
@@ -61,7 +80,7 @@ final class OrphanFiles {
                     }
                 }
             }
-            PartitionWorker.clearStaging(runDir);
+            clearStaging(runDir, store);
             if (removed > 0) {
                 LOG.info("run {}: removed {} files of items without an output row", requestId, removed);
             }

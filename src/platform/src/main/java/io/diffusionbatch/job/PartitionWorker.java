@@ -11,6 +11,7 @@ import io.diffusionbatch.ledger.PendingItem;
 import io.diffusionbatch.ledger.ResultStore;
 import io.diffusionbatch.media.ItemWriter;
 import io.diffusionbatch.metrics.PlatformMetrics;
+import io.diffusionbatch.output.OutputStore;
 import io.diffusionbatch.platform.DiffusionProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,23 +23,21 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
  * The worker of one partition: each call takes the next micro-batch of pending items of the
- * partition's range, runs it through the engine, writes every output (to a staging folder, then
- * moved into place atomically) and records outputs, statistics and status in one transaction.
+ * partition's range, runs it through the engine, writes every output of the batch to the
+ * partition's staging folder, then moves them into place (each atomically, through the
+ * {@link OutputStore}, which refuses links and paths outside the output root: the run fails with
+ * its reason) and records outputs, statistics and status in one transaction. A storage failure
+ * (full, read-only) while staging leaves no file of the batch in place.
  * An item is "written" when that transaction commits; a crash before it leaves the item pending,
  * and the restarted partition makes it again (the same bytes, the same file name), so no item
  * ever gets two outputs. Stops early, after the batch in flight, when the run is cancelled (the
@@ -57,6 +56,7 @@ public class PartitionWorker implements Tasklet {
     private final ResultStore results;
     private final RunContexts runs;
     private final RunEvents events;
+    private final OutputStore store;
     private final EnergyMeter meter;
     private final PlatformMetrics metrics;
     private final int batchSize;
@@ -65,10 +65,11 @@ public class PartitionWorker implements Tasklet {
     private final Duration databaseWait;
 
     public PartitionWorker(ItemStore items, ResultStore results, RunContexts runs,
-                           RunEvents events, EnergyMeter meter, PlatformMetrics metrics, DatabaseWatch database,
-                           DiffusionProperties props) {
+                           RunEvents events, OutputStore store, EnergyMeter meter, PlatformMetrics metrics,
+                           DatabaseWatch database, DiffusionProperties props) {
         this.database = database;
         this.databaseWait = props.job().databaseWait();
+        this.store = store;
         this.metrics = metrics;
         this.meter = meter;
         this.items = items;
@@ -96,7 +97,6 @@ public class PartitionWorker implements Tasklet {
         // bookkeeping) only to find the range empty
         RepeatStatus after = next.more() ? RepeatStatus.CONTINUABLE : RepeatStatus.FINISHED;
         RunContext run = ledger("read " + partition, () -> runs.get(requestId));
-        Path staging = run.outputDir().resolve(".staging").resolve(step.getStepName());
         List<GenerationSpec> specs = new ArrayList<>(batch.size());
         for (PendingItem p : batch) {
             specs.add(new GenerationSpec(p.prompt(), p.negativePrompt() == null ? "" : p.negativePrompt(), p.seed(),
@@ -124,9 +124,13 @@ public class PartitionWorker implements Tasklet {
             Transactions.afterCommit(() -> metrics.items(ItemStatus.FAILED, model, failed));
             return after;
         }
+        List<ItemWriter.Written> staged = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            staged.add(write(run, step.getStepName(), batch.get(i), made.get(i)));
+        }
         List<ItemResult> done = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
-            done.add(write(run, staging, batch.get(i), made.get(i), i, step.getStepName(), joulesEach));
+            done.add(move(run, batch.get(i), staged.get(i), i, step.getStepName(), joulesEach));
         }
         ledger("record items " + batch.get(0).index() + ".." + batch.get(batch.size() - 1).index() + " of " + partition,
                 () -> {
@@ -151,16 +155,18 @@ public class PartitionWorker implements Tasklet {
         return database.retrying(what, databaseWait, () -> true, call);
     }
 
-    private ItemResult write(RunContext run, Path staging, PendingItem p, GeneratedItem item, int position,
-                             String partition, double joules) {
-        String name = fileStem(p);
-        String ext = run.request().output().format().extension();
-        Path stagedFile = staging.resolve(name + "." + ext);
-        ItemWriter.Written w = ItemWriter.write(item, run.engine().identity(), stagedFile, run.request().output().format(),
-                run.fps(), false);
-        Path target = run.outputDir().resolve(name + "." + ext);
-        move(w.sidecar(), run.outputDir().resolve(w.sidecar().getFileName()));
-        move(w.file(), target);
+    /** Writes an item's files to the partition's staging folder (checked again right before). */
+    private ItemWriter.Written write(RunContext run, String partition, PendingItem p, GeneratedItem item) {
+        Path stagedFile = store.staging(run.outputDir(), partition).resolve(fileStem(p) + "." + run.request().output().format().extension());
+        return ItemWriter.write(item, run.engine().identity(), stagedFile, run.request().output().format(), run.fps(),
+                false);
+    }
+
+    /** Moves an item's staged files into the run's folder (the sidecar first, the output last). */
+    private ItemResult move(RunContext run, PendingItem p, ItemWriter.Written w, int position, String partition,
+                            double joules) {
+        store.publish(run.outputDir(), w.sidecar());
+        Path target = store.publish(run.outputDir(), w.file());
         return new ItemResult(p.requestId(), p.index(), target.getFileName().toString(), w.sha256(), w.mediaType(),
                 w.bytes(), run.engine().identity().sha256(), run.params().sampler(), run.params().guidance(), position,
                 partition, worker, w.item().counters(), joules, meter.source());
@@ -169,37 +175,6 @@ public class PartitionWorker implements Tasklet {
     /** File name of an item without extension: zero-padded index and seed, e.g. {@code 00000042-7}. */
     public static String fileStem(PendingItem p) {
         return String.format("%08d-%d", p.index(), p.seed());
-    }
-
-    /** Removes what a crashed attempt of this partition left in its staging folder. */
-    static void clearStaging(Path outputDir, String partition) {
-        clear(outputDir.resolve(".staging").resolve(partition));
-    }
-
-    /** Removes the run's whole staging folder (at its end). */
-    static void clearStaging(Path outputDir) {
-        clear(outputDir.resolve(".staging"));
-    }
-
-    private static void clear(Path staging) {
-        if (!Files.exists(staging)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(staging)) {
-            for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(f);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot clear " + staging, e);
-        }
-    }
-
-    private static void move(Path from, Path to) {
-        try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot move " + from + " to " + to + ": " + e.getMessage(), e);
-        }
     }
 
     private static String hostName() {

@@ -31,9 +31,10 @@ public class DashboardStore {
 
     /**
      * Where the ledger says an item's output is: the run's output folder and the outputs row's
-     * path relative to it, exactly as recorded (not checked against the file system).
+     * path relative to it, its size and SHA-256 (hex), exactly as recorded (not checked against
+     * the file system).
      */
-    public record StoredOutput(String runDir, String path, String mediaType, long bytes) {
+    public record StoredOutput(String runDir, String path, String mediaType, long bytes, String sha256) {
     }
 
     /**
@@ -107,10 +108,10 @@ public class DashboardStore {
 
     /** The recorded output of item {@code run/index}; empty when it has none. */
     public Optional<StoredOutput> output(long run, long index) {
-        return jdbc.sql("SELECT r.output_dir, o.path, o.media_type, o.bytes FROM outputs o JOIN requests r ON r.id = o.request_id "
+        return jdbc.sql("SELECT r.output_dir, o.path, o.media_type, o.bytes, o.sha256 FROM outputs o JOIN requests r ON r.id = o.request_id "
                         + "WHERE o.request_id = ? AND o.idx = ?").params(run, index)
                 .query((rs, k) -> new StoredOutput(rs.getString("output_dir"), rs.getString("path"),
-                        rs.getString("media_type"), rs.getLong("bytes")))
+                        rs.getString("media_type"), rs.getLong("bytes"), rs.getString("sha256")))
                 .optional();
     }
 

@@ -13,7 +13,7 @@ import java.util.Optional;
 
 /**
  * Requests and their status. Thread-safe. Status moves accepted → running → completed | failed,
- * and accepted | running → cancelling → cancelled.
+ * and accepted | running → cancelling → cancelled; {@link #retry} takes failed → accepted.
  */
 @Repository
 public class RequestStore {
@@ -90,6 +90,19 @@ public class RequestStore {
     public void markFinished(long id, RunStatus status, String message) {
         jdbc.sql("UPDATE requests SET status = ?, finished_at = now(), message = ? WHERE id = ?")
                 .params(status.sql(), message, id).update();
+    }
+
+    /**
+     * Puts a failed run back in the queue (failed → accepted, its end time and message cleared) so that the
+     * dispatcher restarts it where it stopped: Spring Batch restarts the failed job execution, which makes only the
+     * items still pending. For a run that failed for a cause that has gone away (the output volume was full or
+     * read-only, a model file was missing).
+     *
+     * @return false when there is no such run or it has not failed
+     */
+    public boolean retry(long id) {
+        return jdbc.sql("UPDATE requests SET status = 'accepted', finished_at = NULL, message = NULL "
+                + "WHERE id = ? AND status = 'failed'").param(id).update() == 1;
     }
 
     /**

@@ -5,7 +5,8 @@ import java.util.Locale;
 /**
  * The status of a run (a request), as {@code requests.status} keeps it. A run moves
  * {@code ACCEPTED → RUNNING → COMPLETED | FAILED}, or, when cancelled,
- * {@code ACCEPTED → CANCELLED} or {@code RUNNING → CANCELLING → CANCELLED}.
+ * {@code ACCEPTED → CANCELLED} or {@code RUNNING → CANCELLING → CANCELLED}; {@code retry} takes a run
+ * {@code FAILED → ACCEPTED} again.
  * {@link #toString()} is the stored (and printed) name, e.g. {@code running}.
  */
 public enum RunStatus {

@@ -3,6 +3,8 @@ package io.diffusionbatch.platform;
 import io.diffusionbatch.energy.EnergyMeter;
 import io.diffusionbatch.energy.EnergyMeters;
 import io.diffusionbatch.engine.EngineOptions;
+import io.diffusionbatch.output.LocalOutputStore;
+import io.diffusionbatch.output.OutputStore;
 import io.diffusionbatch.request.RequestLimits;
 import io.diffusionbatch.engine.json.Json;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -10,7 +12,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Beans every role shares: the model registry and the request limits. */
+/** Beans every role shares: the model registry, the output store and the request limits. */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(DiffusionProperties.class)
 public class PlatformConfiguration {
@@ -31,6 +33,12 @@ public class PlatformConfiguration {
     @Bean
     JsonMapper jsonMapper() {
         return Json.MAPPER;
+    }
+
+    /** Runs' files in the output root, a local or mounted shared folder. */
+    @Bean
+    OutputStore outputStore(DiffusionProperties props) {
+        return new LocalOutputStore(props.outputRoot());
     }
 
     /** The contract's limits, with the micro-batch and memory limit of this configuration for the model checks. */

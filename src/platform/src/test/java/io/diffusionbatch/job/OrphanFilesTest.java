@@ -2,6 +2,7 @@ package io.diffusionbatch.job;
 
 import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.RequestRow;
+import io.diffusionbatch.output.OutputStore;
 import io.diffusionbatch.platform.TestServer;
 import org.junit.jupiter.api.Test;
 
@@ -39,7 +40,7 @@ class OrphanFilesTest {
         Files.createDirectories(dir.resolve(".staging/generatePartition:partition0"));
         Files.writeString(dir.resolve(".staging/generatePartition:partition0/00000001-101.png"), "half");
 
-        int removed = OrphanFiles.sweep(dir, run.id(), server.bean(ItemStore.class));
+        int removed = OrphanFiles.sweep(dir, run.id(), server.bean(ItemStore.class), server.bean(OutputStore.class));
 
         assertThat(removed).as("item 0's PNG and sidecar").isEqualTo(2);
         assertThat(dir.resolve(stem0 + ".png")).doesNotExist();

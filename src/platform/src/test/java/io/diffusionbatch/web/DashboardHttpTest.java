@@ -349,7 +349,7 @@ class DashboardHttpTest {
     }
 
     @Test
-    void aSymlinkIsFollowedOnlyToAFileInsideTheOutputRoot() throws Exception {
+    void aSymlinkIsNeverFollowedAndOnlyTheLedgersBytesAreServed() throws Exception {
         String id = TestServer.uniqueId("dash-link");
         server.send(id, ("""
                 {"requestId": "%s", "kind": "image", "model": "tiny", "prompts": ["a ring"], "seeds": [1, 2],
@@ -375,13 +375,57 @@ class DashboardHttpTest {
         // a missing file
         setPath(linked.id(), "gone.png");
         assertThat(get("/files/" + linked.id() + "/0").body()).contains("missing on disk");
-        // inside the root: served, the linked file's bytes
+        // a link to another output inside the root: not followed either (writers never make links)
         Files.createSymbolicLink(dir.resolve("in.png"), dir.resolve(second));
         setPath(linked.id(), "in.png");
-        HttpResponse<byte[]> in = HTTP.send(HttpRequest.newBuilder(URI.create(base + "files/" + linked.id() + "/0")).build(),
+        HttpResponse<String> in = get("/files/" + linked.id() + "/0");
+        assertThat(in.statusCode()).isEqualTo(404);
+        assertThat(in.body()).contains("is a symbolic link");
+        // the run folder itself replaced by a link (to a copy of itself): refused
+        assertThat(get("/files/" + linked.id() + "/1").statusCode()).isEqualTo(200);
+        Path copy = Files.createDirectories(dir.resolveSibling(dir.getFileName() + "-copy"));
+        Files.copy(dir.resolve(second), copy.resolve(second));
+        Files.move(dir, dir.resolveSibling(dir.getFileName() + "-moved"));
+        Files.createSymbolicLink(dir, copy);
+        HttpResponse<String> viaLink = get("/files/" + linked.id() + "/1");
+        assertThat(viaLink.statusCode()).isEqualTo(404);
+        assertThat(viaLink.body()).contains("is a symbolic link");
+    }
+
+    @Test
+    void aFileWhoseSizeOrSha256DiffersFromTheLedgerIsNotServed() throws Exception {
+        String id = TestServer.uniqueId("dash-sha");
+        server.send(id, ("""
+                {"requestId": "%s", "kind": "image", "model": "tiny", "prompts": ["a star"], "seeds": [1],
+                 "params": {"steps": 2}, "output": {"location": "dash/%s", "format": "png"}}
+                """.formatted(id, id)).getBytes(StandardCharsets.UTF_8));
+        RequestRow r = server.awaitFinished(id, Duration.ofSeconds(60));
+        assertThat(r.status()).isEqualTo(RunStatus.COMPLETED);
+        String path = server.jdbc().sql("SELECT path FROM outputs WHERE request_id = ? AND idx = 0")
+                .param(r.id()).query(String.class).single();
+        Path file = Path.of(r.outputDir(), path);
+        byte[] original = Files.readAllBytes(file);
+        String url = "/files/" + r.id() + "/0";
+        assertThat(get(url).statusCode()).isEqualTo(200); // hashed once, remembered
+        // the same size, other bytes, written in place (the same inode): a new modification time tells the cache
+        TestServer.sleep(20);
+        byte[] flipped = original.clone();
+        flipped[flipped.length / 2] ^= 1;
+        Files.write(file, flipped);
+        HttpResponse<String> changed = get(url);
+        assertThat(changed.statusCode()).isEqualTo(409);
+        assertThat(changed.body()).contains("differs from what the ledger recorded").contains("SHA-256");
+        // truncated: the size tells at once
+        Files.write(file, java.util.Arrays.copyOf(original, original.length / 2));
+        HttpResponse<String> cut = get(url);
+        assertThat(cut.statusCode()).isEqualTo(409);
+        assertThat(cut.body()).contains((original.length / 2) + " bytes on disk, " + original.length + " in the ledger");
+        // put back: served again
+        Files.write(file, original);
+        HttpResponse<byte[]> back = HTTP.send(HttpRequest.newBuilder(URI.create(base + url.substring(1))).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
-        assertThat(in.statusCode()).isEqualTo(200);
-        assertThat(in.body()).isEqualTo(Files.readAllBytes(dir.resolve(second)));
+        assertThat(back.statusCode()).isEqualTo(200);
+        assertThat(back.body()).isEqualTo(original);
     }
 
     private static void setPath(long run, String path) {
