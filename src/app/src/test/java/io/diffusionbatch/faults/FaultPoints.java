@@ -16,7 +16,7 @@ import java.util.Set;
 /**
  * Test-only fault points for a server started by {@link FaultInjectionIT} (put on its class path
  * with Spring Boot's {@code PropertiesLauncher} and {@code loader.path}, activated with
- * {@code --context.initializer.classes}): when the file {@code DIR/pause-STEP} exists
+ * the system property {@code context.initializer.classes}): when the file {@code DIR/pause-STEP} exists
  * ({@code DIR} = system property {@code diffusion.faults.dir}), the step's tasklet does its work,
  * then, still inside its transaction, deletes that file, writes {@code DIR/in-STEP} and sleeps,
  * so that the test can kill the process at that point for sure. Steps: {@code expand},
