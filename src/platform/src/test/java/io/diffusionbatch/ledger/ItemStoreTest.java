@@ -51,6 +51,10 @@ class ItemStoreTest {
         assertThat(first.more()).isTrue();
         assertThat(store.nextBatch(run, 2493, 2500, 7).more()).as("exactly a batch left: no more after it").isFalse();
         assertThat(store.nextBatch(run, 2493, 2500, 6).more()).isTrue();
+        // claiming counts an attempt (committed at once); the item one past the batch is not claimed
+        assertThat(server.jdbc().sql("SELECT idx, attempts FROM items WHERE request_id = ? AND idx IN (0, 6, 7, 10, 2493) "
+                        + "ORDER BY idx").param(run).query((rs, k) -> rs.getLong(1) + ":" + rs.getInt(2)).list())
+                .containsExactly("0:1", "6:1", "7:0", "10:1", "2493:3");
 
         assertThat(server.jdbc().sql("SELECT count(*) FROM prompts WHERE text = ?").param(tricky).query(Long.class).single())
                 .isEqualTo(1);
