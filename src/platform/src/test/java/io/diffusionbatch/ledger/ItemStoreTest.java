@@ -54,7 +54,7 @@ class ItemStoreTest {
         // claiming counts an attempt (committed at once); the item one past the batch is not claimed
         assertThat(server.jdbc().sql("SELECT idx, attempts FROM items WHERE request_id = ? AND idx IN (0, 6, 7, 10, 2493) "
                         + "ORDER BY idx").param(run).query((rs, k) -> rs.getLong(1) + ":" + rs.getInt(2)).list())
-                .containsExactly("0:1", "6:1", "7:0", "10:1", "2493:3");
+                .containsExactly("0:1", "6:1", "7:0", "10:1", "2493:2");
 
         assertThat(server.jdbc().sql("SELECT count(*) FROM prompts WHERE text = ?").param(tricky).query(Long.class).single())
                 .isEqualTo(1);
