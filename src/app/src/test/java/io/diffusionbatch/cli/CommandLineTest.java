@@ -49,6 +49,8 @@ class CommandLineTest {
                     "--id", "--out", "--timeout", "--max-fid", "--min-adherence", "--data-dir", "--help")),
             entry("platform-bench", List.of("--request", "--rounds", "--expand-items", "--skip-expand", "--data-dir",
                     "--help")),
+            entry("dashboard-bench", List.of("--fill-items", "--fill-runs", "--url", "--path", "--requests", "--data-dir",
+                    "--help")),
             entry("completion", List.of("--help")),
             entry("help", List.of("--help")));
 
@@ -65,7 +67,7 @@ class CommandLineTest {
     void theCommandsAreTheDocumentedOnesInTheirOrder() {
         assertThat(model().getSubcommands().keySet()).containsExactly("generate", "bench", "evaluate", "demo", "serve",
                 "submit", "runs", "show", "cancel", "item", "reproduce", "report", "compare", "sweep", "platform-bench",
-                "completion", "help");
+                "dashboard-bench", "completion", "help");
     }
 
     @Test
