@@ -8,8 +8,9 @@
 --
 -- A run's counts are spread over up to 16 stripes (the writing backend's pid modulo 16) and summed
 -- when read: a transaction locks only its own stripe row until it commits, so partitions that commit
--- at the same time on different connections do not queue behind one row, and since a transaction
--- only ever locks one counter row, counter rows cannot take part in a deadlock cycle.
+-- at the same time on different connections do not queue behind one row. A transaction locks one
+-- counter row per run it writes, and each of the platform's writers writes one run per transaction, so
+-- counter rows cannot close a deadlock cycle between them.
 CREATE TABLE run_counters (
     request_id BIGINT   NOT NULL,
     stripe     SMALLINT NOT NULL,
