@@ -56,6 +56,7 @@ public final class Main {
                 new CompareCommand(out),
                 new SweepCommand(out, err),
                 new PlatformBenchCommand(out, err),
+                new DashboardBenchCommand(out, err),
                 new CompletionCommand(out),
                 new HelpCommand(out));
         commands.forEach(cli::addSubcommand);

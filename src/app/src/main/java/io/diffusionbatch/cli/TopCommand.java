@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
                         + "see README.md). 'diffusion-batch COMMAND --help' (or 'help COMMAND') is the reference of "
                         + "each command's options.", ""},
         commandListHeading = "%nCommands:%n",
-        footer = {"", "The batch platform's commands (demo to platform-bench) run local mode by default: a real Kafka "
+        footer = {"", "The batch platform's commands (demo to dashboard-bench) run local mode by default: a real Kafka "
                 + "and PostgreSQL with their data under --data-dir DIR (default: data). They also take Spring "
                 + "settings as --NAME=VALUE for names under diffusion., spring., server., management. and logging., "
                 + "for example:",

@@ -50,6 +50,8 @@ class CommandLineTest {
                     "--id", "--out", "--timeout", "--max-fid", "--min-adherence", "--data-dir", "--help")),
             entry("platform-bench", List.of("--request", "--rounds", "--expand-items", "--skip-expand", "--data-dir",
                     "--help")),
+            entry("dashboard-bench", List.of("--fill-items", "--fill-runs", "--url", "--path", "--requests", "--data-dir",
+                    "--help")),
             entry("completion", List.of("--help")),
             entry("help", List.of("--help")));
 
@@ -65,8 +67,8 @@ class CommandLineTest {
     @Test
     void theCommandsAreTheDocumentedOnesInTheirOrder() {
         assertThat(model().getSubcommands().keySet()).containsExactly("generate", "bench", "evaluate", "demo", "serve",
-                "submit", "runs", "show", "cancel", "retry", "item", "reproduce", "report", "compare", "sweep", "platform-bench",
-                "completion", "help");
+                "submit", "runs", "show", "cancel", "retry", "item", "reproduce", "report", "compare", "sweep",
+                "platform-bench", "dashboard-bench", "completion", "help");
     }
 
     @Test

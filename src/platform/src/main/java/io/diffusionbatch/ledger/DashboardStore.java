@@ -12,7 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The ledger reads the dashboard needs beyond the audit's: runs with their progress, a page of a
+ * The ledger reads the dashboard needs beyond the audit's: runs with their progress (from the
+ * per-run counters of migration V5, so a page costs the same whatever the size of its runs), a page of a
  * run's contact sheet, mean stage times, where an item's output file was recorded, and the runs
  * whose quality was measured. Read-only; results are never null (absent rows give empty results).
  * Thread-safe.
@@ -59,10 +60,9 @@ public class DashboardStore {
                             (r.spec->'params'->>'steps')::int) AS steps,
                    c.done, c.failed, c.cancelled
             FROM requests r CROSS JOIN LATERAL (
-                SELECT count(*) FILTER (WHERE i.status = 'done') AS done,
-                       count(*) FILTER (WHERE i.status = 'failed') AS failed,
-                       count(*) FILTER (WHERE i.status = 'cancelled') AS cancelled
-                FROM items i WHERE i.request_id = r.id) c
+                SELECT COALESCE(sum(c.done), 0) AS done, COALESCE(sum(c.failed), 0) AS failed,
+                       COALESCE(sum(c.cancelled), 0) AS cancelled
+                FROM run_counters c WHERE c.request_id = r.id) c
             """;
 
     private final JdbcClient jdbc;

@@ -149,23 +149,38 @@ public class ItemStore {
         }
     }
 
+    /**
+     * Items of a request, whatever their status; 0 before its expansion. Reads the run's counters
+     * ({@code run_counters}, kept by triggers on {@code items}, migration V5), not the items.
+     */
     public long count(long requestId) {
-        return jdbc.sql("SELECT count(*) FROM items WHERE request_id = ?").param(requestId).query(Long.class).single();
+        return jdbc.sql("SELECT COALESCE(sum(pending + done + failed + cancelled), 0) FROM run_counters WHERE request_id = ?")
+                .param(requestId).query(Long.class).single();
     }
 
-    /** Pending items of the runs not yet finished (waiting, running or stopping), over all runs. */
+    /** Pending items of the runs not yet finished (waiting, running or stopping), over all runs; from the counters. */
     public long countPendingOfLiveRuns() {
-        return jdbc.sql("SELECT count(*) FROM items i JOIN requests r ON r.id = i.request_id "
-                + "WHERE r.status IN ('accepted', 'running', 'cancelling') AND i.status = 'pending'")
+        return jdbc.sql("SELECT COALESCE(sum(c.pending), 0) FROM run_counters c JOIN requests r ON r.id = c.request_id "
+                + "WHERE r.status IN ('accepted', 'running', 'cancelling')")
                 .query(Long.class).single();
     }
 
-    /** Items by status for a request, e.g. {@code {PENDING=10, DONE=22}}; statuses without items are absent. */
+    /**
+     * Items by status for a request, e.g. {@code {PENDING=10, DONE=22}}; statuses without items are
+     * absent. From the counters: a few rows whatever the size of the run.
+     */
     public Map<ItemStatus, Long> countByStatus(long requestId) {
         Map<ItemStatus, Long> m = new EnumMap<>(ItemStatus.class);
-        jdbc.sql("SELECT status, count(*) FROM items WHERE request_id = ? GROUP BY status ORDER BY status")
+        jdbc.sql("SELECT COALESCE(sum(pending), 0) AS pending, COALESCE(sum(done), 0) AS done, "
+                        + "COALESCE(sum(failed), 0) AS failed, COALESCE(sum(cancelled), 0) AS cancelled "
+                        + "FROM run_counters WHERE request_id = ?")
                 .param(requestId).query(rs -> {
-                    m.put(ItemStatus.of(rs.getString(1)), rs.getLong(2));
+                    for (ItemStatus st : ItemStatus.values()) {
+                        long n = rs.getLong(st.sql());
+                        if (n > 0) {
+                            m.put(st, n);
+                        }
+                    }
                 });
         return m;
     }

@@ -13,8 +13,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The dashboard's JSON, what the progress script polls: {@code /api/runs} (the newest runs with
- * their progress) and {@code /api/runs/ID} (one run with its figures; not measured = null).
+ * The dashboard's JSON: {@code /api/runs} (the newest runs with their progress),
+ * {@code /api/runs/ID} (one run with its figures; not measured = null) and
+ * {@code /api/runs/ID/progress} (one run as {@code /api/runs} lists it, without the figures).
+ * The progress script polls {@code /api/runs} or {@code /api/runs/ID/progress}: both read the runs'
+ * counters, never their items, so polling costs the same whatever the size of a run (the figures
+ * are aggregated over the run's items and are read once, with the page).
  * Errors are {@code {"error": message, "status": code}}. Thread-safe.
  */
 @RestController
@@ -42,6 +46,11 @@ public class ApiController {
         figures.read(id).ifPresent(f -> f.columns().forEach((k, v) -> fig.put(k, finiteOrNull(v))));
         j.put("figures", fig.isEmpty() ? null : fig);
         return j;
+    }
+
+    @GetMapping("/api/runs/{run}/progress")
+    public Map<String, Object> progress(@PathVariable String run) {
+        return json(Lookups.run(store, Params.runId(run)));
     }
 
     private static Map<String, Object> json(RunSummary r) {

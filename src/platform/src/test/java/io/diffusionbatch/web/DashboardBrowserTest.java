@@ -87,7 +87,7 @@ class DashboardBrowserTest {
                     + "Array.from(document.querySelectorAll('img.thumb')).every(i => i.complete && i.naturalWidth > 0)",
                     Duration.ofSeconds(10));
             shoot(browser, "run");
-            // the progress script ran against /api/runs/ID and wrote what it fetched
+            // the progress script ran against /api/runs/ID/progress and wrote what it fetched
             browser.waitFor("Number(document.body.dataset.polls || 0) >= 1", Duration.ofSeconds(10));
             JsonNode page = browser.eval("""
                     ({progress: document.querySelector('[data-progress] .count').textContent,

@@ -234,6 +234,11 @@ class DashboardHttpTest {
         assertThat(one.get("steps").asInt()).isEqualTo(3);
         assertThat(one.get("figures").get("NFE").asDouble()).isEqualTo(6.0); // 3 steps × 2 (guidance 2 > 1)
         assertThat(one.get("figures").get("FID").isNull()).isTrue();
+        // what the run page's progress script polls: the run as the list shows it, without the figures
+        JsonNode progress = JSON.readTree(get("/api/runs/" + run.id() + "/progress").body());
+        assertThat(progress).isEqualTo(mine);
+        assertThat(progress.has("figures")).isFalse();
+        assertThat(get("/api/runs/987654321/progress").statusCode()).isEqualTo(404);
         HttpResponse<String> bad = get("/api/runs/abc");
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(bad.body()).get("error").asString()).contains("run id");

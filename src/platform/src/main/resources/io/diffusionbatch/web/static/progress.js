@@ -1,11 +1,12 @@
-// Live progress of the runs list and the run page: polls /api/runs (or /api/runs/ID) every 1.5 s
-// while a shown run is unfinished, and reloads a run page once when its run finishes.
+// Live progress of the runs list and the run page: polls /api/runs (or /api/runs/ID/progress) every
+// 1.5 s while a shown run is unfinished, and reloads a run page once when its run finishes. Both
+// answers come from the runs' counters, so a poll is cheap whatever the size of the runs.
 (function () {
   'use strict';
   var shown = document.querySelectorAll('[data-progress]');
   if (!shown.length) { return; }
   var single = document.body.getAttribute('data-run');
-  var url = single ? '/api/runs/' + single : '/api/runs';
+  var url = single ? '/api/runs/' + single + '/progress' : '/api/runs';
   var polls = 0;
   var sawActive = false;
 
