@@ -59,6 +59,10 @@ class FaultInjectionIT {
         dataDir = Files.createTempDirectory("diffusion-faults-");
         log = dataDir.resolve("server.log");
         Files.createDirectories(dataDir.resolve("faults"));
+        Path factories = dataDir.resolve("fault-points/META-INF/spring.factories");
+        Files.createDirectories(factories.getParent());
+        Files.writeString(factories, "org.springframework.context.ApplicationContextInitializer="
+                + FaultPoints.class.getName() + "\n");
         postgres = LocalPostgres.start(dataDir.resolve("postgres"), 0);
         pgPort = postgres.port();
         kafka = LocalKafka.start(dataDir.resolve("kafka"), 0);
@@ -172,8 +176,8 @@ class FaultInjectionIT {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java,
                 "-Ddiffusion.faults.dir=" + dataDir.resolve("faults"),
-                "-Dloader.path=src/app/target/test-classes",
-                "-Dcontext.initializer.classes=" + FaultPoints.class.getName(),
+                // the test classes and a folder whose spring.factories registers the fault points
+                "-Dloader.path=src/app/target/test-classes," + dataDir.resolve("fault-points"),
                 "-cp", "target/diffusion-batch.jar", "org.springframework.boot.loader.launch.PropertiesLauncher",
                 "serve", "--data-dir", dataDir.toString(),
                 "--diffusion.local.mode=off",
@@ -226,7 +230,11 @@ class FaultInjectionIT {
         return "jdbc:postgresql://localhost:" + pgPort + "/postgres";
     }
 
-    /** SIGKILL to the postmaster and every backend: no shutdown, crash recovery at the next start. */
+    /**
+     * SIGKILL to the postmaster and every backend: no shutdown, crash recovery at the next start.
+     * Then the old handle is closed, only to release its lock on the data directory in this JVM
+     * (its {@code pg_ctl stop} finds no server).
+     */
     private void killPostgres() throws Exception {
         long pid = Long.parseLong(Files.readAllLines(dataDir.resolve("postgres").resolve("postmaster.pid")).get(0).trim());
         ProcessHandle pm = ProcessHandle.of(pid).orElseThrow();
@@ -236,6 +244,7 @@ class FaultInjectionIT {
         for (ProcessHandle h : all) {
             h.onExit().get(30, TimeUnit.SECONDS);
         }
+        postgres.close();
         postgres = null;
     }
 

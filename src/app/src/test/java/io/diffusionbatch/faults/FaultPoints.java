@@ -15,8 +15,8 @@ import java.util.Set;
 
 /**
  * Test-only fault points for a server started by {@link FaultInjectionIT} (put on its class path
- * with Spring Boot's {@code PropertiesLauncher} and {@code loader.path}, activated with
- * the system property {@code context.initializer.classes}): when the file {@code DIR/pause-STEP} exists
+ * with Spring Boot's {@code PropertiesLauncher} and {@code loader.path}, registered by a
+ * {@code META-INF/spring.factories} the test writes in a folder of that path): when the file {@code DIR/pause-STEP} exists
  * ({@code DIR} = system property {@code diffusion.faults.dir}), the step's tasklet does its work,
  * then, still inside its transaction, deletes that file, writes {@code DIR/in-STEP} and sleeps,
  * so that the test can kill the process at that point for sure. Steps: {@code expand},
