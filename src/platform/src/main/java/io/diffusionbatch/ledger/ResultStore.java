@@ -7,7 +7,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -90,13 +93,19 @@ public class ResultStore {
                         ps.setObject(22, r.energyJoules(), java.sql.Types.DOUBLE);
                         ps.setString(23, r.energySource());
                     });
-            jdbc.batchUpdate("UPDATE items SET status = 'done', worker = ?, error = NULL, "
-                            + "finished_at = now() WHERE request_id = ? AND idx = ?",
-                    results, results.size(), (ps, r) -> {
-                        ps.setString(1, r.worker());
-                        ps.setLong(2, r.requestId());
-                        ps.setLong(3, r.index());
-                    });
+            // one statement per (run, worker): the counters' statement trigger runs once per micro-batch
+            Map<List<Object>, List<Long>> groups = new LinkedHashMap<>();
+            for (ItemResult r : results) {
+                groups.computeIfAbsent(List.of(r.requestId(), String.valueOf(r.worker())), k -> new ArrayList<>())
+                        .add(r.index());
+            }
+            groups.forEach((key, indices) -> jdbc.update("UPDATE items SET status = 'done', worker = ?, error = NULL, "
+                            + "finished_at = now() WHERE request_id = ? AND idx = ANY (?)",
+                    ps -> {
+                        ps.setString(1, (String) key.get(1));
+                        ps.setLong(2, (Long) key.get(0));
+                        ps.setArray(3, ps.getConnection().createArrayOf("bigint", indices.toArray()));
+                    }));
         });
     }
 }

@@ -2,6 +2,7 @@ package io.diffusionbatch.metrics;
 
 import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.RequestStore;
+import io.diffusionbatch.ledger.DatabaseWatch;
 import io.diffusionbatch.platform.ModelRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.context.annotation.Bean;
@@ -14,6 +15,11 @@ public class MetricsConfiguration {
     @Bean
     PlatformMetrics platformMetrics(MeterRegistry registry, ItemStore items, RequestStore requests) {
         return new PlatformMetrics(registry, items::countPendingOfLiveRuns, requests::countWaiting);
+    }
+
+    @Bean
+    DatabaseHealthIndicator dbHealthIndicator(DatabaseWatch watch) {
+        return new DatabaseHealthIndicator(watch);
     }
 
     @Bean
