@@ -1,11 +1,12 @@
 package io.diffusionbatch.web;
 
-import io.diffusionbatch.ledger.DatabaseWatch;
 import io.diffusionbatch.engine.json.Json;
+import io.diffusionbatch.ledger.DatabaseWatch;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatusCode;
@@ -41,9 +42,10 @@ public class DashboardErrors {
     private static final List<HttpMethod> METHOD_ORDER = List.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST,
             HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS);
 
-    private final DatabaseWatch database;
+    private final ObjectProvider<DatabaseWatch> database;
 
-    public DashboardErrors(DatabaseWatch database) {
+    /** @param database absent in a dashboard without the ledger (tests of the web server alone) */
+    public DashboardErrors(ObjectProvider<DatabaseWatch> database) {
         this.database = database;
     }
 
@@ -70,8 +72,11 @@ public class DashboardErrors {
         } else if (DatabaseWatch.isOutage(e)) {
             status = 503;
             response.setHeader("Retry-After", "5");
-            message = "the ledger database is unreachable" + database.downSince().map(t -> " since " + t).orElse("")
-                    + "; the runs go on when it is back (" + database.reason() + ")";
+            DatabaseWatch watch = database.getIfAvailable();
+            message = "the ledger database is unreachable"
+                    + (watch == null ? "" : watch.downSince().map(t -> " since " + t).orElse(""))
+                    + "; the runs go on when it is back (" + (watch == null || watch.reason().isEmpty()
+                    ? e.getMessage() : watch.reason()) + ")";
             LOG.debug("dashboard: {} {}: database unreachable", request.getMethod(), request.getRequestURI());
         } else {
             status = 500;
