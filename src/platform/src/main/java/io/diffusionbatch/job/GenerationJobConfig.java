@@ -1,5 +1,6 @@
 package io.diffusionbatch.job;
 
+import io.diffusionbatch.ledger.DatabaseWatch;
 import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.output.OutputStore;
 import io.diffusionbatch.platform.DiffusionProperties;
@@ -94,6 +95,8 @@ public class GenerationJobConfig {
     PartitionHandler localPartitionHandler(Step partitionStep, DiffusionProperties props) {
         SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("partition-");
         executor.setConcurrencyLimit(Math.max(1, props.job().concurrency()));
+        // partitions wait out a database outage in Spring Batch's bookkeeping too, not only in the worker's calls
+        executor.setTaskDecorator(task -> () -> DatabaseWatch.runPatiently(props.job().databaseWait(), task));
         TaskExecutorPartitionHandler handler = new TaskExecutorPartitionHandler();
         handler.setTaskExecutor(executor);
         handler.setStep(partitionStep);

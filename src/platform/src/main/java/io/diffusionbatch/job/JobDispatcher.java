@@ -2,9 +2,12 @@ package io.diffusionbatch.job;
 
 import io.diffusionbatch.ledger.DatabaseUnavailableException;
 import io.diffusionbatch.ledger.DatabaseWatch;
+import io.diffusionbatch.ledger.ItemStatus;
+import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.ledger.RunStatus;
+import io.diffusionbatch.platform.DiffusionProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
@@ -12,6 +15,7 @@ import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
 import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobOperator;
@@ -45,13 +49,22 @@ public class JobDispatcher implements SmartLifecycle {
     private final Job job;
     private final RunEvents events;
     private final DatabaseWatch database;
+    private final Duration databaseWait;
+    private final ItemStore items;
+    private final RunCleanup cleanup;
     private final Object wake = new Object();
     private volatile boolean running;
     private Thread thread;
+    /** Outages in a row that interrupted a run (reset when a job ends on its own); dispatcher thread only. */
+    private int outages;
 
     public JobDispatcher(RequestStore requests, JobOperator operator, JobRepository repository, Job generateJob,
-                         RunEvents events, DatabaseWatch database) {
+                         RunEvents events, DatabaseWatch database, ItemStore items, RunCleanup cleanup,
+                         DiffusionProperties props) {
+        this.items = items;
+        this.cleanup = cleanup;
         this.database = database;
+        this.databaseWait = props.job().databaseWait();
         this.requests = requests;
         this.operator = operator;
         this.repository = repository;
@@ -69,7 +82,8 @@ public class JobDispatcher implements SmartLifecycle {
     @Override
     public void start() {
         running = true;
-        thread = new Thread(this::loop, "dispatcher");
+        // the job runs on this thread (and its partitions on the executor's): patient connections
+        thread = new Thread(() -> DatabaseWatch.runPatiently(databaseWait, this::loop), "dispatcher");
         thread.setDaemon(false);
         thread.start();
     }
@@ -130,22 +144,28 @@ public class JobDispatcher implements SmartLifecycle {
             } catch (RuntimeException e) {
                 if (!database.report(e)) {
                     LOG.error("dispatcher: unexpected failure, going on", e);
-                    pause();
+                    pause(1_000);
                     continue;
+                }
+                if (database.isClosing()) {
+                    return; // stopping: the run in hand resumes at the next start
                 }
                 // the run in hand (if any) stays 'running' with a stale execution: when the database
                 // is back, the interrupted runs are recovered and restarted, that one included
+                outages++;
                 LOG.info("dispatcher waits for the database: {}", e.getMessage());
                 database.awaitAvailable(Duration.ofDays(365), () -> running);
+                // back off when the database keeps going away (1 s, 2 s, ... 60 s): no hot loop
+                pause(Math.min(60_000L, 500L << Math.min(7, outages)));
                 recover = true;
             }
         }
     }
 
-    private void pause() {
+    private void pause(long ms) {
         synchronized (wake) {
             try {
-                wake.wait(1_000);
+                wake.wait(ms);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -160,48 +180,69 @@ public class JobDispatcher implements SmartLifecycle {
         if (!requests.markStarted(r.id())) {
             return;
         }
-        JobExecution last = repository.getLastJobExecution(GenerationJobConfig.JOB, params(r.id()));
-        if (last != null) {
-            resume(r);
-            return;
-        }
-        JobExecution je;
-        try {
-            je = operator.start(job, params(r.id()));
-        } catch (Exception e) {
-            failUnlessOutage(r, e);
-            return;
-        }
-        track(je, r);
+        resume(r);
     }
 
     /**
-     * Restarts the run's last execution (or starts it when it never ran). An execution left
-     * running by a process that died or lost its database (STARTED, STOPPING, or UNKNOWN when
-     * Spring Batch could not save its end) is first recovered: it and its unfinished steps are
-     * marked FAILED ({@link #recoverStale}), so that the restart re-runs only those steps, and in
-     * the partitions only the pending items.
+     * Starts the run, or restarts its last execution. An execution left running by a process that
+     * died or lost its database (STARTED, STOPPING, or UNKNOWN when Spring Batch could not save its
+     * end) is first recovered: it and its unfinished steps are marked FAILED ({@link #recoverStale}),
+     * so that the restart re-runs only those steps, and in the partitions only the pending items.
+     * A failure that is not an outage fails this run and lets the dispatcher go on to the next.
      */
     private void resume(RequestRow r) {
-        JobExecution last = repository.getLastJobExecution(GenerationJobConfig.JOB, params(r.id()));
         JobExecution je;
         try {
+            JobExecution last = lastExecution(r.id());
             if (last == null) {
                 je = operator.start(job, params(r.id()));
+            } else if (last.getStatus() == BatchStatus.COMPLETED) {
+                finishCompleted(r);
+                return;
             } else {
-                if (last.getStatus() == BatchStatus.COMPLETED) {
-                    return;
-                }
                 last = recoverStale(last);
                 LOG.info("resuming run {} (job execution {} was {})", r.id(), last.getId(), last.getStatus());
                 events.publish(r.id(), EventType.RESUMED, Map.of("previousExecution", last.getId()));
                 je = operator.restart(last);
             }
+            track(je, r);
         } catch (Exception e) {
             failUnlessOutage(r, e);
-            return;
         }
-        track(je, r);
+    }
+
+    /**
+     * The run's last execution; null when it never started. A job instance left without any
+     * execution (the process died, or the database went away, between the two commits with which
+     * Spring Batch creates them) is deleted first, so that the run starts afresh instead of failing.
+     */
+    private JobExecution lastExecution(long requestId) {
+        JobParameters p = params(requestId);
+        JobExecution last = repository.getLastJobExecution(GenerationJobConfig.JOB, p);
+        if (last == null) {
+            JobInstance instance = repository.getJobInstance(GenerationJobConfig.JOB, p);
+            if (instance != null && repository.getJobExecutions(instance).isEmpty()) {
+                LOG.info("run {}: job instance {} has no execution; starting it afresh", requestId, instance.getId());
+                repository.deleteJobInstance(instance);
+            }
+        }
+        return last;
+    }
+
+    /**
+     * A run whose job completed but whose row is still open (e.g. put back by {@code retry} after all
+     * its items had failed: nothing is left for the job to make): ends it as its items say.
+     */
+    private void finishCompleted(RequestRow r) {
+        Map<ItemStatus, Long> counts = items.countByStatus(r.id());
+        long done = counts.getOrDefault(ItemStatus.DONE, 0L);
+        long failed = counts.getOrDefault(ItemStatus.FAILED, 0L);
+        RunStatus status = r.status() == RunStatus.CANCELLING ? RunStatus.CANCELLED
+                : done == 0 && failed > 0 ? RunStatus.FAILED : RunStatus.COMPLETED;
+        String why = failed > 0 ? failed + " items failed (see items.error); the job had completed, so nothing"
+                + " was left to make" : null;
+        requests.markFinished(r.id(), status, why);
+        events.publish(r.id(), EventType.of(status.sql()), why == null ? Map.of() : Map.of("reason", why));
     }
 
     /**
@@ -253,8 +294,10 @@ public class JobDispatcher implements SmartLifecycle {
             throw new DatabaseUnavailableException("run " + r.id() + ": job execution " + je.getId() + " ended "
                     + status + (cause == null ? "" : " because the database was unreachable"), cause);
         }
+        outages = 0;
         if (status == BatchStatus.FAILED) {
             String why = FailureReason.of(je);
+            cleanup.sweep(r.id()); // files moved into place whose rows never committed
             requests.markFinished(r.id(), RunStatus.FAILED, why);
             events.publish(r.id(), EventType.FAILED, Map.of("reason", String.valueOf(why)));
         }
@@ -264,8 +307,15 @@ public class JobDispatcher implements SmartLifecycle {
         if (DatabaseWatch.isOutage(e)) {
             throw e instanceof RuntimeException re ? re : new DatabaseUnavailableException("run " + r.id(), e);
         }
-        LOG.warn("run {} failed to start: {}", r.id(), e.toString());
-        requests.markFinished(r.id(), RunStatus.FAILED, e.getMessage());
-        events.publish(r.id(), EventType.FAILED, Map.of("reason", String.valueOf(e.getMessage())));
+        LOG.warn("run {} failed: {}", r.id(), e.toString());
+        try {
+            requests.markFinished(r.id(), RunStatus.FAILED, e.getMessage());
+            events.publish(r.id(), EventType.FAILED, Map.of("reason", String.valueOf(e.getMessage())));
+        } catch (RuntimeException again) {
+            if (DatabaseWatch.isOutage(again)) {
+                throw again;
+            }
+            LOG.error("run {}: its failure cannot be recorded; the dispatcher goes on", r.id(), again);
+        }
     }
 }

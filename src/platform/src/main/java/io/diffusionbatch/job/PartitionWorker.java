@@ -21,6 +21,9 @@ import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -63,11 +66,14 @@ public class PartitionWorker implements Tasklet {
     private final String worker;
     private final DatabaseWatch database;
     private final Duration databaseWait;
+    private final TransactionTemplate ownTransaction;
 
     public PartitionWorker(ItemStore items, ResultStore results, RunContexts runs,
                            RunEvents events, OutputStore store, EnergyMeter meter, PlatformMetrics metrics,
-                           DatabaseWatch database, DiffusionProperties props) {
+                           DatabaseWatch database, PlatformTransactionManager tm, DiffusionProperties props) {
         this.database = database;
+        this.ownTransaction = new TransactionTemplate(tm);
+        this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
         this.databaseWait = props.job().databaseWait();
         this.store = store;
         this.metrics = metrics;
@@ -152,7 +158,9 @@ public class PartitionWorker implements Tasklet {
      * its own transaction (the partition step runs without one), so a retry starts clean.
      */
     private <T> T ledger(String what, Supplier<T> call) {
-        return database.retrying(what, databaseWait, () -> true, call);
+        // a new transaction per try: it takes a fresh connection from the pool rather than the one the
+        // chunk's (resourceless) synchronization would keep bound to the thread, which died with the database
+        return database.retrying(what, databaseWait, () -> true, () -> ownTransaction.execute(status -> call.get()));
     }
 
     /** Writes an item's files to the partition's staging folder (checked again right before). */

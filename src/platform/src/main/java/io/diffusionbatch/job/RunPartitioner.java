@@ -30,6 +30,6 @@ public class RunPartitioner implements Partitioner {
             throw new IllegalStateException("RunPartitioner must run inside a step");
         }
         long requestId = ctx.getStepExecution().getJobExecution().getJobParameters().getLong(GenerationJobConfig.REQUEST_ID);
-        return new RangePartitioner(items.count(requestId), minItems).partition(gridSize);
+        return new RangePartitioner(items.indexBound(requestId), minItems).partition(gridSize);
     }
 }

@@ -9,7 +9,6 @@ import io.diffusionbatch.ledger.RunStats;
 import io.diffusionbatch.ledger.RunStatsStore;
 import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.metrics.PlatformMetrics;
-import io.diffusionbatch.output.OutputStore;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
@@ -18,7 +17,6 @@ import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.stereotype.Component;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.LinkedHashMap;
@@ -39,11 +37,11 @@ public class SummarizeTasklet implements Tasklet {
     private final RunContexts runs;
     private final QualityStore quality;
     private final PlatformMetrics metrics;
-    private final OutputStore store;
+    private final RunCleanup cleanup;
 
     public SummarizeTasklet(RequestStore requests, ItemStore items, RunStatsStore stats, RunEvents events,
-                            RunContexts runs, QualityStore quality, PlatformMetrics metrics, OutputStore store) {
-        this.store = store;
+                            RunContexts runs, QualityStore quality, PlatformMetrics metrics, RunCleanup cleanup) {
+        this.cleanup = cleanup;
         this.quality = quality;
         this.metrics = metrics;
         this.requests = requests;
@@ -64,7 +62,7 @@ public class SummarizeTasklet implements Tasklet {
             String model = requests.find(requestId).map(RequestRow::model).orElse("unknown");
             Transactions.afterCommit(() -> metrics.items(ItemStatus.CANCELLED, model, n));
         }
-        requests.find(requestId).ifPresent(r -> OrphanFiles.sweep(Path.of(r.outputDir()), requestId, items, store));
+        cleanup.sweep(requestId);
         double wall = generateSeconds(job);
         double expand = job.getExecutionContext().containsKey(ExpandTasklet.EXPAND_SECONDS)
                 ? job.getExecutionContext().getDouble(ExpandTasklet.EXPAND_SECONDS) : 0.0;

@@ -3,16 +3,14 @@ package io.diffusionbatch.ledger;
 import com.zaxxer.hikari.HikariDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationContextAware;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.datasource.DelegatingDataSource;
-import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.RecoverableDataAccessException;
-import org.springframework.dao.TransientDataAccessException;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.transaction.TransactionSystemException;
 
 import javax.sql.DataSource;
@@ -20,7 +18,8 @@ import java.net.ConnectException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
-import java.sql.SQLTransientException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -39,11 +38,12 @@ import java.util.function.Supplier;
  * <p>Thread-safe. {@link #awaitAvailable} blocks its caller; everything else returns at once.
  */
 @Component
-public class DatabaseWatch implements SmartLifecycle {
+public class DatabaseWatch implements SmartLifecycle, ApplicationContextAware {
 
     private static final Logger LOG = LoggerFactory.getLogger(DatabaseWatch.class);
     static final long PROBE_MS = 500;
     private static final int VALID_SECONDS = 2;
+    private static final ThreadLocal<Duration> PATIENCE = new ThreadLocal<>();
 
     private final DataSource dataSource;
     private final Object lock = new Object();
@@ -55,6 +55,7 @@ public class DatabaseWatch implements SmartLifecycle {
     private Thread thread;
 
     private volatile boolean closing;
+    private volatile ApplicationContext context;
 
     /** @param dataSource the application's data source (a {@link FailFastDataSource} is unwrapped to its pool) */
     public DatabaseWatch(DataSource dataSource) {
@@ -63,8 +64,11 @@ public class DatabaseWatch implements SmartLifecycle {
     }
 
     /** The application is shutting down: waiters return at once, so a graceful stop is not held up by an outage. */
-    @EventListener(ContextClosedEvent.class)
-    public void closing() {
+    @EventListener
+    public void closing(ContextClosedEvent event) {
+        if (context != null && event.getApplicationContext() != context) {
+            return; // a child context closing is not the application stopping
+        }
         closing = true;
         synchronized (lock) {
             lock.notifyAll();
@@ -74,19 +78,21 @@ public class DatabaseWatch implements SmartLifecycle {
     /**
      * Whether a failure means the database (or the way to it) is unavailable, so that the same
      * work may succeed later: connection refused or reset, a pool that cannot hand out a
-     * connection, a server shutting down or starting (SQLSTATE class 08, 57P01..57P03), and
-     * Spring's transient/recoverable data-access exceptions. A constraint violation, bad SQL or
-     * a bug is not an outage. Walks the cause chain; null is not an outage.
+     * connection, a server shutting down or starting, too many connections (SQLSTATE class 08,
+     * 57P01..57P03, 53300). Only connection-level failures count: a lock or serialization
+     * conflict, a statement timeout, a full disk, a constraint violation, bad SQL or a bug is not
+     * an outage (waiting for the database would not cure it). Walks the cause chain (and the
+     * original failure behind a failed rollback); null is not an outage.
      */
     public static boolean isOutage(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof TransientDataAccessException || t instanceof RecoverableDataAccessException
-                    || t instanceof DataAccessResourceFailureException || t instanceof CannotCreateTransactionException
-                    || t instanceof CannotGetJdbcConnectionException || t instanceof SQLTransientException
-                    || t instanceof SQLRecoverableException || t instanceof ConnectException) {
+            if (t instanceof DatabaseUnavailableException || t instanceof CannotGetJdbcConnectionException
+                    || t instanceof SQLTransientConnectionException || t instanceof SQLRecoverableException
+                    || t instanceof SQLNonTransientConnectionException || t instanceof ConnectException) {
                 return true;
             }
-            if (t instanceof TransactionSystemException && t.getCause() != null && isOutage(t.getCause())) {
+            if (t instanceof TransactionSystemException tse && tse.getOriginalException() != null
+                    && tse.getOriginalException() != t && isOutage(tse.getOriginalException())) {
                 return true;
             }
             if (t instanceof SQLException s && s.getSQLState() != null) {
@@ -98,6 +104,32 @@ public class DatabaseWatch implements SmartLifecycle {
             }
         }
         return false;
+    }
+
+    /**
+     * Runs {@code task} on this thread with patient connections: while the database is away, a
+     * connection asked for by this thread waits for it (at most {@code wait} per connection, not
+     * past a shutdown) instead of being refused at once ({@link FailFastDataSource}). For the
+     * job's threads, so that Spring Batch's own bookkeeping between micro-batches waits out a
+     * short outage as the workers' ledger calls do; pages and probes stay fail-fast.
+     */
+    public static void runPatiently(Duration wait, Runnable task) {
+        Duration before = PATIENCE.get();
+        PATIENCE.set(wait);
+        try {
+            task.run();
+        } finally {
+            if (before == null) {
+                PATIENCE.remove();
+            } else {
+                PATIENCE.set(before);
+            }
+        }
+    }
+
+    /** How long this thread's connections wait for the database; empty: they are refused at once. */
+    static Optional<Duration> patience() {
+        return Optional.ofNullable(PATIENCE.get());
     }
 
     /** Whether the database answered the last probe (true until a probe or a report says otherwise). */
@@ -197,6 +229,16 @@ public class DatabaseWatch implements SmartLifecycle {
     }
 
     @Override
+    public void setApplicationContext(ApplicationContext applicationContext) {
+        this.context = applicationContext;
+    }
+
+    /** Whether the application is shutting down (waiters no longer wait). */
+    public boolean isClosing() {
+        return closing;
+    }
+
+    @Override
     public void start() {
         running = true;
         thread = new Thread(this::loop, "database-watch");
@@ -234,21 +276,35 @@ public class DatabaseWatch implements SmartLifecycle {
     }
 
     private void loop() {
-        while (running) {
-            boolean ok = probeOnce();
-            synchronized (lock) {
-                if (ok != up) {
-                    changed(ok);
-                }
-                lock.notifyAll();
-                if (!running) {
-                    return;
-                }
+        try {
+            while (running) {
+                boolean ok;
                 try {
-                    lock.wait(PROBE_MS);
-                } catch (InterruptedException e) {
-                    return;
+                    ok = probeOnce();
+                } catch (RuntimeException | LinkageError e) {
+                    reason = String.valueOf(e);
+                    ok = false;
                 }
+                synchronized (lock) {
+                    if (ok != up) {
+                        changed(ok);
+                    }
+                    lock.notifyAll();
+                    if (!running) {
+                        return;
+                    }
+                    try {
+                        lock.wait(PROBE_MS);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        } finally {
+            // a watch that stops watching must not leave the data source refusing connections
+            synchronized (lock) {
+                up = true;
+                lock.notifyAll();
             }
         }
     }
@@ -300,6 +356,8 @@ public class DatabaseWatch implements SmartLifecycle {
             }
             h.getDataSourceProperties().forEach((k, v) -> p.setProperty(k.toString(), v.toString()));
             p.setProperty("connectTimeout", Integer.toString(VALID_SECONDS));
+            p.setProperty("loginTimeout", Integer.toString(VALID_SECONDS + 1)); // a server that accepts but never answers
+            p.setProperty("socketTimeout", Integer.toString(VALID_SECONDS * 3));
             p.setProperty("ApplicationName", "diffusion-batch database-watch");
             return java.sql.DriverManager.getConnection(h.getJdbcUrl(), p);
         }

@@ -16,9 +16,11 @@ import java.util.concurrent.TimeUnit;
  * database is unreachable a connection is refused at once (SQLSTATE 08001, naming since when and
  * why) instead of after the pool's 10 s connection timeout. Dashboard pages, health probes and a
  * graceful stop therefore answer within a second during an outage, and callers that retry
- * ({@link DatabaseWatch#isOutage}) see an outage. Thread-safe.
+ * ({@link DatabaseWatch#isOutage}) see an outage. Threads that run the job are patient instead
+ * ({@link DatabaseWatch#runPatiently}): their connections wait for the database to come back.
+ * Thread-safe.
  */
-public final class FailFastDataSource extends DelegatingDataSource {
+public final class FailFastDataSource extends DelegatingDataSource implements AutoCloseable {
 
     private static final long SLICE_MS = 250;
 
@@ -65,8 +67,19 @@ public final class FailFastDataSource extends DelegatingDataSource {
         return super.getConnection(username, password);
     }
 
+    /** Closes the pool (the bean's destroy method: the wrapper must not keep the pool from closing). */
+    @Override
+    public void close() throws Exception {
+        if (getTargetDataSource() instanceof AutoCloseable c) {
+            c.close();
+        }
+    }
+
     private void refuseWhileDown() throws SQLException {
         DatabaseWatch w = watch.getIfAvailable();
+        if (w != null && !w.available() && DatabaseWatch.patience().isPresent()) {
+            w.awaitAvailable(DatabaseWatch.patience().get(), () -> true); // a job thread waits (not past a shutdown)
+        }
         if (w != null && !w.available()) {
             throw new SQLTransientConnectionException("the database is unreachable"
                     + w.downSince().map(t -> " since " + t).orElse("") + ": " + w.reason(), "08001");

@@ -50,7 +50,7 @@ public class ItemStore {
      */
     public long expand(long requestId, Supplier<Iterator<NewItem>> items) {
         Long written = tx.execute(status -> {
-            if (count(requestId) > 0) {
+            if (indexBound(requestId) > 0) {
                 return 0L;
             }
             Connection c = DataSourceUtils.getConnection(dataSource);
@@ -158,6 +158,16 @@ public class ItemStore {
                 .param(requestId).query(Long.class).single();
     }
 
+    /**
+     * One past the highest item index of a request (0 before its expansion), from the items
+     * themselves (their primary key), not the counters: partitions are cut from it, so that no
+     * item can fall outside them whatever became of the counters.
+     */
+    public long indexBound(long requestId) {
+        return jdbc.sql("SELECT COALESCE(max(idx) + 1, 0) FROM items WHERE request_id = ?").param(requestId)
+                .query(Long.class).single();
+    }
+
     /** Pending items of the runs not yet finished (waiting, running or stopping), over all runs; from the counters. */
     public long countPendingOfLiveRuns() {
         return jdbc.sql("SELECT COALESCE(sum(c.pending), 0) FROM run_counters c JOIN requests r ON r.id = c.request_id "
@@ -223,11 +233,24 @@ public class ItemStore {
     public record PendingBatch(List<PendingItem> items, boolean more) {
     }
 
-    /** Of the given item indices of a request, those that exist and have no output row. */
-    public java.util.Set<Long> withoutOutput(long requestId, List<Long> indices) {
-        return new java.util.HashSet<>(jdbc.sql("SELECT i.idx FROM items i WHERE i.request_id = ? AND i.idx = ANY (?) "
-                        + "AND NOT EXISTS (SELECT 1 FROM outputs o WHERE o.request_id = i.request_id AND o.idx = i.idx)")
-                .params(requestId, indices.toArray(new Long[0])).query(Long.class).list());
+    /**
+     * Of the files named like items of a request ({@code stem} = {@code INDEX-SEED}, with the index
+     * and seed it names), the stems that are this request's items (the same index and seed) with no
+     * output row, and that no other request writing into the same folder records either: the files
+     * a crashed micro-batch left behind, never another run's outputs.
+     *
+     * @param outputDir the request's {@code output_dir}
+     */
+    public java.util.Set<String> orphanStems(long requestId, String outputDir, List<Long> indices, List<Long> seeds,
+                                             List<String> stems) {
+        return new java.util.HashSet<>(jdbc.sql("SELECT c.stem FROM unnest(?::bigint[], ?::bigint[], ?::text[]) "
+                        + "AS c(idx, seed, stem) JOIN items i ON i.request_id = ? AND i.idx = c.idx AND i.seed = c.seed "
+                        + "WHERE NOT EXISTS (SELECT 1 FROM outputs o WHERE o.request_id = i.request_id AND o.idx = i.idx) "
+                        + "AND NOT EXISTS (SELECT 1 FROM requests q JOIN outputs o ON o.request_id = q.id AND o.idx = c.idx "
+                        + "WHERE q.output_dir = ? AND q.id <> ? AND o.path LIKE c.stem || '.%')")
+                .params(indices.toArray(new Long[0]), seeds.toArray(new Long[0]), stems.toArray(new String[0]),
+                        requestId, outputDir, requestId)
+                .query(String.class).list());
     }
 
     /** Marks the still pending items of a request cancelled; returns how many. */

@@ -40,7 +40,8 @@ class OrphanFilesTest {
         Files.createDirectories(dir.resolve(".staging/generatePartition:partition0"));
         Files.writeString(dir.resolve(".staging/generatePartition:partition0/00000001-101.png"), "half");
 
-        int removed = OrphanFiles.sweep(dir, run.id(), server.bean(ItemStore.class), server.bean(OutputStore.class));
+        int removed = OrphanFiles.sweep(server.outputRoot(), dir, run.id(), server.bean(ItemStore.class),
+                server.bean(OutputStore.class));
 
         assertThat(removed).as("item 0's PNG and sidecar").isEqualTo(2);
         assertThat(dir.resolve(stem0 + ".png")).doesNotExist();

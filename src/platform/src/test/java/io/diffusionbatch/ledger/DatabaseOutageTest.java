@@ -4,6 +4,8 @@ import org.junit.jupiter.api.Test;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.PSQLState;
 import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.dao.OptimisticLockingFailureException;
+import org.springframework.dao.QueryTimeoutException;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.jdbc.UncategorizedSQLException;
 import org.springframework.transaction.CannotCreateTransactionException;
@@ -20,7 +22,8 @@ class DatabaseOutageTest {
     @Test
     void anUnreachableDatabaseIsAnOutage() {
         assertThat(DatabaseWatch.isOutage(new CannotGetJdbcConnectionException("pool exhausted"))).isTrue();
-        assertThat(DatabaseWatch.isOutage(new CannotCreateTransactionException("down"))).isTrue();
+        assertThat(DatabaseWatch.isOutage(new CannotCreateTransactionException("down",
+                new SQLTransientConnectionException("the database is unreachable", "08001")))).isTrue();
         assertThat(DatabaseWatch.isOutage(new IllegalStateException("wrapped",
                 new SQLTransientConnectionException("connection reset")))).isTrue();
         assertThat(DatabaseWatch.isOutage(new IllegalStateException("refused", new ConnectException("refused")))).isTrue();
@@ -44,5 +47,13 @@ class DatabaseOutageTest {
         assertThat(DatabaseWatch.isOutage(new UncategorizedSQLException("select", "SELECT",
                 new SQLException("syntax error", "42601")))).isFalse();
         assertThat(DatabaseWatch.isOutage(null)).isFalse();
+        // waiting for the database would not cure these: a timeout, a lock conflict, a full disk
+        assertThat(DatabaseWatch.isOutage(new QueryTimeoutException("canceling statement due to statement timeout",
+                new SQLException("canceling statement due to statement timeout", "57014")))).isFalse();
+        assertThat(DatabaseWatch.isOutage(new OptimisticLockingFailureException("version 3 of step execution 7"))).isFalse();
+        assertThat(DatabaseWatch.isOutage(new UncategorizedSQLException("insert", "INSERT",
+                new SQLException("could not extend file: No space left on device", "53100")))).isFalse();
+        assertThat(DatabaseWatch.isOutage(new UncategorizedSQLException("update", "UPDATE",
+                new SQLException("could not serialize access", "40001")))).isFalse();
     }
 }
