@@ -54,4 +54,28 @@ class OrphanFilesTest {
                 .hasSize(3 * 2 + 2).contains("notes.txt", "00000000-999.png").doesNotContain(".staging");
         assertThat(outside).exists();
     }
+
+    /** Two runs writing into one folder: what the other run records is never an orphan of this one. */
+    @Test
+    void aFileAnotherRunOfTheSameFolderRecordsIsKept() throws Exception {
+        String location = "orphans-shared/" + TestServer.uniqueId("f");
+        String a = TestServer.uniqueId("orphans-a");
+        String b = TestServer.uniqueId("orphans-b");
+        server.send(a, GenerationJobTest.request(a, "tiny", 1, 2, 2, 0, location).getBytes(StandardCharsets.UTF_8));
+        RequestRow runA = server.awaitFinished(a, Duration.ofSeconds(120));
+        server.send(b, GenerationJobTest.request(b, "tiny", 1, 2, 2, 0, location).getBytes(StandardCharsets.UTF_8));
+        RequestRow runB = server.awaitFinished(b, Duration.ofSeconds(120));
+        assertThat(runB.outputDir()).isEqualTo(runA.outputDir());
+        Path dir = Path.of(runA.outputDir());
+        String stem0 = server.jdbc().sql("SELECT path FROM outputs WHERE request_id = ? AND idx = 0").param(runA.id())
+                .query(String.class).single().replaceAll("\\.png$", "");
+        server.jdbc().sql("DELETE FROM item_stats WHERE request_id = ? AND idx = 0").param(runA.id()).update();
+        server.jdbc().sql("DELETE FROM outputs WHERE request_id = ? AND idx = 0").param(runA.id()).update();
+
+        int removed = OrphanFiles.sweep(server.outputRoot(), dir, runA.id(), server.bean(ItemStore.class),
+                server.bean(OutputStore.class));
+
+        assertThat(removed).as("item 0's files are run B's output").isZero();
+        assertThat(dir.resolve(stem0 + ".png")).exists();
+    }
 }
