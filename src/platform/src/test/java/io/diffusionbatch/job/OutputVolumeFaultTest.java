@@ -151,8 +151,18 @@ class OutputVolumeFaultTest {
                 .query(Long.class).single();
     }
 
-    /** Every file at a final name in the run's folder is a recorded output, or its sidecar, with the recorded bytes. */
+    /** As {@link #noPartialOrUnrecordedFile(RequestRow, boolean)}, with staging cleared too. */
     private void noPartialOrUnrecordedFile(RequestRow run) throws IOException {
+        noPartialOrUnrecordedFile(run, false);
+    }
+
+    /**
+     * Every file at a final name in the run's folder is a recorded output, or its sidecar, with the recorded bytes,
+     * and no temporary file is in place. {@code stagingLeftovers}: a read-only volume may keep a half-written
+     * temporary file in the partition's staging folder (nothing can remove it until the volume is writable; the
+     * partition's next attempt clears it), never at a final name.
+     */
+    private void noPartialOrUnrecordedFile(RequestRow run, boolean stagingLeftovers) throws IOException {
         Map<String, Map<String, Object>> outputs = new HashMap<>();
         for (Map<String, Object> o : server.jdbc().sql("SELECT path, sha256, bytes FROM outputs WHERE request_id = ?")
                 .param(run.id()).query().listOfRows()) {
@@ -172,7 +182,8 @@ class OutputVolumeFaultTest {
         }
         assertThat(outputs.keySet()).allSatisfy(p -> assertThat(dir.resolve(p)).isRegularFile());
         try (Stream<Path> all = Files.walk(dir)) {
-            assertThat(all.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+            assertThat(all.filter(p -> !stagingLeftovers || !dir.relativize(p).startsWith(OutputStore.STAGING))
+                    .map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
         }
     }
 
@@ -234,7 +245,7 @@ class OutputVolumeFaultTest {
                 assertThat(failedAgain.status()).isEqualTo(RunStatus.FAILED);
                 assertThat(failedAgain.message()).contains(readOnly);
             }
-            noPartialOrUnrecordedFile(failedAgain);
+            noPartialOrUnrecordedFile(failedAgain, true);
 
             // 3. writable again: retry finishes it, every item once
             v.restore();
