@@ -262,7 +262,9 @@ public class JobDispatcher implements SmartLifecycle {
                 step.setExitStatus(ExitStatus.FAILED.addExitDescription("recovered: the process running it stopped"
                         + " or lost its database"));
                 if (step.getEndTime() == null) {
-                    step.setEndTime(LocalDateTime.now());
+                    // it ended when it was last seen alive (its last chunk), not now: the time a run took
+                    // must not count the downtime before this recovery
+                    step.setEndTime(step.getLastUpdated() != null ? step.getLastUpdated() : LocalDateTime.now());
                 }
                 repository.update(step);
                 changed = true;

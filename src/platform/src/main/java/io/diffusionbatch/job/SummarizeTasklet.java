@@ -10,6 +10,7 @@ import io.diffusionbatch.ledger.RunStatsStore;
 import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.metrics.PlatformMetrics;
 import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.StepExecution;
@@ -38,10 +39,13 @@ public class SummarizeTasklet implements Tasklet {
     private final QualityStore quality;
     private final PlatformMetrics metrics;
     private final RunCleanup cleanup;
+    private final JobRepository repository;
 
     public SummarizeTasklet(RequestStore requests, ItemStore items, RunStatsStore stats, RunEvents events,
-                            RunContexts runs, QualityStore quality, PlatformMetrics metrics, RunCleanup cleanup) {
+                            RunContexts runs, QualityStore quality, PlatformMetrics metrics, RunCleanup cleanup,
+                            JobRepository repository) {
         this.cleanup = cleanup;
+        this.repository = repository;
         this.quality = quality;
         this.metrics = metrics;
         this.requests = requests;
@@ -88,14 +92,39 @@ public class SummarizeTasklet implements Tasklet {
         return RepeatStatus.FINISHED;
     }
 
-    /** Elapsed time of the generate step in this execution (restarts count from their start). */
-    private static double generateSeconds(JobExecution job) {
-        for (StepExecution s : job.getStepExecutions()) {
-            if (s.getStepName().equals(GenerationJobConfig.GENERATE_STEP) && s.getStartTime() != null) {
-                LocalDateTime end = s.getEndTime() != null ? s.getEndTime() : LocalDateTime.now();
-                return Duration.between(s.getStartTime(), end).toNanos() / 1e9;
+    /**
+     * Time spent generating, over every execution of the run (a resumed run counts each attempt, not
+     * only the last): per execution, from the first partition's start to the last partition's end
+     * (or, for a partition that never ended because its process died, its last recorded chunk),
+     * summed. The downtime between a crash and the resume is not counted.
+     */
+    private double generateSeconds(JobExecution current) {
+        double total = 0;
+        for (JobExecution listed : repository.getJobExecutions(current.getJobInstance())) {
+            JobExecution je = listed.getId() == current.getId() ? current : repository.getJobExecution(listed.getId());
+            if (je != null) {
+                total += generateSeconds(je.getStepExecutions(), je == current);
             }
         }
-        return 0.0;
+        return total;
+    }
+
+    /** One execution's share: first partition start to last partition end (now for the running execution). */
+    static double generateSeconds(java.util.Collection<StepExecution> steps, boolean running) {
+        LocalDateTime first = null;
+        LocalDateTime last = null;
+        for (StepExecution s : steps) {
+            if (!s.getStepName().startsWith(GenerationJobConfig.PARTITION_STEP) || s.getStartTime() == null) {
+                continue;
+            }
+            LocalDateTime end = s.getEndTime() != null ? s.getEndTime()
+                    : running ? LocalDateTime.now() : s.getLastUpdated();
+            if (end == null) {
+                continue;
+            }
+            first = first == null || s.getStartTime().isBefore(first) ? s.getStartTime() : first;
+            last = last == null || end.isAfter(last) ? end : last;
+        }
+        return first == null || last.isBefore(first) ? 0.0 : Duration.between(first, last).toNanos() / 1e9;
     }
 }
