@@ -50,8 +50,11 @@ final class ServeCommand extends PlatformCommand {
     /** Prints how long the start took, where Kafka, Postgres and the outputs are, and the dashboard's URL. */
     static void banner(ConfigurableApplicationContext ctx, long t0, PrintStream err) {
         DiffusionProperties p = ctx.getBean(DiffusionProperties.class);
-        err.printf("started in %.1f s: Kafka %s, Postgres %s, outputs under %s%n", (System.nanoTime() - t0) / 1e9,
-                p.kafka().bootstrapServers(), ctx.getEnvironment().getProperty("spring.datasource.url"),
+        String which = ctx.getEnvironment().containsProperty("diffusion.local.data-dir-resolved") ? "embedded"
+                : "external";
+        err.printf("started in %.1f s: Kafka %s (%s), Postgres %s (%s), outputs under %s%n",
+                (System.nanoTime() - t0) / 1e9, p.kafka().bootstrapServers(), which,
+                ctx.getEnvironment().getProperty("spring.datasource.url"), which,
                 p.outputRoot().toAbsolutePath().normalize());
         ctx.getBeanProvider(Dashboard.class).ifAvailable(d -> d.url().ifPresent(u -> err.println("dashboard " + u)));
     }

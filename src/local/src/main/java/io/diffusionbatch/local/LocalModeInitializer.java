@@ -5,9 +5,12 @@ import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.PropertySource;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -17,7 +20,10 @@ import java.util.Optional;
  * {@code diffusion.local.mode}:
  * <ul>
  *   <li>{@code off}: external services; {@code spring.datasource.*} and
- *       {@code diffusion.kafka.bootstrap-servers} come from configuration;</li>
+ *       {@code diffusion.kafka.bootstrap-servers} come from configuration. It is also the mode
+ *       whenever the user gives {@code spring.datasource.url} or {@code diffusion.kafka.bootstrap-servers}
+ *       (arguments, environment, configuration files; not the jar's defaults): embedded services
+ *       are never started beside external ones;</li>
  *   <li>{@code serve} (default): start Postgres and Kafka under {@code diffusion.data-dir};</li>
  *   <li>{@code client}: use the services a running {@code serve} recorded in the data
  *       directory; with none running, start Postgres alone (enough for reading the ledger).</li>
@@ -32,7 +38,18 @@ public final class LocalModeInitializer implements ApplicationContextInitializer
     public void initialize(ConfigurableApplicationContext context) {
         ConfigurableEnvironment env = context.getEnvironment();
         String mode = env.getProperty("diffusion.local.mode", "serve");
+        List<String> given = explicitlyGiven(env, "spring.datasource.url", "diffusion.kafka.bootstrap-servers");
+        if (!mode.equals("off") && !given.isEmpty()) {
+            // addresses of external services were given: never start embedded ones beside them
+            mode = "off";
+            env.getPropertySources().addFirst(new MapPropertySource("diffusion-external-services",
+                    Map.of("diffusion.local.mode", "off")));
+        }
         if (mode.equals("off")) {
+            if (env.getProperty("spring.datasource.url") == null) {
+                throw new IllegalStateException("external services (diffusion.local.mode=off) need the ledger's"
+                        + " address: set spring.datasource.url (SPRING_DATASOURCE_URL), username and password");
+            }
             return;
         }
         Path dataDir = Path.of(env.getProperty("diffusion.data-dir", "data")).toAbsolutePath().normalize();
@@ -82,5 +99,25 @@ public final class LocalModeInitializer implements ApplicationContextInitializer
         DefaultListableBeanFactory bf = (DefaultListableBeanFactory) context.getBeanFactory();
         bf.registerSingleton("localServices", running);
         bf.registerDisposableBean("localServices", running::close);
+    }
+
+    /**
+     * The keys set by the user (command line, system properties, environment, configuration files
+     * or profiles), not only by the jar's own defaults.
+     */
+    static List<String> explicitlyGiven(ConfigurableEnvironment env, String... keys) {
+        List<String> given = new ArrayList<>();
+        for (String key : keys) {
+            for (PropertySource<?> source : env.getPropertySources()) {
+                String name = source.getName();
+                boolean jarDefault = name.equals("defaultProperties") || name.contains("class path resource")
+                        || name.contains("classpath:");
+                if (!jarDefault && source.containsProperty(key)) {
+                    given.add(key);
+                    break;
+                }
+            }
+        }
+        return given;
     }
 }

@@ -5,7 +5,11 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The platform's Spring Boot application. Started by the CLI ({@code serve}, {@code demo},
@@ -38,8 +42,37 @@ public class DiffusionBatchApplication {
         SpringApplication app = new SpringApplication(source);
         boolean server = role.equals("server");
         app.setWebApplicationType(server ? WebApplicationType.SERVLET : WebApplicationType.NONE);
-        app.setDefaultProperties(Map.of("diffusion.role", role, "diffusion.local.mode", server ? "serve" : "client"));
+        Map<String, Object> defaults = new HashMap<>(Map.of("diffusion.role", role,
+                "diffusion.local.mode", server ? "serve" : "client"));
+        home(System.getProperty("java.class.path", "")).ifPresent(home -> {
+            // the distribution's own config/ wherever the command is started from (./config/ still
+            // counts, and SPRING_CONFIG_ADDITIONAL_LOCATION names another one)
+            defaults.put("diffusion.home", home.toString());
+            defaults.put("spring.config.additional-location", "optional:file:" + home.resolve("config") + "/");
+        });
+        app.setDefaultProperties(defaults);
         app.setLogStartupInfo(false);
         return app;
+    }
+
+    /**
+     * The distribution's folder: where the running jar's folder, or the one above it (the
+     * repository for {@code target/diffusion-batch.jar}), holds {@code config/application.yaml}.
+     * Empty when not started from a jar (tests, an IDE).
+     *
+     * @param classPath the JVM's class path ({@code java -jar X} makes it {@code X})
+     */
+    static Optional<Path> home(String classPath) {
+        String first = classPath.split(java.io.File.pathSeparator, -1)[0];
+        if (!first.endsWith(".jar")) {
+            return Optional.empty();
+        }
+        Path dir = Path.of(first).toAbsolutePath().normalize().getParent();
+        for (Path d = dir; d != null && (d.equals(dir) || d.equals(dir.getParent())); d = d.getParent()) {
+            if (Files.isRegularFile(d.resolve("config").resolve("application.yaml"))) {
+                return Optional.of(d);
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -9,6 +9,7 @@ import io.diffusionbatch.request.RequestLimits;
 import io.diffusionbatch.engine.json.Json;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 import org.springframework.context.annotation.Configuration;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -18,9 +19,10 @@ import tools.jackson.databind.json.JsonMapper;
 public class PlatformConfiguration {
 
     @Bean(destroyMethod = "close")
-    ModelRegistry modelRegistry(DiffusionProperties props) {
+    ModelRegistry modelRegistry(DiffusionProperties props, Environment env) {
         DiffusionProperties.Job job = props.job();
-        return new ModelRegistry(props.models(), new EngineOptions(job.device(), 0, job.threads(), job.batchSize()));
+        return new ModelRegistry(ModelPaths.resolve(props.models(), env.getProperty("diffusion.home")),
+                new EngineOptions(job.device(), 0, job.threads(), job.batchSize()));
     }
 
     @Bean
