@@ -47,8 +47,9 @@ public final class LocalModeInitializer implements ApplicationContextInitializer
         }
         if (mode.equals("off")) {
             if (env.getProperty("spring.datasource.url") == null) {
-                throw new IllegalStateException("external services (diffusion.local.mode=off) need the ledger's"
-                        + " address: set spring.datasource.url (SPRING_DATASOURCE_URL), username and password");
+                throw new IllegalStateException("external services (diffusion.local.mode=off"
+                        + (given.isEmpty() ? "" : ", as " + String.join(" and ", given) + " named one") + ") need the"
+                        + " ledger's address: set spring.datasource.url (SPRING_DATASOURCE_URL), username and password");
             }
             return;
         }
@@ -110,10 +111,11 @@ public final class LocalModeInitializer implements ApplicationContextInitializer
         for (String key : keys) {
             for (PropertySource<?> source : env.getPropertySources()) {
                 String name = source.getName();
-                boolean jarDefault = name.equals("defaultProperties") || name.contains("class path resource")
-                        || name.contains("classpath:");
+                // "configurationProperties" is Spring Boot's view over all the others, not a source of its own
+                boolean jarDefault = name.equals("configurationProperties") || name.equals("defaultProperties")
+                        || name.contains("class path resource") || name.contains("classpath:");
                 if (!jarDefault && source.containsProperty(key)) {
-                    given.add(key);
+                    given.add(key + " (" + name + ")");
                     break;
                 }
             }

@@ -2,6 +2,7 @@ package io.diffusionbatch.local;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.core.env.MapPropertySource;
 
@@ -21,6 +22,7 @@ class LocalModeInitializerTest {
         ctx.getEnvironment().getPropertySources().addLast(new MapPropertySource(
                 "Config resource 'class path resource [application.yaml]' via location 'optional:classpath:/'", jarDefaults));
         ctx.getEnvironment().getPropertySources().addFirst(new MapPropertySource("commandLineArgs", given));
+        ConfigurationPropertySources.attach(ctx.getEnvironment()); // as Spring Boot does: a view over all sources
         return ctx;
     }
 
@@ -43,7 +45,7 @@ class LocalModeInitializerTest {
                 "diffusion.kafka.bootstrap-servers")).isEmpty();
         GenericApplicationContext given = context(Map.of(), Map.of("diffusion.kafka.bootstrap-servers", "k:9093"));
         assertThat(LocalModeInitializer.explicitlyGiven(given.getEnvironment(), "spring.datasource.url",
-                "diffusion.kafka.bootstrap-servers")).containsExactly("diffusion.kafka.bootstrap-servers");
+                "diffusion.kafka.bootstrap-servers")).containsExactly("diffusion.kafka.bootstrap-servers (commandLineArgs)");
     }
 
     @Test

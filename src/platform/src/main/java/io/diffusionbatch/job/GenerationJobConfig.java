@@ -44,9 +44,10 @@ public class GenerationJobConfig {
     public static final String PARTITION_STEP = "generatePartition";
 
     @Bean
-    Job generateJob(JobRepository repository, Step expandStep, Step generateStep, Step assessStep, Step summarizeStep) {
-        return new JobBuilder(JOB, repository).start(expandStep).next(generateStep).next(assessStep).next(summarizeStep)
-                .build();
+    Job generateJob(JobRepository repository, Step expandStep, Step generateStep, Step assessStep, Step summarizeStep,
+                    LocalExecutions executions) {
+        return new JobBuilder(JOB, repository).listener(executions).start(expandStep).next(generateStep)
+                .next(assessStep).next(summarizeStep).build();
     }
 
     @Bean

@@ -52,6 +52,7 @@ public class JobDispatcher implements SmartLifecycle {
     private final Duration databaseWait;
     private final ItemStore items;
     private final RunCleanup cleanup;
+    private final LocalExecutions executions;
     private final Object wake = new Object();
     private volatile boolean running;
     private Thread thread;
@@ -60,7 +61,8 @@ public class JobDispatcher implements SmartLifecycle {
 
     public JobDispatcher(RequestStore requests, JobOperator operator, JobRepository repository, Job generateJob,
                          RunEvents events, DatabaseWatch database, ItemStore items, RunCleanup cleanup,
-                         DiffusionProperties props) {
+                         LocalExecutions executions, DiffusionProperties props) {
+        this.executions = executions;
         this.items = items;
         this.cleanup = cleanup;
         this.database = database;
@@ -91,12 +93,12 @@ public class JobDispatcher implements SmartLifecycle {
     @Override
     public void stop() {
         running = false;
-        try {
-            for (Long id : operator.getRunningExecutions(GenerationJobConfig.JOB)) {
+        for (Long id : executions.ids()) { // only this process's: other replicas' jobs are theirs to stop
+            try {
                 operator.stop(id);
+            } catch (Exception e) {
+                LOG.warn("cannot stop job execution {}: {}", id, e.getMessage());
             }
-        } catch (Exception e) {
-            LOG.warn("cannot stop the running job: {}", e.getMessage());
         }
         wakeUp();
         try {

@@ -80,10 +80,14 @@ public class RequestStore {
                 .query(RequestStore::row).optional();
     }
 
-    /** accepted → running; false when it was not waiting (e.g. cancelled meanwhile). */
+    /**
+     * Claims a waiting run: accepted → running, in one statement, so that of two dispatchers that
+     * saw it waiting exactly one gets it. False when it was not waiting any more (claimed by
+     * another, or cancelled meanwhile).
+     */
     public boolean markStarted(long id) {
         return jdbc.sql("UPDATE requests SET status = 'running', started_at = COALESCE(started_at, now()) "
-                + "WHERE id = ? AND status IN ('accepted', 'running')").param(id).update() == 1;
+                + "WHERE id = ? AND status = 'accepted'").param(id).update() == 1;
     }
 
     /** Ends a run with {@code status} (completed, failed, cancelled) and an optional message. */

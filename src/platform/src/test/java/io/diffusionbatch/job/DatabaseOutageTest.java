@@ -18,6 +18,13 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.job.JobExecution;
+import org.springframework.batch.core.job.JobInstance;
+import org.springframework.batch.core.job.parameters.JobParameters;
+import org.springframework.batch.core.job.parameters.JobParametersBuilder;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -29,6 +36,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -127,6 +135,42 @@ class DatabaseOutageTest {
         assertThat(end.status()).as(end.message()).isEqualTo(RunStatus.COMPLETED);
         assertThat(ctx.getBean(JdbcClient.class).sql("SELECT count(*) FROM outputs WHERE request_id = ?")
                 .param(run.id()).query(Long.class).single()).isEqualTo(20);
+    }
+
+    /**
+     * Another replica's running execution in the shared job repository is not stopped when this
+     * server stops: only this process's own executions are (they resume at its next start).
+     */
+    @Test
+    @Order(4)
+    void aStoppingServerStopsOnlyItsOwnExecutions() throws Exception {
+        JobRepository repository = ctx.getBean(JobRepository.class);
+        JobParameters theirs = new JobParametersBuilder().addLong(GenerationJobConfig.REQUEST_ID, -4242L)
+                .toJobParameters();
+        JobInstance instance = repository.createJobInstance(GenerationJobConfig.JOB, theirs);
+        JobExecution other = repository.createJobExecution(instance, theirs, new ExecutionContext());
+        other.setStatus(BatchStatus.STARTED);
+        other.setStartTime(LocalDateTime.now());
+        repository.update(other);
+
+        RequestStore requests = ctx.getBean(RequestStore.class);
+        JdbcClient jdbc = ctx.getBean(JdbcClient.class);
+        String id = "own-" + UUID.randomUUID().toString().substring(0, 8);
+        DiffusionProperties.Kafka kafka = ctx.getBean(DiffusionProperties.class).kafka();
+        try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(kafka)) {
+            producer.send(new ProducerRecord<>(kafka.requestsTopic(), id, GenerationJobTest.request(id, "tiny", 10, 2,
+                    250, 0, "outage/" + id).getBytes(StandardCharsets.UTF_8))).get();
+        }
+        RequestRow run = await(() -> requests.findByClientId(id).filter(r -> done(jdbc, r.id()) >= 2),
+                Duration.ofSeconds(120), "2 items done before the stop");
+        ctx.close();
+
+        ctx = serve();
+        JobExecution after = ctx.getBean(JobRepository.class).getJobExecution(other.getId());
+        assertThat(after.getStatus()).as("the other replica's execution").isEqualTo(BatchStatus.STARTED);
+        RequestRow end = await(() -> ctx.getBean(RequestStore.class).find(run.id()).filter(RequestRow::isFinished),
+                Duration.ofSeconds(180), "this server's own run resumes and ends");
+        assertThat(end.status()).isEqualTo(RunStatus.COMPLETED);
     }
 
     /** @return the number of job executions the run took */
