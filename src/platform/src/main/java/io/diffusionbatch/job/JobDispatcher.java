@@ -33,8 +33,12 @@ import java.util.Optional;
  * Starts runs, one at a time, on a thread of its own (never on the Kafka consumer's poll
  * thread): first the runs that were interrupted (the process died or stopped mid-run) are
  * restarted through Spring Batch, then waiting runs start in priority order, then first come
- * first served. On shutdown the running job is stopped cleanly (it ends after its micro-batch in
- * flight, STOPPED and restartable). Active in the server role only.
+ * first served. Several replicas share the ledger: a run is claimed with a lease
+ * ({@code diffusion.job.lease}, renewed by a heartbeat), only runs whose lease has expired or was
+ * released are resumed (or those of a dead earlier process of this machine), and workers make
+ * items only for runs their instance owns. On shutdown this process's running job is stopped
+ * cleanly (it ends after its micro-batch in flight, STOPPED and restartable) and its leases are
+ * released for another replica to resume. Active in the server role only.
  */
 @Component
 @ConditionalOnProperty(name = "diffusion.role", havingValue = "server")
@@ -53,16 +57,21 @@ public class JobDispatcher implements SmartLifecycle {
     private final ItemStore items;
     private final RunCleanup cleanup;
     private final LocalExecutions executions;
+    private final ServerInstance instance;
+    private final Duration lease;
     private final Object wake = new Object();
     private volatile boolean running;
     private Thread thread;
+    private Thread heartbeat;
     /** Outages in a row that interrupted a run (reset when a job ends on its own); dispatcher thread only. */
     private int outages;
 
     public JobDispatcher(RequestStore requests, JobOperator operator, JobRepository repository, Job generateJob,
                          RunEvents events, DatabaseWatch database, ItemStore items, RunCleanup cleanup,
-                         LocalExecutions executions, DiffusionProperties props) {
+                         LocalExecutions executions, ServerInstance instance, DiffusionProperties props) {
         this.executions = executions;
+        this.instance = instance;
+        this.lease = props.job().lease();
         this.items = items;
         this.cleanup = cleanup;
         this.database = database;
@@ -84,6 +93,9 @@ public class JobDispatcher implements SmartLifecycle {
     @Override
     public void start() {
         running = true;
+        heartbeat = new Thread(this::heartbeat, "lease-heartbeat");
+        heartbeat.setDaemon(true);
+        heartbeat.start();
         // the job runs on this thread (and its partitions on the executor's): patient connections
         thread = new Thread(() -> DatabaseWatch.runPatiently(databaseWait, this::loop), "dispatcher");
         thread.setDaemon(false);
@@ -106,6 +118,16 @@ public class JobDispatcher implements SmartLifecycle {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        heartbeat.interrupt();
+        try {
+            // stopped cleanly: another replica may resume this one's runs now, not after the lease
+            int released = requests.releaseLeases(instance.id());
+            if (released > 0) {
+                LOG.info("released the leases of {} runs for other replicas to resume", released);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("leases not released (they expire within {} s): {}", lease.toSeconds(), e.getMessage());
+        }
     }
 
     @Override
@@ -121,14 +143,22 @@ public class JobDispatcher implements SmartLifecycle {
 
     private void loop() {
         boolean recover = true; // first the runs that were interrupted
+        long lastRecovery = System.nanoTime();
         while (running) {
             try {
-                if (recover) {
-                    for (RequestRow r : requests.interrupted()) {
-                        if (!running) {
-                            return;
+                // at start, after an outage, and every half lease: runs whose owner died or stopped
+                if (recover || System.nanoTime() - lastRecovery > lease.toNanos() / 2) {
+                    lastRecovery = System.nanoTime();
+                    // one at a time: each claim takes a run whose owner's lease ran out (or this
+                    // instance's own), so a live run of another replica is never touched
+                    for (String owner : requests.leaseHolders()) {
+                        if (instance.isDeadLocalPredecessor(owner)) {
+                            requests.releaseLeases(owner); // a process of this machine that died: no need to wait
                         }
-                        resume(r);
+                    }
+                    Optional<RequestRow> interrupted;
+                    while (running && (interrupted = requests.claimInterrupted(instance.id(), lease)).isPresent()) {
+                        resume(interrupted.get());
                     }
                     recover = false;
                 }
@@ -164,6 +194,21 @@ public class JobDispatcher implements SmartLifecycle {
         }
     }
 
+    /** Renews this instance's leases every third of their length, while it runs. */
+    private void heartbeat() {
+        long every = Math.max(1_000, lease.toMillis() / 3);
+        while (running) {
+            try {
+                Thread.sleep(every);
+                requests.renewLeases(instance.id(), lease);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.debug("leases not renewed: {}", e.getMessage()); // the database watch logs an outage
+            }
+        }
+    }
+
     private void pause(long ms) {
         synchronized (wake) {
             try {
@@ -179,7 +224,7 @@ public class JobDispatcher implements SmartLifecycle {
     }
 
     private void runNew(RequestRow r) {
-        if (!requests.markStarted(r.id())) {
+        if (!requests.markStarted(r.id(), instance.id(), lease)) {
             return;
         }
         resume(r);
@@ -251,9 +296,9 @@ public class JobDispatcher implements SmartLifecycle {
      * Marks an execution that no process runs any more, and its steps that were left running or
      * UNKNOWN, FAILED: what Spring Batch 6's {@link JobOperator#recover} does, extended to the
      * UNKNOWN status it leaves alone (a step whose end could not be saved because the database was
-     * away is UNKNOWN, and Spring Batch refuses to restart one). Only this dispatcher runs jobs in
-     * this process, and it runs them one at a time, so the execution of a run it is not running is
-     * stale.
+     * away is UNKNOWN, and Spring Batch refuses to restart one). The run was claimed because its
+     * owner's lease ran out or was released, and this dispatcher runs one job at a time, so the
+     * execution is stale.
      */
     JobExecution recoverStale(JobExecution last) {
         boolean changed = false;

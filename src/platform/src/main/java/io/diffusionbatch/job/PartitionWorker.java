@@ -67,10 +67,13 @@ public class PartitionWorker implements Tasklet {
     private final DatabaseWatch database;
     private final Duration databaseWait;
     private final TransactionTemplate ownTransaction;
+    private final ServerInstance instance;
 
     public PartitionWorker(ItemStore items, ResultStore results, RunContexts runs,
                            RunEvents events, OutputStore store, EnergyMeter meter, PlatformMetrics metrics,
-                           DatabaseWatch database, PlatformTransactionManager tm, DiffusionProperties props) {
+                           DatabaseWatch database, PlatformTransactionManager tm, ServerInstance instance,
+                           DiffusionProperties props) {
+        this.instance = instance;
         this.database = database;
         this.ownTransaction = new TransactionTemplate(tm);
         this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
@@ -94,7 +97,7 @@ public class PartitionWorker implements Tasklet {
         long to = step.getExecutionContext().getLong(RangePartitioner.TO);
         String partition = "run " + requestId + " " + step.getStepName();
         ItemStore.PendingBatch next = ledger("claim the next items of " + partition,
-                () -> items.nextBatch(requestId, from, to, batchSize));
+                () -> items.nextBatch(requestId, from, to, batchSize, instance.id()));
         List<PendingItem> batch = next.items();
         if (batch.isEmpty()) { // the range is done, or the run was cancelled
             return RepeatStatus.FINISHED;

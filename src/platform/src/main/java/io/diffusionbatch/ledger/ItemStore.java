@@ -199,22 +199,26 @@ public class ItemStore {
      * Claims the next micro-batch of a partition: at most {@code limit} pending items with index in
      * [from, to), in index order, each with its {@code attempts} counted up (committed with this
      * statement, so an attempt that crashes is counted too), and whether more remain after them.
-     * Empty when the run was asked to stop (cancelling or cancelled): one round trip answers both
-     * questions a worker asks before each micro-batch. Call it outside a longer transaction.
+     * Empty when the run was asked to stop (cancelling or cancelled), or when another server
+     * instance owns it now (this one's lease expired and the run was resumed elsewhere: a fence
+     * against two instances making one run): one round trip answers the questions a worker asks
+     * before each micro-batch. Call it outside a longer transaction.
+     *
+     * @param owner this server instance ({@code requests.owner}); a run without an owner is anyone's
      */
-    public PendingBatch nextBatch(long requestId, long from, long to, int limit) {
+    public PendingBatch nextBatch(long requestId, long from, long to, int limit, String owner) {
         long[] picked = {0};
         List<PendingItem> rows = jdbc.sql("WITH picked AS (SELECT i.idx FROM items i "
                         + "WHERE i.request_id = ? AND i.idx >= ? AND i.idx < ? AND i.status = 'pending' "
                         + "AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.id = i.request_id "
-                        + "AND r.status IN ('cancelling', 'cancelled')) ORDER BY i.idx LIMIT ?), "
+                        + "AND (r.status IN ('cancelling', 'cancelled') OR r.owner <> ?)) ORDER BY i.idx LIMIT ?), "
                         + "claimed AS (UPDATE items i SET attempts = i.attempts + 1 "
                         + "FROM (SELECT idx FROM picked ORDER BY idx LIMIT ?) c WHERE i.request_id = ? AND i.idx = c.idx "
                         + "RETURNING i.idx, i.prompt_id, i.negative_id, i.seed) "
                         + "SELECT c.idx, p.text AS prompt, n.text AS negative, c.seed, "
                         + "(SELECT count(*) FROM picked) AS picked FROM claimed c "
                         + "JOIN prompts p ON p.id = c.prompt_id LEFT JOIN prompts n ON n.id = c.negative_id ORDER BY c.idx")
-                .params(requestId, from, to, limit + 1, limit, requestId)
+                .params(requestId, from, to, owner, limit + 1, limit, requestId)
                 .query((rs, k) -> {
                     picked[0] = rs.getLong("picked");
                     return new PendingItem(requestId, rs.getLong("idx"), rs.getString("prompt"),

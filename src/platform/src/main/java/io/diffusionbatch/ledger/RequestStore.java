@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -63,11 +64,41 @@ public class RequestStore {
                 .query(RequestStore::row).list();
     }
 
-    /** Requests that were running when the process stopped (to be resumed), oldest first. */
-    public List<RequestRow> interrupted() {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM requests WHERE status IN ('running', 'cancelling') ORDER BY id")
-                .query(RequestStore::row).list();
+    /**
+     * Claims one interrupted run for {@code owner}: a run still running or cancelling whose lease
+     * has expired or was released (its owner died or stopped), or that {@code owner} itself held
+     * (a restart of the same instance), or that has no owner (written before leases existed).
+     * One statement; of several instances, one gets each run ({@code SKIP LOCKED}).
+     *
+     * @return the run, now leased to {@code owner} for {@code lease}; empty when none is left
+     */
+    public Optional<RequestRow> claimInterrupted(String owner, Duration lease) {
+        return jdbc.sql("UPDATE requests SET owner = ?, lease_until = now() + make_interval(secs => ?) "
+                        + "WHERE id = (SELECT id FROM requests WHERE status IN ('running', 'cancelling') "
+                        + "AND (owner IS NULL OR owner = ? OR lease_until IS NULL OR lease_until < now()) "
+                        + "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING " + COLUMNS)
+                .params(owner, lease.toMillis() / 1000.0, owner).query(RequestStore::row).optional();
     }
+
+    /** The owners of live runs whose leases have not expired, e.g. {@code host:pid:random}. */
+    public List<String> leaseHolders() {
+        return jdbc.sql("SELECT DISTINCT owner FROM requests WHERE status IN ('running', 'cancelling') "
+                + "AND owner IS NOT NULL AND lease_until >= now()").query(String.class).list();
+    }
+
+    /** Extends the leases of the live runs {@code owner} holds (its heartbeat); returns how many. */
+    public int renewLeases(String owner, Duration lease) {
+        return jdbc.sql("UPDATE requests SET lease_until = now() + make_interval(secs => ?) "
+                        + "WHERE owner = ? AND status IN ('running', 'cancelling')")
+                .params(lease.toMillis() / 1000.0, owner).update();
+    }
+
+    /** Ends the leases of the live runs {@code owner} holds (it stops), so another instance resumes them at once. */
+    public int releaseLeases(String owner) {
+        return jdbc.sql("UPDATE requests SET lease_until = now() WHERE owner = ? AND status IN ('running', 'cancelling')")
+                .param(owner).update();
+    }
+
 
     /** Runs accepted and not started yet. */
     public long countWaiting() {
@@ -81,13 +112,14 @@ public class RequestStore {
     }
 
     /**
-     * Claims a waiting run: accepted → running, in one statement, so that of two dispatchers that
+     * Claims a waiting run for {@code owner} with a lease: accepted → running, in one statement, so that of two dispatchers that
      * saw it waiting exactly one gets it. False when it was not waiting any more (claimed by
      * another, or cancelled meanwhile).
      */
-    public boolean markStarted(long id) {
-        return jdbc.sql("UPDATE requests SET status = 'running', started_at = COALESCE(started_at, now()) "
-                + "WHERE id = ? AND status = 'accepted'").param(id).update() == 1;
+    public boolean markStarted(long id, String owner, Duration lease) {
+        return jdbc.sql("UPDATE requests SET status = 'running', started_at = COALESCE(started_at, now()), owner = ?, "
+                + "lease_until = now() + make_interval(secs => ?) WHERE id = ? AND status = 'accepted'")
+                .params(owner, lease.toMillis() / 1000.0, id).update() == 1;
     }
 
     /** Ends a run with {@code status} (completed, failed, cancelled) and an optional message. */

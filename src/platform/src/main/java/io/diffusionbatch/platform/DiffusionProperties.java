@@ -63,13 +63,16 @@ public record DiffusionProperties(Path dataDir, Path outputRoot, Kafka kafka, Jo
      *                    partitions than {@code gridSize} for small runs); 0 = no minimum
      * @param databaseWait how long a worker waits for an unreachable database, retrying, before its
      *                    partition stops (the run is then resumed when the database is back); null = 2 min
+     * @param lease       how long a run stays this server's without a heartbeat (renewed every third
+     *                    of it); another replica resumes a run whose lease has expired; null = 30 s
      */
     public record Job(int gridSize, int concurrency, int batchSize, int threads, String device,
-                      int minPartitionBatches, Duration databaseWait) {
+                      int minPartitionBatches, Duration databaseWait, Duration lease) {
 
         public Job {
             minPartitionBatches = Math.max(0, minPartitionBatches);
             databaseWait = databaseWait == null || databaseWait.isNegative() ? Duration.ofMinutes(2) : databaseWait;
+            lease = lease == null || lease.compareTo(Duration.ofSeconds(3)) < 0 ? Duration.ofSeconds(30) : lease;
         }
     }
 

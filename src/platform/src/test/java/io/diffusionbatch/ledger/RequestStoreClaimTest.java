@@ -32,7 +32,7 @@ class RequestStoreClaimTest {
                 for (int i = 0; i < 8; i++) {
                     claims.add(pool.submit(() -> {
                         go.await();
-                        return store.markStarted(id);
+                        return store.markStarted(id, "claimer", java.time.Duration.ofSeconds(30));
                     }));
                 }
                 go.countDown();

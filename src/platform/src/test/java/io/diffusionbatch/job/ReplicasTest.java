@@ -1,0 +1,147 @@
+package io.diffusionbatch.job;
+
+import io.diffusionbatch.intake.KafkaClients;
+import io.diffusionbatch.intake.TopicAdmin;
+import io.diffusionbatch.ledger.RequestRow;
+import io.diffusionbatch.ledger.RequestStore;
+import io.diffusionbatch.ledger.RunStatus;
+import io.diffusionbatch.local.LocalKafka;
+import io.diffusionbatch.local.LocalPostgres;
+import io.diffusionbatch.platform.DiffusionBatchApplication;
+import io.diffusionbatch.platform.DiffusionProperties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Two server replicas on one PostgreSQL and one broker (services this test owns; each replica
+ * in external mode, as in production): a replica started while the other runs a job leaves that
+ * run alone (one job execution, every item attempted once), and when the running replica stops,
+ * the other resumes its run at once (the lease is released) and completes it.
+ */
+class ReplicasTest {
+
+    private static final int ITEMS = 120;
+    private static Path dir;
+    private static LocalPostgres postgres;
+    private static LocalKafka kafka;
+
+    @BeforeAll
+    static void services() throws Exception {
+        dir = Files.createTempDirectory("diffusion-replicas-");
+        postgres = LocalPostgres.start(dir.resolve("pg"), 0);
+        kafka = LocalKafka.start(dir.resolve("kafka"), 0);
+        TopicAdmin.ensureTopics(settings());
+    }
+
+    @AfterAll
+    static void stop() {
+        kafka.close();
+        postgres.close();
+    }
+
+    private static DiffusionProperties.Kafka settings() {
+        return new DiffusionProperties.Kafka(kafka.bootstrapServers(), "requests", "events", "requests.dlt",
+                "diffusion-intake", null);
+    }
+
+    private static ConfigurableApplicationContext replica(String name) {
+        return DiffusionBatchApplication.start("server",
+                "--diffusion.local.mode=off",
+                "--spring.datasource.url=" + postgres.jdbcUrl(),
+                "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
+                "--diffusion.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
+                "--diffusion.data-dir=" + dir.resolve(name),
+                "--diffusion.output-root=" + dir.resolve("outputs"), // the shared volume
+                "--diffusion.models.tiny.path=src/engine/src/test/resources/models/tiny-sd",
+                "--diffusion.models.tiny.kind=image",
+                "--diffusion.job.grid-size=3", "--diffusion.job.min-partition-batches=0", "--diffusion.job.batch-size=2",
+                "--diffusion.job.lease=6s",
+                "--diffusion.web.port=-1", "--diffusion.energy.source=estimate");
+    }
+
+    @Test
+    void aSecondReplicaLeavesALiveRunAloneAndResumesItWhenItsOwnerStops() throws Exception {
+        ConfigurableApplicationContext first = replica("first");
+        ConfigurableApplicationContext second = null;
+        try {
+            JdbcClient jdbc = first.getBean(JdbcClient.class);
+            RequestStore requests = first.getBean(RequestStore.class);
+            String id = "replicas-" + UUID.randomUUID().toString().substring(0, 8);
+            try (KafkaProducer<String, byte[]> p = KafkaClients.producer(settings())) {
+                p.send(new ProducerRecord<>("requests", id, GenerationJobTest.request(id, "tiny", 30, 4, 250, 0,
+                        "replicas/" + id).getBytes(StandardCharsets.UTF_8))).get();
+            }
+            RequestRow run = await(() -> requests.findByClientId(id).filter(r -> done(jdbc, r.id()) >= 3),
+                    Duration.ofSeconds(120), "3 items made by the first replica");
+
+            second = replica("second"); // a rolling deploy: a new replica starts mid-run
+            long doneWhenSecondUp = done(jdbc, run.id());
+            await(() -> done(jdbc, run.id()) >= doneWhenSecondUp + 4 ? Optional.of(true) : Optional.empty(),
+                    Duration.ofSeconds(120), "the first replica goes on");
+            assertThat(executions(jdbc, run.id())).as("the second replica did not restart the live run").isEqualTo(1);
+            assertThat(jdbc.sql("SELECT count(*) FROM items WHERE request_id = ? AND attempts > 1").param(run.id())
+                    .query(Long.class).single()).as("no item made twice").isZero();
+
+            long beforeStop = done(jdbc, run.id());
+            assertThat(beforeStop).as("the run is still going").isLessThan(ITEMS);
+            first.close(); // the old replica goes away
+            first = null;
+
+            RequestStore requests2 = second.getBean(RequestStore.class);
+            JdbcClient jdbc2 = second.getBean(JdbcClient.class);
+            RequestRow end = await(() -> requests2.find(run.id()).filter(RequestRow::isFinished),
+                    Duration.ofSeconds(180), "the second replica resumes and completes the run");
+            assertThat(end.status()).as(end.message()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(jdbc2.sql("SELECT count(*) FROM outputs WHERE request_id = ?").param(run.id())
+                    .query(Long.class).single()).isEqualTo(ITEMS);
+            assertThat(jdbc2.sql("SELECT count(*) FROM request_events WHERE request_id = ? AND type = 'completed'")
+                    .param(run.id()).query(Long.class).single()).as("one terminal event").isEqualTo(1);
+            assertThat(executions(jdbc2, run.id())).isEqualTo(2);
+        } finally {
+            if (first != null) {
+                first.close();
+            }
+            if (second != null) {
+                second.close();
+            }
+        }
+    }
+
+    private static long done(JdbcClient jdbc, long run) {
+        return jdbc.sql("SELECT count(*) FROM items WHERE request_id = ? AND status = 'done'").param(run)
+                .query(Long.class).single();
+    }
+
+    private static long executions(JdbcClient jdbc, long run) {
+        return jdbc.sql("SELECT count(*) FROM batch_job_execution e JOIN batch_job_execution_params p "
+                        + "USING (job_execution_id) WHERE p.parameter_name = 'requestId' AND p.parameter_value = ?")
+                .param(Long.toString(run)).query(Long.class).single();
+    }
+
+    private static <T> T await(Supplier<Optional<T>> probe, Duration timeout, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<T> v = probe.get();
+            if (v.isPresent()) {
+                return v.get();
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(what + ": not within " + timeout);
+    }
+}
