@@ -91,13 +91,14 @@ class KafkaClientsTest {
 
     @Test
     void everyClientHasAClientIdOfItsOwnUnlessOneIsConfigured() {
-        String intake = (String) KafkaClients.consumerConfig(PLAIN, "g", "intake").get("client.id");
-        String again = (String) KafkaClients.consumerConfig(PLAIN, "g", "intake").get("client.id");
+        String role = "intake-" + Long.toHexString(System.nanoTime()); // a role no other test made a client of
+        String intake = (String) KafkaClients.consumerConfig(PLAIN, "g", role).get("client.id");
+        String again = (String) KafkaClients.consumerConfig(PLAIN, "g", role).get("client.id");
         String events = (String) KafkaClients.producerConfig(PLAIN, "events").get("client.id");
         String pid = Long.toString(ProcessHandle.current().pid());
-        assertThat(intake).startsWith("diffusion-intake-").contains("-" + pid);
+        assertThat(intake).startsWith("diffusion-" + role + "-").endsWith("-" + pid);
         assertThat(events).startsWith("diffusion-events-").contains("-" + pid);
-        assertThat(again).isNotEqualTo(intake).startsWith(intake + "-");
+        assertThat(again).as("a role's second client in one process").isEqualTo(intake + "-2");
         DiffusionProperties.Kafka named = PLAIN.withProperties(Map.of("client.id", "team-a"), null, null, null);
         assertThat(KafkaClients.producerConfig(named, "events")).containsEntry("client.id", "team-a");
         assertThatThrownBy(() -> KafkaClients.producerConfig(PLAIN, "two words"))
