@@ -40,7 +40,8 @@ public record DiffusionProperties(Path dataDir, Path outputRoot, Kafka kafka, Jo
      * (serializers, acknowledgements and idempotence of producers, manual commits, offset reset,
      * isolation and group of the intake consumer, the brokers' address): setting one of them here
      * is refused at start, naming the key ({@link #FIXED}). The values may hold secrets
-     * ({@code sasl.jaas.config}, passwords): {@link #toString()} shows the keys only.
+     * ({@code sasl.jaas.config}, passwords): {@link #toString()} shows the keys only. Immutable
+     * (the maps are unmodifiable copies, never null); thread-safe.
      *
      * @param bootstrapServers the brokers
      * @param requestsTopic    where requests arrive
@@ -142,6 +143,7 @@ public record DiffusionProperties(Path dataDir, Path outputRoot, Kafka kafka, Jo
 
     /**
      * Kafka client settings of one kind of client, winning over {@code diffusion.kafka.properties}.
+     * Immutable (the map is an unmodifiable copy, never null); thread-safe.
      *
      * @param properties Kafka client settings ({@code linger.ms}, {@code sasl.jaas.config}, ...); null = none
      */
