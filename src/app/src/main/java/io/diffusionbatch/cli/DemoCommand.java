@@ -70,7 +70,7 @@ final class DemoCommand extends PlatformCommand {
             DiffusionProperties props = ctx.getBean(DiffusionProperties.class);
             EventFollower.Outcome r;
             try (EventFollower follower = new EventFollower(props.kafka());
-                 KafkaProducer<String, byte[]> producer = KafkaClients.producer(props.kafka())) {
+                 KafkaProducer<String, byte[]> producer = KafkaClients.producer(props.kafka(), "cli-demo")) {
                 producer.send(new ProducerRecord<>(props.kafka().requestsTopic(), requestId,
                         JSON.writeValueAsBytes(request))).get();
                 err.println("sent " + file + " to Kafka topic " + props.kafka().requestsTopic() + " as request " + requestId);

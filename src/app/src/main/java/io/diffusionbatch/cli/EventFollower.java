@@ -45,7 +45,7 @@ final class EventFollower implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
 
     EventFollower(DiffusionProperties.Kafka kafka) {
-        consumer = KafkaClients.consumer(kafka, "cli-" + UUID.randomUUID());
+        consumer = KafkaClients.consumer(kafka, "cli-" + UUID.randomUUID(), "cli-follow");
         List<PartitionInfo> parts = consumer.partitionsFor(kafka.eventsTopic(), Duration.ofSeconds(30));
         List<TopicPartition> tps = parts.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         consumer.assign(tps);

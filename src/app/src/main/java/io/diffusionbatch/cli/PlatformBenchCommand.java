@@ -108,7 +108,7 @@ final class PlatformBenchCommand extends PlatformCommand {
                 ((ObjectNode) req.path("output")).put("location", "bench/" + id);
                 long send = System.nanoTime();
                 try (EventFollower f = new EventFollower(props.kafka());
-                     KafkaProducer<String, byte[]> p = KafkaClients.producer(props.kafka())) {
+                     KafkaProducer<String, byte[]> p = KafkaClients.producer(props.kafka(), "cli-bench")) {
                     p.send(new ProducerRecord<>(props.kafka().requestsTopic(), id, JSON.writeValueAsBytes(req))).get();
                     EventFollower.Outcome outcome = f.follow(id, false, Duration.ofHours(1), err);
                     if (outcome.type() != EventType.COMPLETED) {

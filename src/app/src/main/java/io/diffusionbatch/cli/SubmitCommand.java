@@ -79,7 +79,7 @@ final class SubmitCommand extends PlatformCommand {
             DiffusionProperties props = ctx.getBean(DiffusionProperties.class);
             String key = requestIdOf(payload);
             try (EventFollower follower = new EventFollower(props.kafka());
-                 KafkaProducer<String, byte[]> producer = KafkaClients.producer(props.kafka())) {
+                 KafkaProducer<String, byte[]> producer = KafkaClients.producer(props.kafka(), "cli-submit")) {
                 RecordMetadata md = producer.send(new ProducerRecord<>(props.kafka().requestsTopic(), key, payload)).get();
                 err.println("sent " + file + " (" + payload.length + " bytes) to " + md.topic() + "/" + md.partition()
                         + "@" + md.offset() + " as request " + key);

@@ -145,7 +145,7 @@ final class SweepCommand extends PlatformCommand {
     private Map<Long, SweepPlan.PointRequest> submit(SweepPlan plan, DiffusionProperties props) {
         Map<Long, SweepPlan.PointRequest> runs = new LinkedHashMap<>();
         try (EventFollower follower = new EventFollower(props.kafka());
-             KafkaProducer<String, byte[]> producer = KafkaClients.producer(props.kafka())) {
+             KafkaProducer<String, byte[]> producer = KafkaClients.producer(props.kafka(), "cli-sweep")) {
             for (SweepPlan.PointRequest p : plan.requests()) {
                 producer.send(new ProducerRecord<>(props.kafka().requestsTopic(), p.requestId(), p.json())).get();
                 EventFollower.Outcome r = follower.follow(p.requestId(), true, Duration.ofSeconds(120), err);

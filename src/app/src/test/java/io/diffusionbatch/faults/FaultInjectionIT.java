@@ -202,7 +202,7 @@ class FaultInjectionIT {
 
     private String submit() throws Exception {
         String id = "fault-" + UUID.randomUUID().toString().substring(0, 8);
-        try (KafkaProducer<String, byte[]> p = KafkaClients.producer(kafkaSettings())) {
+        try (KafkaProducer<String, byte[]> p = KafkaClients.producer(kafkaSettings(), "test")) {
             p.send(new ProducerRecord<>("requests", id, GenerationJobTest.request(id, "tiny", 8, 3, 200, 0,
                     "faults/" + id).getBytes(StandardCharsets.UTF_8))).get(60, TimeUnit.SECONDS);
         }
@@ -348,7 +348,7 @@ class FaultInjectionIT {
     /** The events topic's records of these request ids, as "KEY VALUE". */
     private List<String> events(List<String> keys) {
         List<String> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = KafkaClients.consumer(kafkaSettings(), "faults-" + UUID.randomUUID())) {
+        try (KafkaConsumer<String, byte[]> c = KafkaClients.consumer(kafkaSettings(), "faults-" + UUID.randomUUID(), "test")) {
             List<TopicPartition> tps = c.partitionsFor("events", Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition("events", p.partition())).toList();
             c.assign(tps);

@@ -86,7 +86,7 @@ class CrashRestartIT {
         int items = 36;
         DiffusionProperties.Kafka kafka = new DiffusionProperties.Kafka(first.bootstrapServers(), "requests", "events",
                 "requests.dlt", "diffusion-intake", null);
-        try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(kafka)) {
+        try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(kafka, "test")) {
             producer.send(new ProducerRecord<>("requests", id, GenerationJobTest.request(id, "tiny", 12, 3, 250, 0,
                     "crash/" + id).getBytes(StandardCharsets.UTF_8))).get();
         }

@@ -41,7 +41,7 @@ public class KafkaHealthIndicator extends AbstractHealthIndicator implements Dis
 
     private synchronized Admin admin() {
         if (admin == null) {
-            admin = KafkaClients.admin(kafka, TIMEOUT_MS);
+            admin = KafkaClients.admin(kafka, TIMEOUT_MS, "health");
         }
         return admin;
     }

@@ -94,7 +94,7 @@ public class KafkaRunEvents implements RunEvents, DisposableBean {
         if (p == null) {
             synchronized (this) {
                 if (producer == null) {
-                    producer = KafkaClients.producer(kafka);
+                    producer = KafkaClients.producer(kafka, "events");
                 }
                 p = producer;
             }

@@ -78,8 +78,8 @@ public class RequestConsumer implements SmartLifecycle {
     @Override
     public void start() {
         TopicAdmin.ensureTopics(kafka);
-        deadLetters = KafkaClients.producer(kafka);
-        consumer = KafkaClients.consumer(kafka, kafka.groupId());
+        deadLetters = KafkaClients.producer(kafka, "dead-letters");
+        consumer = KafkaClients.consumer(kafka, kafka.groupId(), "intake");
         consumer.subscribe(List.of(kafka.requestsTopic()));
         running = true;
         thread = new Thread(this::loop, "intake");

@@ -43,7 +43,7 @@ public final class TopicAdmin {
     public static void ensureTopics(DiffusionProperties.Kafka kafka) {
         List<String> names = topicNames(kafka);
         DiffusionProperties.Topics t = kafka.topics();
-        try (Admin admin = KafkaClients.admin(kafka, 60_000)) {
+        try (Admin admin = KafkaClients.admin(kafka, 60_000, "topics")) {
             Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
             List<String> missing = names.stream().filter(n -> !existing.contains(n)).toList();
             if (missing.isEmpty()) {

@@ -1,11 +1,15 @@
 package io.diffusionbatch.platform;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.util.unit.DataSize;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Settings under {@code diffusion.*} (defaults in the jar's application.yaml, overridden by
@@ -26,18 +30,133 @@ public record DiffusionProperties(Path dataDir, Path outputRoot, Kafka kafka, Jo
                                   Quality quality, Map<String, Model> models, Limits limits) {
 
     /**
+     * Where the platform's Kafka clients connect and with which extra client settings.
+     * <p>
+     * {@code properties} go to every client (producers, consumers, admin clients), e.g.
+     * {@code diffusion.kafka.properties.security.protocol=SASL_SSL}; {@code producer},
+     * {@code consumer} and {@code admin} hold settings of one kind of client that win over the
+     * common ones (the Spring Kafka convention: {@code diffusion.kafka.consumer.properties.*}).
+     * A few settings are the platform's own because changing them would break what it promises
+     * (serializers, acknowledgements and idempotence of producers, manual commits, offset reset,
+     * isolation and group of the intake consumer, the brokers' address): setting one of them here
+     * is refused at start, naming the key ({@link #FIXED}). The values may hold secrets
+     * ({@code sasl.jaas.config}, passwords): {@link #toString()} shows the keys only. Immutable
+     * (the maps are unmodifiable copies, never null); thread-safe.
+     *
      * @param bootstrapServers the brokers
      * @param requestsTopic    where requests arrive
      * @param eventsTopic      lifecycle events
      * @param deadLetterTopic  refused requests with their reasons
      * @param groupId          the intake's consumer group
-     * @param topics           how the platform creates or checks its three topics at start
+     * @param topics           how the platform creates or checks its three topics at start; null = create
+     * @param properties       Kafka client settings for every client; null = none
+     * @param producer         settings of producers only; null = none
+     * @param consumer         settings of consumers only; null = none
+     * @param admin            settings of admin clients only; null = none
+     * @throws IllegalArgumentException naming the key when a map sets one of the platform's own settings
      */
     public record Kafka(String bootstrapServers, String requestsTopic, String eventsTopic, String deadLetterTopic,
-                        String groupId, Topics topics) {
+                        String groupId, Topics topics, Map<String, String> properties, Client producer,
+                        Client consumer, Client admin) {
 
+        /**
+         * Settings the platform fixes for each kind of client ({@code producer}, {@code consumer},
+         * {@code admin}), with the reason; a key listed under any kind may not appear in the
+         * common map either.
+         */
+        public static final Map<String, Map<String, String>> FIXED = Map.of(
+                "producer", Map.of(
+                        "bootstrap.servers", "set diffusion.kafka.bootstrap-servers instead",
+                        "key.serializer", "the platform writes string keys",
+                        "value.serializer", "the platform writes raw bytes",
+                        "acks", "an event or a dead letter counts as sent only when every in-sync replica has it (all)",
+                        "enable.idempotence", "a retried send must not duplicate a record (true)",
+                        "transactional.id", "the platform's producers are not transactional"),
+                "consumer", Map.of(
+                        "bootstrap.servers", "set diffusion.kafka.bootstrap-servers instead",
+                        "key.deserializer", "the platform reads string keys",
+                        "value.deserializer", "the platform reads raw bytes",
+                        "group.id", "set diffusion.kafka.group-id instead",
+                        "enable.auto.commit", "intake commits an offset only after the request is in the ledger (false)",
+                        "auto.offset.reset", "a new group must read the requests sent before it existed (earliest)",
+                        "isolation.level", "records of aborted transactions must never become requests (read_committed)"),
+                "admin", Map.of(
+                        "bootstrap.servers", "set diffusion.kafka.bootstrap-servers instead"));
+
+        @ConstructorBinding
         public Kafka {
             topics = topics == null ? new Topics(true, null, null) : topics;
+            properties = checked("diffusion.kafka.properties", properties, FIXED.keySet());
+            producer = new Client(checked("diffusion.kafka.producer.properties",
+                    producer == null ? null : producer.properties(), Set.of("producer")));
+            consumer = new Client(checked("diffusion.kafka.consumer.properties",
+                    consumer == null ? null : consumer.properties(), Set.of("consumer")));
+            admin = new Client(checked("diffusion.kafka.admin.properties",
+                    admin == null ? null : admin.properties(), Set.of("admin")));
+        }
+
+        /** Addresses and topics only, no client settings (tests, tools). */
+        public Kafka(String bootstrapServers, String requestsTopic, String eventsTopic, String deadLetterTopic,
+                     String groupId, Topics topics) {
+            this(bootstrapServers, requestsTopic, eventsTopic, deadLetterTopic, groupId, topics, null, null, null,
+                    null);
+        }
+
+        /** The same addresses and topics with other client settings (null maps: none). */
+        public Kafka withProperties(Map<String, String> common, Map<String, String> producer,
+                                    Map<String, String> consumer, Map<String, String> admin) {
+            return new Kafka(bootstrapServers, requestsTopic, eventsTopic, deadLetterTopic, groupId, topics, common,
+                    new Client(producer), new Client(consumer), new Client(admin));
+        }
+
+        private static Map<String, String> checked(String prefix, Map<String, String> settings,
+                                                   Set<String> kinds) {
+            if (settings == null) {
+                return Map.of();
+            }
+            TreeMap<String, String> copy = new TreeMap<>();
+            for (Map.Entry<String, String> e : settings.entrySet()) {
+                String key = e.getKey() == null ? "" : e.getKey().strip();
+                for (String kind : kinds) {
+                    String why = FIXED.get(kind).get(key);
+                    if (why != null) {
+                        throw new IllegalArgumentException(prefix + "." + key + " may not be set: the platform sets "
+                                + key + " of its " + kind + "s itself (" + why + ")");
+                    }
+                }
+                if (e.getValue() != null) {
+                    copy.put(key, e.getValue());
+                }
+            }
+            return Collections.unmodifiableMap(copy);
+        }
+
+        /** The settings' keys with their values hidden: the values may be secrets. */
+        @Override
+        public String toString() {
+            return "Kafka[bootstrapServers=" + bootstrapServers + ", requestsTopic=" + requestsTopic + ", eventsTopic="
+                    + eventsTopic + ", deadLetterTopic=" + deadLetterTopic + ", groupId=" + groupId + ", topics="
+                    + topics + ", properties=" + properties.keySet() + ", producer=" + producer + ", consumer="
+                    + consumer + ", admin=" + admin + "]";
+        }
+    }
+
+    /**
+     * Kafka client settings of one kind of client, winning over {@code diffusion.kafka.properties}.
+     * Immutable (the map is an unmodifiable copy, never null); thread-safe.
+     *
+     * @param properties Kafka client settings ({@code linger.ms}, {@code sasl.jaas.config}, ...); null = none
+     */
+    public record Client(Map<String, String> properties) {
+
+        public Client {
+            properties = properties == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(properties));
+        }
+
+        /** The keys only: the values may be secrets. */
+        @Override
+        public String toString() {
+            return "Client[properties=" + properties.keySet() + "]";
         }
     }
 

@@ -42,7 +42,7 @@ public final class TestServer {
     private TestServer(ConfigurableApplicationContext context, Path dataDir) {
         this.context = context;
         this.dataDir = dataDir;
-        this.producer = KafkaClients.producer(props().kafka());
+        this.producer = KafkaClients.producer(props().kafka(), "test");
     }
 
     public static synchronized TestServer get() {
@@ -137,7 +137,7 @@ public final class TestServer {
     /** All records of a topic from the beginning whose key is one of {@code keys}, waiting until each key has one. */
     public List<ConsumerRecord<String, byte[]>> records(String topic, Set<String> keys, Duration timeout) {
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> c = KafkaClients.consumer(props().kafka(), "test-" + UUID.randomUUID())) {
+        try (KafkaConsumer<String, byte[]> c = KafkaClients.consumer(props().kafka(), "test-" + UUID.randomUUID(), "test")) {
             List<TopicPartition> tps = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             c.assign(tps);
