@@ -59,7 +59,7 @@ class AnyWorkingDirectoryIT {
             server = pb.start();
 
             String id = "elsewhere-1";
-            try (KafkaProducer<String, byte[]> p = KafkaClients.producer(settings)) {
+            try (KafkaProducer<String, byte[]> p = KafkaClients.producer(settings, "test")) {
                 p.send(new ProducerRecord<>("requests", id, ("{\"requestId\": \"" + id + "\", \"kind\": \"image\", "
                         + "\"model\": \"shapes-lcm\", \"prompts\": [\"a red circle\"], \"seeds\": {\"count\": 2}, "
                         + "\"output\": {\"location\": \"elsewhere\", \"format\": \"png\"}}")

@@ -157,7 +157,7 @@ class DatabaseOutageTest {
         JdbcClient jdbc = ctx.getBean(JdbcClient.class);
         String id = "own-" + UUID.randomUUID().toString().substring(0, 8);
         DiffusionProperties.Kafka kafka = ctx.getBean(DiffusionProperties.class).kafka();
-        try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(kafka)) {
+        try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(kafka, "test")) {
             producer.send(new ProducerRecord<>(kafka.requestsTopic(), id, GenerationJobTest.request(id, "tiny", 10, 2,
                     250, 0, "outage/" + id).getBytes(StandardCharsets.UTF_8))).get();
         }

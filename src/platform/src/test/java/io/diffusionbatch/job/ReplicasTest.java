@@ -82,7 +82,7 @@ class ReplicasTest {
             JdbcClient jdbc = first.getBean(JdbcClient.class);
             RequestStore requests = first.getBean(RequestStore.class);
             String id = "replicas-" + UUID.randomUUID().toString().substring(0, 8);
-            try (KafkaProducer<String, byte[]> p = KafkaClients.producer(settings())) {
+            try (KafkaProducer<String, byte[]> p = KafkaClients.producer(settings(), "test")) {
                 p.send(new ProducerRecord<>("requests", id, GenerationJobTest.request(id, "tiny", 30, 4, 250, 0,
                         "replicas/" + id).getBytes(StandardCharsets.UTF_8))).get();
             }
