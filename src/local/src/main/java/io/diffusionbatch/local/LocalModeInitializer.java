@@ -46,11 +46,6 @@ public final class LocalModeInitializer implements ApplicationContextInitializer
                     Map.of("diffusion.local.mode", "off")));
         }
         if (mode.equals("off")) {
-            if (env.getProperty("spring.datasource.url") == null) {
-                throw new IllegalStateException("external services (diffusion.local.mode=off"
-                        + (given.isEmpty() ? "" : ", as " + String.join(" and ", given) + " named one") + ") need the"
-                        + " ledger's address: set spring.datasource.url (SPRING_DATASOURCE_URL), username and password");
-            }
             return;
         }
         Path dataDir = Path.of(env.getProperty("diffusion.data-dir", "data")).toAbsolutePath().normalize();

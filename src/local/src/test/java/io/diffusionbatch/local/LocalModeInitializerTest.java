@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Embedded services are never started beside external ones the user named. */
 class LocalModeInitializerTest {
@@ -46,12 +45,5 @@ class LocalModeInitializerTest {
         GenericApplicationContext given = context(Map.of(), Map.of("diffusion.kafka.bootstrap-servers", "k:9093"));
         assertThat(LocalModeInitializer.explicitlyGiven(given.getEnvironment(), "spring.datasource.url",
                 "diffusion.kafka.bootstrap-servers")).containsExactly("diffusion.kafka.bootstrap-servers (commandLineArgs)");
-    }
-
-    @Test
-    void externalServicesWithoutADatabaseAddressAreRefusedSayingWhich() {
-        GenericApplicationContext ctx = context(Map.of(), Map.of("diffusion.local.mode", "off"));
-        assertThatThrownBy(() -> new LocalModeInitializer().initialize(ctx))
-                .hasMessageContaining("spring.datasource.url").hasMessageContaining("SPRING_DATASOURCE_URL");
     }
 }
