@@ -44,6 +44,19 @@ public final class LocalKafka implements AutoCloseable {
      * a free one).
      */
     public static LocalKafka start(Path dataDir, int port) {
+        return start(dataDir, port, "PLAINTEXT", Map.of());
+    }
+
+    /**
+     * Starts a node whose client listener speaks {@code protocol} (e.g. {@code SASL_PLAINTEXT}; the
+     * broker uses it for its own traffic too, the controller listener stays plaintext on loopback),
+     * with {@code brokerSettings} added to (and winning over) the node's settings: how a secured
+     * cluster is tried locally.
+     *
+     * @param protocol       a Kafka security protocol name, used as the listener's name
+     * @param brokerSettings e.g. {@code sasl.enabled.mechanisms}, a listener's JAAS configuration
+     */
+    public static LocalKafka start(Path dataDir, int port, String protocol, Map<String, String> brokerSettings) {
         try {
             Path logs = dataDir.resolve("logs");
             Files.createDirectories(logs);
@@ -53,11 +66,11 @@ public final class LocalKafka implements AutoCloseable {
             p.put("process.roles", "broker,controller");
             p.put("node.id", "1");
             p.put("controller.quorum.voters", "1@localhost:" + controllerPort);
-            p.put("listeners", "PLAINTEXT://localhost:" + clientPort + ",CONTROLLER://localhost:" + controllerPort);
-            p.put("advertised.listeners", "PLAINTEXT://localhost:" + clientPort);
+            p.put("listeners", protocol + "://localhost:" + clientPort + ",CONTROLLER://localhost:" + controllerPort);
+            p.put("advertised.listeners", protocol + "://localhost:" + clientPort);
             p.put("controller.listener.names", "CONTROLLER");
-            p.put("inter.broker.listener.name", "PLAINTEXT");
-            p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            p.put("inter.broker.listener.name", protocol);
+            p.put("listener.security.protocol.map", protocol + ":" + protocol + ",CONTROLLER:PLAINTEXT");
             p.put("log.dirs", logs.toAbsolutePath().toString());
             p.put("num.partitions", "1");
             p.put("offsets.topic.replication.factor", "1");
@@ -70,6 +83,7 @@ public final class LocalKafka implements AutoCloseable {
             p.put("auto.create.topics.enable", "false");
             p.put("message.max.bytes", Integer.toString(16 << 20)); // a request may carry megabytes of prompts
             p.put("log.retention.hours", "168");
+            p.putAll(brokerSettings);
             if (!Files.exists(logs.resolve("meta.properties"))) {
                 format(dataDir, p);
             }
