@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Makes sure the platform's topics (requests, events, dead letters) exist before intake starts,
- * under every profile: missing ones are created with the configured partitions and replication
- * factor (the broker's defaults where unset), or, with {@code diffusion.kafka.topics.create=false},
+ * under every profile: missing ones are created with the configured partitions, replication
+ * factor and topic settings such as {@code min.insync.replicas} (the broker's defaults where unset), or, with {@code diffusion.kafka.topics.create=false},
  * the start fails with the names of the missing topics. Stateless; thread-safe.
  */
 public final class TopicAdmin {
@@ -57,7 +57,7 @@ public final class TopicAdmin {
             List<NewTopic> create = new ArrayList<>();
             for (String name : missing) {
                 create.add(new NewTopic(name, Optional.ofNullable(t.partitions()),
-                        Optional.ofNullable(t.replicationFactor())));
+                        Optional.ofNullable(t.replicationFactor())).configs(t.configs()));
             }
             try {
                 admin.createTopics(create).all().get(60, TimeUnit.SECONDS);
@@ -66,9 +66,10 @@ public final class TopicAdmin {
                     throw e;
                 }
             }
-            LOG.info("created Kafka topics {} (partitions {}, replication factor {})", missing,
+            LOG.info("created Kafka topics {} (partitions {}, replication factor {}, settings {})", missing,
                     t.partitions() == null ? "broker default" : t.partitions(),
-                    t.replicationFactor() == null ? "broker default" : t.replicationFactor());
+                    t.replicationFactor() == null ? "broker default" : t.replicationFactor(),
+                    t.configs().isEmpty() ? "the broker's" : t.configs());
         } catch (IllegalStateException e) {
             throw e;
         } catch (Exception e) {

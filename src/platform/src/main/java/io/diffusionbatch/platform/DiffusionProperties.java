@@ -168,8 +168,20 @@ public record DiffusionProperties(Path dataDir, Path outputRoot, Kafka kafka, Jo
      * @param partitions        partitions of a created topic; null = the broker's {@code num.partitions}
      * @param replicationFactor replication factor of a created topic; null = the broker's
      *                          {@code default.replication.factor}
+     * @param configs           topic settings of a created topic, e.g. {@code min.insync.replicas: 2}
+     *                          or {@code retention.ms} ({@code diffusion.kafka.topics.configs.*}); null = none,
+     *                          the broker's defaults
      */
-    public record Topics(boolean create, Integer partitions, Short replicationFactor) {
+    public record Topics(boolean create, Integer partitions, Short replicationFactor, Map<String, String> configs) {
+
+        public Topics {
+            configs = configs == null ? Map.of() : Map.copyOf(configs);
+        }
+
+        /** Topics without settings of their own. */
+        public Topics(boolean create, Integer partitions, Short replicationFactor) {
+            this(create, partitions, replicationFactor, null);
+        }
     }
 
     /**

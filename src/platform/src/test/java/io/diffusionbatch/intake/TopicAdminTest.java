@@ -4,7 +4,10 @@ import io.diffusionbatch.platform.DiffusionProperties;
 import io.diffusionbatch.platform.TestServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -27,7 +30,9 @@ class TopicAdminTest {
     @Test
     void missingTopicsAreCreatedWithTheConfiguredPartitions() throws Exception {
         String prefix = TestServer.uniqueId("topics");
-        DiffusionProperties.Kafka k = with(prefix, new DiffusionProperties.Topics(true, 3, (short) 1));
+        // a cluster that requires min.insync.replicas: the setting goes with the topics (1 here: one broker)
+        DiffusionProperties.Kafka k = with(prefix, new DiffusionProperties.Topics(true, 3, (short) 1,
+                Map.of("min.insync.replicas", "1", "retention.ms", "86400000")));
         TopicAdmin.ensureTopics(k);
         TopicAdmin.ensureTopics(k); // a second start finds them and changes nothing
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, k.bootstrapServers()))) {
@@ -35,6 +40,12 @@ class TopicAdminTest {
                     .get(30, TimeUnit.SECONDS);
             assertThat(d).hasSize(3);
             d.values().forEach(t -> assertThat(t.partitions()).as(t.name()).hasSize(3));
+            ConfigResource requests = new ConfigResource(ConfigResource.Type.TOPIC, prefix + ".requests");
+            Config c = admin.describeConfigs(List.of(requests)).all().get(30, TimeUnit.SECONDS).get(requests);
+            assertThat(c.get("retention.ms").value()).isEqualTo("86400000");
+            assertThat(c.get("retention.ms").source()).as("set on the topic, not the broker's default")
+                    .isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
+            assertThat(c.get("min.insync.replicas").source()).isEqualTo(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
         }
     }
 
