@@ -46,6 +46,9 @@ public class JobDispatcher implements SmartLifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobDispatcher.class);
     private static final long IDLE_WAIT_MS = 300;
+    /** The exit status of an execution or step marked FAILED by {@link #recoverStale}. */
+    private static final ExitStatus RECOVERED = ExitStatus.FAILED.addExitDescription(
+            "recovered: the process running it stopped or lost its database");
 
     private final RequestStore requests;
     private final JobOperator operator;
@@ -306,8 +309,7 @@ public class JobDispatcher implements SmartLifecycle {
             BatchStatus s = step.getStatus();
             if (s.isRunning() || s == BatchStatus.UNKNOWN) {
                 step.setStatus(BatchStatus.FAILED);
-                step.setExitStatus(ExitStatus.FAILED.addExitDescription("recovered: the process running it stopped"
-                        + " or lost its database"));
+                step.setExitStatus(RECOVERED);
                 if (step.getEndTime() == null) {
                     // it ended when it was last seen alive (its last chunk), not now: the time a run took
                     // must not count the downtime before this recovery
@@ -320,8 +322,7 @@ public class JobDispatcher implements SmartLifecycle {
         BatchStatus s = last.getStatus();
         if (s.isRunning() || s == BatchStatus.UNKNOWN || changed && s != BatchStatus.FAILED) {
             last.setStatus(BatchStatus.FAILED);
-            last.setExitStatus(ExitStatus.FAILED.addExitDescription("recovered: the process running it stopped"
-                    + " or lost its database"));
+            last.setExitStatus(RECOVERED);
             if (last.getEndTime() == null) {
                 last.setEndTime(LocalDateTime.now());
             }

@@ -25,8 +25,6 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
-import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,7 +84,7 @@ public class PartitionWorker implements Tasklet {
         this.runs = runs;
         this.events = events;
         this.batchSize = props.job().batchSize();
-        this.worker = hostName() + ":" + ProcessHandle.current().pid();
+        this.worker = instance.host() + ":" + ProcessHandle.current().pid();
     }
 
     @Override
@@ -186,13 +184,5 @@ public class PartitionWorker implements Tasklet {
     /** File name of an item without extension: zero-padded index and seed, e.g. {@code 00000042-7}. */
     public static String fileStem(PendingItem p) {
         return String.format("%08d-%d", p.index(), p.seed());
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
-        }
     }
 }

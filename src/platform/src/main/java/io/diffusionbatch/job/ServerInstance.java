@@ -20,7 +20,7 @@ public class ServerInstance implements DisposableBean {
     /** The instances alive in this JVM (tests run several replicas in one process). */
     private static final Set<String> IN_THIS_JVM = ConcurrentHashMap.newKeySet();
 
-    private final String host = host();
+    private final String host = lookUpHost();
     private final String id = host + ":" + ProcessHandle.current().pid() + ":" + UUID.randomUUID().toString().substring(0, 8);
 
     /**
@@ -51,12 +51,17 @@ public class ServerInstance implements DisposableBean {
         IN_THIS_JVM.remove(id);
     }
 
+    /** This machine's host name (the first part of {@link #id()}); never null. */
+    public String host() {
+        return host;
+    }
+
     /** The owner name of this process's leases; never null. */
     public String id() {
         return id;
     }
 
-    private static String host() {
+    private static String lookUpHost() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {

@@ -115,11 +115,7 @@ class DatabaseOutageTest {
         RequestStore requests = ctx.getBean(RequestStore.class);
         JdbcClient jdbc = ctx.getBean(JdbcClient.class);
         String id = "stop-" + UUID.randomUUID().toString().substring(0, 8);
-        DiffusionProperties.Kafka kafka = ctx.getBean(DiffusionProperties.class).kafka();
-        try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(kafka, "test")) {
-            producer.send(new ProducerRecord<>(kafka.requestsTopic(), id, GenerationJobTest.request(id, "tiny", 10, 2,
-                    250, 0, "outage/" + id).getBytes(StandardCharsets.UTF_8))).get();
-        }
+        submit(id, 2);
         RequestRow run = await(() -> requests.findByClientId(id).filter(r -> done(jdbc, r.id()) >= 2),
                 Duration.ofSeconds(120), "2 items done before the outage");
         ctx.getBean("localServices", LocalServices.Running.class).stopPostgres();
@@ -156,11 +152,7 @@ class DatabaseOutageTest {
         RequestStore requests = ctx.getBean(RequestStore.class);
         JdbcClient jdbc = ctx.getBean(JdbcClient.class);
         String id = "own-" + UUID.randomUUID().toString().substring(0, 8);
-        DiffusionProperties.Kafka kafka = ctx.getBean(DiffusionProperties.class).kafka();
-        try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(kafka, "test")) {
-            producer.send(new ProducerRecord<>(kafka.requestsTopic(), id, GenerationJobTest.request(id, "tiny", 10, 2,
-                    250, 0, "outage/" + id).getBytes(StandardCharsets.UTF_8))).get();
-        }
+        submit(id, 2);
         RequestRow run = await(() -> requests.findByClientId(id).filter(r -> done(jdbc, r.id()) >= 2),
                 Duration.ofSeconds(120), "2 items done before the stop");
         ctx.close();
@@ -183,11 +175,7 @@ class DatabaseOutageTest {
 
         String id = name + "-" + UUID.randomUUID().toString().substring(0, 8);
         int items = 30;
-        DiffusionProperties.Kafka kafka = ctx.getBean(DiffusionProperties.class).kafka();
-        try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(kafka, "test")) {
-            producer.send(new ProducerRecord<>(kafka.requestsTopic(), id, GenerationJobTest.request(id, "tiny", 10, 3,
-                    250, 0, "outage/" + id).getBytes(StandardCharsets.UTF_8))).get();
-        }
+        submit(id, 3);
         RequestRow run = await(() -> requests.findByClientId(id).filter(r -> done(jdbc, r.id()) >= 4),
                 Duration.ofSeconds(120), "4 items done before the outage");
         assertThat(done(jdbc, run.id())).as("the outage starts mid-run").isLessThan(items);
@@ -255,6 +243,15 @@ class DatabaseOutageTest {
         return jdbc.sql("SELECT count(*) FROM batch_job_execution e JOIN batch_job_execution_params p "
                         + "USING (job_execution_id) WHERE p.parameter_name = 'requestId' AND p.parameter_value = ?")
                 .param(Long.toString(run.id())).query(Long.class).single();
+    }
+
+    /** Sends a request of 10 prompts × {@code seeds} to the running server's requests topic. */
+    private static void submit(String id, int seeds) throws Exception {
+        DiffusionProperties.Kafka kafka = ctx.getBean(DiffusionProperties.class).kafka();
+        try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(kafka, "test")) {
+            producer.send(new ProducerRecord<>(kafka.requestsTopic(), id, GenerationJobTest.request(id, "tiny", 10, seeds,
+                    250, 0, "outage/" + id).getBytes(StandardCharsets.UTF_8))).get();
+        }
     }
 
     private static long done(JdbcClient jdbc, long run) {
