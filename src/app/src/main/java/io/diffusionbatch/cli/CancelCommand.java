@@ -1,6 +1,6 @@
 package io.diffusionbatch.cli;
 
-import io.diffusionbatch.ledger.RequestStore;
+import io.diffusionbatch.job.RunLifecycle;
 import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
 import java.io.PrintStream;
@@ -28,7 +28,7 @@ final class CancelCommand extends PlatformCommand {
         String[] spring = springArgs();
         long id = runId(run);
         try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", spring)) {
-            Optional<RunStatus> status = ctx.getBean(RequestStore.class).requestCancel(id);
+            Optional<RunStatus> status = ctx.getBean(RunLifecycle.class).cancel(id);
             if (status.isEmpty()) {
                 throw usage("RUN: no run " + id);
             }

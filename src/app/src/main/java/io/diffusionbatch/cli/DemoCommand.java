@@ -69,7 +69,7 @@ final class DemoCommand extends PlatformCommand {
             ServeCommand.banner(ctx, t0, err);
             DiffusionProperties props = ctx.getBean(DiffusionProperties.class);
             EventFollower.Outcome r;
-            try (EventFollower follower = new EventFollower(props.kafka());
+            try (EventFollower follower = EventFollower.open(ctx);
                  KafkaProducer<String, byte[]> producer = KafkaClients.producer(props.kafka(), "cli-demo")) {
                 producer.send(new ProducerRecord<>(props.kafka().requestsTopic(), requestId,
                         JSON.writeValueAsBytes(request))).get();

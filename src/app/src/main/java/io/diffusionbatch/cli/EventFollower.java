@@ -3,18 +3,23 @@ package io.diffusionbatch.cli;
 import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.intake.KafkaClients;
 import io.diffusionbatch.job.EventType;
+import io.diffusionbatch.ledger.EventStore;
+import io.diffusionbatch.ledger.RejectionStore;
 import io.diffusionbatch.platform.DiffusionProperties;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.PrintStream;
 import java.time.Duration;
-import java.util.List;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
@@ -42,9 +47,20 @@ final class EventFollower implements AutoCloseable {
     private static final Set<EventType> FINAL = EnumSet.of(EventType.COMPLETED, EventType.FAILED, EventType.CANCELLED,
             EventType.REJECTED, EventType.DUPLICATE);
 
-    private final KafkaConsumer<String, byte[]> consumer;
+    /** How often the ledger is read too, for events the topic has not delivered yet. */
+    static final Duration LEDGER_EVERY = Duration.ofSeconds(2);
 
-    EventFollower(DiffusionProperties.Kafka kafka) {
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final LedgerEvents ledger;
+    private final Set<Long> seenEvents = new HashSet<>();
+    private final Set<Long> seenRejections = new HashSet<>();
+
+    /**
+     * @param ledger where to read the events the topic lags behind on (made before the request is sent),
+     *               or null to follow the topic only
+     */
+    EventFollower(DiffusionProperties.Kafka kafka, LedgerEvents ledger) {
+        this.ledger = ledger;
         consumer = KafkaClients.consumer(kafka, "cli-" + UUID.randomUUID(), "cli-follow");
         List<PartitionInfo> parts = consumer.partitionsFor(kafka.eventsTopic(), Duration.ofSeconds(30));
         List<TopicPartition> tps = parts.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
@@ -54,6 +70,10 @@ final class EventFollower implements AutoCloseable {
     }
 
     /**
+     * Follows the request's events from the topic and, every {@link #LEDGER_EVERY}, from the ledger
+     * (the topic may lag: the broker away, the relay behind); an event seen twice (same
+     * {@code eventId}, or same {@code rejectionId}) counts once.
+     *
      * @param requestId   the client request id to follow
      * @param untilAccept stop at accepted/duplicate instead of waiting for the run to end
      * @param timeout     give up after this long (returns an outcome that {@linkplain Outcome#timedOut() timed out})
@@ -61,18 +81,28 @@ final class EventFollower implements AutoCloseable {
     Outcome follow(String requestId, boolean untilAccept, Duration timeout, PrintStream err) {
         ProgressBar bar = new ProgressBar(err, "items");
         long deadline = System.nanoTime() + timeout.toNanos();
+        long ledgerNext = System.nanoTime() + LEDGER_EVERY.toNanos();
         JsonNode last = null;
         while (System.nanoTime() < deadline) {
+            List<JsonNode> batch = new ArrayList<>();
             for (ConsumerRecord<String, byte[]> rec : consumer.poll(Duration.ofMillis(200))) {
-                if (!requestId.equals(rec.key())) {
-                    continue;
+                if (requestId.equals(rec.key())) {
+                    batch.add(JSON.readTree(rec.value()));
                 }
-                JsonNode ev = JSON.readTree(rec.value());
+            }
+            if (ledger != null && System.nanoTime() >= ledgerNext) {
+                batch.addAll(ledger.since(requestId));
+                ledgerNext = System.nanoTime() + LEDGER_EVERY.toNanos();
+            }
+            for (JsonNode ev : batch) {
                 EventType type;
                 try {
                     type = EventType.of(ev.path("type").asString(""));
                 } catch (IllegalArgumentException e) {
                     continue; // a type this client does not know: not one that ends a wait
+                }
+                if (!firstSight(ev)) {
+                    continue;
                 }
                 last = ev;
                 switch (type) {
@@ -96,6 +126,20 @@ final class EventFollower implements AutoCloseable {
         }
         bar.end();
         return new Outcome(null, last);
+    }
+
+    /** False for an event already seen (delivery is at least once, and the ledger repeats the topic). */
+    private boolean firstSight(JsonNode ev) {
+        if (ev.hasNonNull("rejectionId")) { // a refusal: the topic's event and the ledger's row share it
+            return seenRejections.add(ev.path("rejectionId").asLong());
+        }
+        return !ev.hasNonNull("eventId") || seenEvents.add(ev.path("eventId").asLong());
+    }
+
+    /** A follower of the context's events topic that also reads the context's ledger. */
+    static EventFollower open(ConfigurableApplicationContext ctx) {
+        return new EventFollower(ctx.getBean(DiffusionProperties.class).kafka(),
+                new LedgerEvents(ctx.getBean(EventStore.class), ctx.getBean(RejectionStore.class)));
     }
 
     @Override

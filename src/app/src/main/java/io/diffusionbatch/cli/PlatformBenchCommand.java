@@ -107,7 +107,7 @@ final class PlatformBenchCommand extends PlatformCommand {
                 req.put("requestId", id);
                 ((ObjectNode) req.path("output")).put("location", "bench/" + id);
                 long send = System.nanoTime();
-                try (EventFollower f = new EventFollower(props.kafka());
+                try (EventFollower f = EventFollower.open(ctx);
                      KafkaProducer<String, byte[]> p = KafkaClients.producer(props.kafka(), "cli-bench")) {
                     p.send(new ProducerRecord<>(props.kafka().requestsTopic(), id, JSON.writeValueAsBytes(req))).get();
                     EventFollower.Outcome outcome = f.follow(id, false, Duration.ofHours(1), err);

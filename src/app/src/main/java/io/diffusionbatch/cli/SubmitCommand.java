@@ -78,7 +78,7 @@ final class SubmitCommand extends PlatformCommand {
             }
             DiffusionProperties props = ctx.getBean(DiffusionProperties.class);
             String key = requestIdOf(payload);
-            try (EventFollower follower = new EventFollower(props.kafka());
+            try (EventFollower follower = EventFollower.open(ctx);
                  KafkaProducer<String, byte[]> producer = KafkaClients.producer(props.kafka(), "cli-submit")) {
                 RecordMetadata md = producer.send(new ProducerRecord<>(props.kafka().requestsTopic(), key, payload)).get();
                 err.println("sent " + file + " (" + payload.length + " bytes) to " + md.topic() + "/" + md.partition()

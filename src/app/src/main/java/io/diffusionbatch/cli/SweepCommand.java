@@ -131,7 +131,7 @@ final class SweepCommand extends PlatformCommand {
             }
             DiffusionProperties props = ctx.getBean(DiffusionProperties.class);
             Path dir = outDir != null ? outDir : props.dataDir().resolve("sweeps").resolve(sweepId);
-            Map<Long, SweepPlan.PointRequest> runs = submit(plan, props);
+            Map<Long, SweepPlan.PointRequest> runs = submit(plan, props, ctx);
             List<RunFigures> figures = await(runs, ctx, Duration.ofSeconds(timeout));
             SweepReport report = new SweepReport(figures);
             write(dir, sweepId, plan, report);
@@ -142,9 +142,10 @@ final class SweepCommand extends PlatformCommand {
         }
     }
 
-    private Map<Long, SweepPlan.PointRequest> submit(SweepPlan plan, DiffusionProperties props) {
+    private Map<Long, SweepPlan.PointRequest> submit(SweepPlan plan, DiffusionProperties props,
+                                                     ConfigurableApplicationContext ctx) {
         Map<Long, SweepPlan.PointRequest> runs = new LinkedHashMap<>();
-        try (EventFollower follower = new EventFollower(props.kafka());
+        try (EventFollower follower = EventFollower.open(ctx);
              KafkaProducer<String, byte[]> producer = KafkaClients.producer(props.kafka(), "cli-sweep")) {
             for (SweepPlan.PointRequest p : plan.requests()) {
                 producer.send(new ProducerRecord<>(props.kafka().requestsTopic(), p.requestId(), p.json())).get();

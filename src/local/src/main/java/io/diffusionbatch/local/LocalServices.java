@@ -33,7 +33,7 @@ public record LocalServices(String jdbcUrl, String bootstrapServers, long pid) {
     public static final class Running implements AutoCloseable {
         private final Path dataDir;
         private LocalPostgres postgres;
-        private final LocalKafka kafka;
+        private LocalKafka kafka;
         private final LocalServices services;
 
         private Running(Path dataDir, LocalPostgres postgres, LocalKafka kafka) {
@@ -62,11 +62,37 @@ public record LocalServices(String jdbcUrl, String bootstrapServers, long pid) {
             postgres = LocalPostgres.start(dataDir.resolve("postgres"), postgres.port());
         }
 
+        /**
+         * Stops the Kafka broker alone, as a broker outage would; {@link #startKafka()} brings it back
+         * with the same data on the same port. For fault drills and tests.
+         *
+         * @throws IllegalStateException when these services run without Kafka
+         */
+        public synchronized void stopKafka() {
+            kafka().close();
+        }
+
+        /** Starts the broker again after {@link #stopKafka()}: same data directory, same port. */
+        public synchronized void startKafka() {
+            String address = kafka().bootstrapServers();
+            int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+            kafka = LocalKafka.start(dataDir.resolve("kafka"), port);
+        }
+
+        private LocalKafka kafka() {
+            if (kafka == null) {
+                throw new IllegalStateException("these local services run without Kafka");
+            }
+            return kafka;
+        }
+
         @Override
         public void close() {
             try {
-                if (kafka != null) {
-                    kafka.close();
+                synchronized (this) {
+                    if (kafka != null) {
+                        kafka.close();
+                    }
                 }
             } finally {
                 synchronized (this) {

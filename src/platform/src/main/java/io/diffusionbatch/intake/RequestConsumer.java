@@ -3,6 +3,7 @@ package io.diffusionbatch.intake;
 import io.diffusionbatch.job.EventType;
 import io.diffusionbatch.job.JobDispatcher;
 import io.diffusionbatch.ledger.DatabaseWatch;
+import io.diffusionbatch.ledger.EventOutbox;
 import io.diffusionbatch.metrics.PlatformMetrics;
 import io.diffusionbatch.platform.DiffusionProperties;
 import io.diffusionbatch.request.Violation;
@@ -10,8 +11,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -19,8 +18,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -30,10 +30,9 @@ import java.util.Set;
 
 /**
  * The intake's Kafka consumer, on a thread of its own: for each record of the requests topic,
- * {@link RequestIntake#accept} stores it (or its rejection), then the outcome is published
- * (events topic; the raw record with its reasons to the dead-letter topic when refused; a null value stays null
- * there, marked by {@link #NULL_VALUE_HEADER}), and
- * only then is the offset committed. When the database is unreachable nothing is committed: the
+ * {@link RequestIntake#accept} stores it (or its rejection) and, in the same transaction, the outcome
+ * to publish (an event; the raw record with its reasons for the dead-letter topic when refused) in
+ * the ledger's outbox, which the {@link EventRelay} publishes; only then is the offset committed. When the database is unreachable nothing is committed: the
  * consumer seeks back and retries the same record when the {@link DatabaseWatch} sees the database
  * again, so accepted work is never lost;
  * any other failure on a record is recorded as its refusal (rule {@code internal-error}), so no
@@ -55,18 +54,22 @@ public class RequestConsumer implements SmartLifecycle {
     static final Duration LAG_INTERVAL = Duration.ofSeconds(5);
 
     private final RequestIntake intake;
-    private final KafkaRunEvents events;
+    private final OutboxRunEvents events;
+    private final EventOutbox outbox;
+    private final TransactionTemplate transactions;
     private final JobDispatcher dispatcher;
     private final DiffusionProperties.Kafka kafka;
     private final PlatformMetrics metrics;
     private final DatabaseWatch database;
     private volatile boolean running;
     private volatile KafkaConsumer<String, byte[]> consumer;
-    private KafkaProducer<String, byte[]> deadLetters;
     private Thread thread;
 
-    public RequestConsumer(RequestIntake intake, KafkaRunEvents events, JobDispatcher dispatcher,
-                           DiffusionProperties props, PlatformMetrics metrics, DatabaseWatch database) {
+    public RequestConsumer(RequestIntake intake, OutboxRunEvents events, EventOutbox outbox, JobDispatcher dispatcher,
+                           DiffusionProperties props, PlatformMetrics metrics, DatabaseWatch database,
+                           PlatformTransactionManager tm) {
+        this.outbox = outbox;
+        this.transactions = new TransactionTemplate(tm);
         this.database = database;
         this.metrics = metrics;
         this.intake = intake;
@@ -78,7 +81,6 @@ public class RequestConsumer implements SmartLifecycle {
     @Override
     public void start() {
         TopicAdmin.ensureTopics(kafka);
-        deadLetters = KafkaClients.producer(kafka, "dead-letters");
         consumer = KafkaClients.consumer(kafka, kafka.groupId(), "intake");
         consumer.subscribe(List.of(kafka.requestsTopic()));
         running = true;
@@ -142,7 +144,8 @@ public class RequestConsumer implements SmartLifecycle {
         byte[] payload = tombstone ? new byte[0] : rec.value();
         IntakeResult r;
         try {
-            r = tombstone ? intake.refuseNullValue(source) : intake.accept(payload, source);
+            r = transactions.execute(s -> announce(tombstone ? intake.refuseNullValue(source)
+                    : intake.accept(payload, source), rec, source));
         } catch (RuntimeException e) {
             if (database.report(e)) {
                 // the database watch logs the outage once; the same record is tried again when it is back
@@ -152,38 +155,42 @@ public class RequestConsumer implements SmartLifecycle {
             // a record that fails the same way every time must not stop the consumer: refuse it
             LOG.error("intake of {} failed; refusing it as an internal error", source, e);
             try {
-                r = intake.refuseUnexpected(payload, source, e);
+                r = transactions.execute(s -> announce(intake.refuseUnexpected(payload, source, e), rec, source));
             } catch (RuntimeException again) {
                 LOG.warn("cannot record the refusal of {}, will retry: {}", source, again.getMessage());
                 return false;
             }
         }
+        if (r.outcome() == IntakeResult.Outcome.ACCEPTED) {
+            dispatcher.wakeUp();
+        } else if (r.outcome() == IntakeResult.Outcome.REJECTED) {
+            metrics.deadLettered();
+        }
+        consumer.commitSync(Map.of(new TopicPartition(rec.topic(), rec.partition()),
+                new OffsetAndMetadata(rec.offset() + 1)));
+        return true;
+    }
+
+    /**
+     * Writes the outcome's event, and for a refusal the dead letter (the raw record with its reasons;
+     * a tombstone stays a tombstone, marked by {@link #NULL_VALUE_HEADER}), to the outbox in the
+     * intake's transaction: they exist exactly when the run or the rejection does.
+     */
+    private IntakeResult announce(IntakeResult r, ConsumerRecord<String, byte[]> rec, String source) {
         switch (r.outcome()) {
-            case ACCEPTED -> {
-                events.publish(r.run().id(), EventType.ACCEPTED, Map.of("items", r.run().itemCount(),
-                        "priority", r.run().priority(), "source", source));
-                dispatcher.wakeUp();
-            }
+            case ACCEPTED -> events.publish(r.run().id(), EventType.ACCEPTED, Map.of("items", r.run().itemCount(),
+                    "priority", r.run().priority(), "source", source));
             case DUPLICATE -> events.publish(r.run().id(), EventType.DUPLICATE, Map.of("source", source,
                     "reason", r.violations().get(0).toString()));
             case REJECTED -> {
-                String reasons = RequestIntake.reasonsJson(r.violations());
-                // a tombstone stays a tombstone (null value, marked by a header), distinct from an empty value
-                ProducerRecord<String, byte[]> dl = new ProducerRecord<>(kafka.deadLetterTopic(), rec.key(),
-                        tombstone ? null : payload);
-                if (tombstone) {
-                    dl.headers().add(NULL_VALUE_HEADER, "true".getBytes(StandardCharsets.UTF_8));
+                Map<String, String> headers = new LinkedHashMap<>();
+                if (rec.value() == null) {
+                    headers.put(NULL_VALUE_HEADER, "true");
                 }
-                dl.headers().add("diffusion.reasons", reasons.getBytes(StandardCharsets.UTF_8));
-                dl.headers().add("diffusion.source", source.getBytes(StandardCharsets.UTF_8));
-                dl.headers().add("diffusion.rejection-id", Long.toString(r.rejectionId()).getBytes(StandardCharsets.UTF_8));
-                try {
-                    deadLetters.send(dl).get();
-                } catch (Exception e) {
-                    LOG.warn("dead letter for {} not published, will retry: {}", source, e.getMessage());
-                    return false;
-                }
-                metrics.deadLettered();
+                headers.put("diffusion.reasons", RequestIntake.reasonsJson(r.violations()));
+                headers.put("diffusion.source", source);
+                headers.put("diffusion.rejection-id", Long.toString(r.rejectionId()));
+                outbox.add(outbox.nextId(), kafka.deadLetterTopic(), rec.key(), rec.value(), headers, null);
                 Map<String, Object> ev = new LinkedHashMap<>();
                 ev.put("type", EventType.REJECTED.wireName());
                 ev.put("requestId", rec.key());
@@ -194,9 +201,7 @@ public class RequestConsumer implements SmartLifecycle {
                 events.publishUnbound(rec.key(), ev);
             }
         }
-        consumer.commitSync(Map.of(new TopicPartition(rec.topic(), rec.partition()),
-                new OffsetAndMetadata(rec.offset() + 1)));
-        return true;
+        return r;
     }
 
     private static void sleep(Duration d) {
@@ -220,9 +225,6 @@ public class RequestConsumer implements SmartLifecycle {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        if (deadLetters != null) {
-            deadLetters.close();
         }
     }
 

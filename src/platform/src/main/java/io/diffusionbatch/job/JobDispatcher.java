@@ -55,6 +55,7 @@ public class JobDispatcher implements SmartLifecycle {
     private final JobRepository repository;
     private final Job job;
     private final RunEvents events;
+    private final RunLifecycle lifecycle;
     private final DatabaseWatch database;
     private final Duration databaseWait;
     private final ItemStore items;
@@ -70,8 +71,10 @@ public class JobDispatcher implements SmartLifecycle {
     private int outages;
 
     public JobDispatcher(RequestStore requests, JobOperator operator, JobRepository repository, Job generateJob,
-                         RunEvents events, DatabaseWatch database, ItemStore items, RunCleanup cleanup,
-                         LocalExecutions executions, ServerInstance instance, DiffusionProperties props) {
+                         RunEvents events, RunLifecycle lifecycle, DatabaseWatch database, ItemStore items,
+                         RunCleanup cleanup, LocalExecutions executions, ServerInstance instance,
+                         DiffusionProperties props) {
+        this.lifecycle = lifecycle;
         this.executions = executions;
         this.instance = instance;
         this.lease = props.job().lease();
@@ -291,8 +294,7 @@ public class JobDispatcher implements SmartLifecycle {
                 : done == 0 && failed > 0 ? RunStatus.FAILED : RunStatus.COMPLETED;
         String why = failed > 0 ? failed + " items failed (see items.error); the job had completed, so nothing"
                 + " was left to make" : null;
-        requests.markFinished(r.id(), status, why);
-        events.publish(r.id(), EventType.of(status.sql()), why == null ? Map.of() : Map.of("reason", why));
+        lifecycle.finish(r.id(), status, why, why == null ? Map.of() : Map.of("reason", why));
     }
 
     /**
@@ -348,8 +350,7 @@ public class JobDispatcher implements SmartLifecycle {
         if (status == BatchStatus.FAILED) {
             String why = FailureReason.of(je);
             cleanup.sweep(r.id()); // files moved into place whose rows never committed
-            requests.markFinished(r.id(), RunStatus.FAILED, why);
-            events.publish(r.id(), EventType.FAILED, Map.of("reason", String.valueOf(why)));
+            lifecycle.finish(r.id(), RunStatus.FAILED, why, Map.of("reason", String.valueOf(why)));
         }
     }
 
@@ -359,8 +360,7 @@ public class JobDispatcher implements SmartLifecycle {
         }
         LOG.warn("run {} failed: {}", r.id(), e.toString());
         try {
-            requests.markFinished(r.id(), RunStatus.FAILED, e.getMessage());
-            events.publish(r.id(), EventType.FAILED, Map.of("reason", String.valueOf(e.getMessage())));
+            lifecycle.finish(r.id(), RunStatus.FAILED, e.getMessage(), Map.of("reason", String.valueOf(e.getMessage())));
         } catch (RuntimeException again) {
             if (DatabaseWatch.isOutage(again)) {
                 throw again;

@@ -139,17 +139,18 @@ public class PartitionWorker implements Tasklet {
         for (int i = 0; i < batch.size(); i++) {
             done.add(move(run, batch.get(i), staged.get(i), i, step.getStepName(), joulesEach));
         }
+        long finished = run.finished().addAndGet(done.size());
+        // the progress event commits with the rows it reports (the outbox); nothing here waits for Kafka
         ledger("record items " + batch.get(0).index() + ".." + batch.get(batch.size() - 1).index() + " of " + partition,
                 () -> {
                     results.record(done);
+                    events.publish(requestId, EventType.PROGRESS, Map.of("finished", finished,
+                            "total", run.request().itemCount(), "partition", step.getStepName()));
                     return null;
                 });
         String model = run.request().model();
         Transactions.afterCommit(() -> metrics.recorded(model, done));
         contribution.incrementWriteCount(done.size());
-        long finished = run.finished().addAndGet(done.size());
-        events.publish(requestId, EventType.PROGRESS, Map.of("finished", finished, "total", run.request().itemCount(),
-                "partition", step.getStepName()));
         return after;
     }
 

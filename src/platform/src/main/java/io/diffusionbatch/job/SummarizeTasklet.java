@@ -34,14 +34,14 @@ public class SummarizeTasklet implements Tasklet {
     private final RequestStore requests;
     private final ItemStore items;
     private final RunStatsStore stats;
-    private final RunEvents events;
+    private final RunLifecycle lifecycle;
     private final RunContexts runs;
     private final QualityStore quality;
     private final PlatformMetrics metrics;
     private final RunCleanup cleanup;
     private final JobRepository repository;
 
-    public SummarizeTasklet(RequestStore requests, ItemStore items, RunStatsStore stats, RunEvents events,
+    public SummarizeTasklet(RequestStore requests, ItemStore items, RunStatsStore stats, RunLifecycle lifecycle,
                             RunContexts runs, QualityStore quality, PlatformMetrics metrics, RunCleanup cleanup,
                             JobRepository repository) {
         this.cleanup = cleanup;
@@ -51,7 +51,7 @@ public class SummarizeTasklet implements Tasklet {
         this.requests = requests;
         this.items = items;
         this.stats = stats;
-        this.events = events;
+        this.lifecycle = lifecycle;
         this.runs = runs;
     }
 
@@ -74,7 +74,6 @@ public class SummarizeTasklet implements Tasklet {
         RunStatus status = cancelled ? RunStatus.CANCELLED
                 : s.itemsFailed() > 0 && s.itemsDone() == 0 ? RunStatus.FAILED : RunStatus.COMPLETED;
         String message = s.itemsFailed() > 0 ? s.itemsFailed() + " items failed (see items.error)" : null;
-        requests.markFinished(requestId, status, message);
         Map<String, Object> detail = new LinkedHashMap<>();
         detail.put("done", s.itemsDone());
         detail.put("failed", s.itemsFailed());
@@ -86,8 +85,8 @@ public class SummarizeTasklet implements Tasklet {
             detail.put("adherence", q.adherence());
             detail.put("fid", q.fid());
         });
-        // after the commit, so whoever reacts to the event finds the run's final rows
-        Transactions.afterCommit(() -> events.publish(requestId, EventType.of(status.sql()), detail));
+        // in the step's transaction: the event is published once the run's final rows have committed
+        lifecycle.finish(requestId, status, message, detail);
         runs.evict(requestId);
         return RepeatStatus.FINISHED;
     }

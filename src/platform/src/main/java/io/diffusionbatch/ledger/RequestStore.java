@@ -1,6 +1,5 @@
 package io.diffusionbatch.ledger;
 
-import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -28,6 +27,9 @@ public class RequestStore {
 
     private final JdbcClient jdbc;
 
+    /** The message of a run cancelled before it started. */
+    public static final String CANCELLED_WAITING = "cancelled before it started";
+
     public RequestStore(JdbcClient jdbc) {
         this.jdbc = jdbc;
     }
@@ -37,16 +39,15 @@ public class RequestStore {
      * one is returned with {@code created = false} (idempotent intake).
      */
     public Inserted insert(NewRequest r) {
-        try {
-            long id = jdbc.sql("INSERT INTO requests (client_request_id, kind, model, spec, item_count, priority, "
-                            + "output_dir, source, labels) VALUES (?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?::jsonb) RETURNING id")
-                    .params(r.clientRequestId(), r.kind(), r.model(), r.specJson(), r.itemCount(), r.priority(),
-                            r.outputDir(), r.source(), r.labelsJson() == null ? "{}" : r.labelsJson())
-                    .query(Long.class).single();
-            return new Inserted(find(id).orElseThrow(), true);
-        } catch (DuplicateKeyException e) {
-            return new Inserted(findByClientId(r.clientRequestId()).orElseThrow(), false);
-        }
+        // ON CONFLICT rather than catching the unique violation: the caller's transaction stays usable
+        Optional<Long> id = jdbc.sql("INSERT INTO requests (client_request_id, kind, model, spec, item_count, priority, "
+                        + "output_dir, source, labels) VALUES (?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?::jsonb) "
+                        + "ON CONFLICT (client_request_id) DO NOTHING RETURNING id")
+                .params(r.clientRequestId(), r.kind(), r.model(), r.specJson(), r.itemCount(), r.priority(),
+                        r.outputDir(), r.source(), r.labelsJson() == null ? "{}" : r.labelsJson())
+                .query(Long.class).optional();
+        return id.map(i -> new Inserted(find(i).orElseThrow(), true))
+                .orElseGet(() -> new Inserted(findByClientId(r.clientRequestId()).orElseThrow(), false));
     }
 
     public Optional<RequestRow> find(long id) {
@@ -122,10 +123,16 @@ public class RequestStore {
                 .params(owner, lease.toMillis() / 1000.0, id).update() == 1;
     }
 
-    /** Ends a run with {@code status} (completed, failed, cancelled) and an optional message. */
-    public void markFinished(long id, RunStatus status, String message) {
-        jdbc.sql("UPDATE requests SET status = ?, finished_at = now(), message = ? WHERE id = ?")
-                .params(status.sql(), message, id).update();
+    /**
+     * Ends a run with {@code status} (completed, failed, cancelled) and an optional message, unless it
+     * has ended already: of two callers that end the same run, one does (one terminal event a run).
+     *
+     * @return whether this call ended it
+     */
+    public boolean markFinished(long id, RunStatus status, String message) {
+        return jdbc.sql("UPDATE requests SET status = ?, finished_at = now(), message = ? "
+                        + "WHERE id = ? AND status IN ('accepted', 'running', 'cancelling')")
+                .params(status.sql(), message, id).update() == 1;
     }
 
     /**
@@ -148,10 +155,19 @@ public class RequestStore {
      * @return the status after the call, or empty when there is no such run
      */
     public Optional<RunStatus> requestCancel(long id) {
-        jdbc.sql("UPDATE requests SET status = 'cancelled', finished_at = now(), message = 'cancelled before it started' "
-                + "WHERE id = ? AND status = 'accepted'").param(id).update();
+        cancelWaiting(id);
         jdbc.sql("UPDATE requests SET status = 'cancelling' WHERE id = ? AND status = 'running'").param(id).update();
         return find(id).map(RequestRow::status);
+    }
+
+    /**
+     * Cancels a run that has not started (accepted → cancelled, message {@value #CANCELLED_WAITING}).
+     *
+     * @return whether this call cancelled it
+     */
+    public boolean cancelWaiting(long id) {
+        return jdbc.sql("UPDATE requests SET status = 'cancelled', finished_at = now(), message = ? "
+                + "WHERE id = ? AND status = 'accepted'").params(CANCELLED_WAITING, id).update() == 1;
     }
 
     /** True when the run was asked to stop. */

@@ -2,7 +2,6 @@ package io.diffusionbatch.job;
 
 import io.diffusionbatch.ledger.ItemStatus;
 import io.diffusionbatch.ledger.RequestRow;
-import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.platform.TestServer;
 import org.junit.jupiter.api.Test;
@@ -33,7 +32,7 @@ class CancelAndPriorityTest {
                 .getBytes(StandardCharsets.UTF_8));
         RequestRow run = server.awaitRun(id, r -> r.status() == RunStatus.RUNNING && done(r.id()) >= 4,
                 Duration.ofSeconds(120));
-        assertThat(server.bean(RequestStore.class).requestCancel(run.id())).hasValue(RunStatus.CANCELLING);
+        assertThat(server.bean(RunLifecycle.class).cancel(run.id())).hasValue(RunStatus.CANCELLING);
         RequestRow end = server.awaitFinished(id, Duration.ofSeconds(120));
 
         assertThat(end.status()).isEqualTo(RunStatus.CANCELLED);
@@ -64,7 +63,7 @@ class CancelAndPriorityTest {
         server.awaitRun(low, r -> r.status() == RunStatus.ACCEPTED, Duration.ofSeconds(60));
         server.awaitRun(high, r -> r.status() == RunStatus.ACCEPTED, Duration.ofSeconds(60));
         // both wait behind the running blocker; stop it so that the dispatcher chooses between them
-        server.bean(RequestStore.class).requestCancel(b.id());
+        server.bean(RunLifecycle.class).cancel(b.id());
         RequestRow h = server.awaitFinished(high, Duration.ofSeconds(120));
         RequestRow l = server.awaitFinished(low, Duration.ofSeconds(120));
         RequestRow end = server.awaitFinished(blocker, Duration.ofSeconds(120));

@@ -68,7 +68,7 @@ class OutputConfinementTest {
         Path stagingLinkTarget = Files.createDirectories(outside.resolve("staging"));
         Path staging = Files.createDirectories(Path.of(s.outputDir())).resolve(".staging");
         Files.createSymbolicLink(staging, stagingLinkTarget);
-        server.bean(RequestStore.class).requestCancel(b.id());
+        server.bean(RunLifecycle.class).cancel(b.id());
 
         RequestRow endA = server.awaitFinished(viaRun, Duration.ofSeconds(120));
         RequestRow endS = server.awaitFinished(viaStaging, Duration.ofSeconds(120));
