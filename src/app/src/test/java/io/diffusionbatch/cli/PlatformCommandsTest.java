@@ -1,11 +1,15 @@
 package io.diffusionbatch.cli;
 
+import io.diffusionbatch.intake.KafkaClients;
 import io.diffusionbatch.platform.TestServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -113,5 +117,29 @@ class PlatformCommandsTest {
         assertThat(runs.code()).isEqualTo(1);
         assertThat(runs.err()).contains("failed: the ledger database does not answer").contains("refused")
                 .contains("spring.datasource.url");
+    }
+
+    /**
+     * The events topic lags (here: the client follows a topic the server never writes to, as when the
+     * broker's copy is behind): {@code submit --wait} hears the run's accepted and completed events from
+     * the ledger instead, within seconds, and reports the run as usual.
+     */
+    @Test
+    void submitWaitReadsTheLedgerWhenTheEventsTopicLags(@TempDir Path tmp) throws Exception {
+        String id = TestServer.uniqueId("lag");
+        String silent = "silent-events-" + id;
+        try (Admin admin = KafkaClients.admin(server.props().kafka(), 10_000, "test")) {
+            admin.createTopics(List.of(new NewTopic(silent, 1, (short) 1))).all().get();
+        }
+        Path file = tmp.resolve("request.json");
+        Files.writeString(file, """
+                {"requestId": "%s", "kind": "image", "model": "tiny", "prompts": ["a green torus"],
+                 "params": {"steps": 2}, "output": {"location": "cli/%s", "format": "png"}}
+                """.formatted(id, id));
+        CliRun submit = CliRun.of("submit", file.toString(), "--wait", "--timeout", "60",
+                "--data-dir=" + server.dataDir(), "--diffusion.kafka.events-topic=" + silent);
+        assertThat(submit.code()).as(submit.err()).isZero();
+        assertThat(submit.err()).contains("accepted as run");
+        assertThat(submit.out()).containsPattern("run \\d+ completed").contains("items done/failed/cancelled  1 / 0 / 0");
     }
 }
