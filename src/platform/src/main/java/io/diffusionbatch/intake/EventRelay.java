@@ -116,9 +116,12 @@ public class EventRelay implements SmartLifecycle {
     }
 
     /**
-     * Sends a batch and deletes what the broker acknowledged, in order up to the first failure.
+     * Sends a batch, waits until the broker has answered for every record (each answers within the
+     * producer's {@code delivery.timeout.ms}), and deletes the acknowledged ones. Waiting for all
+     * answers before anything is sent again keeps a failed batch's records still in flight from
+     * landing after (and beside) their own resend.
      *
-     * @return false when a record failed (the rest is sent again), or the lease was lost meanwhile
+     * @return false when a record failed (it is sent again), or the lease was lost meanwhile
      */
     private boolean send(KafkaProducer<String, byte[]> producer, List<EventOutbox.Entry> batch)
             throws InterruptedException {
@@ -130,6 +133,7 @@ public class EventRelay implements SmartLifecycle {
         }
         List<Long> acked = new ArrayList<>(batch.size());
         long renewMs = Math.max(100, lease.toMillis() / 3);
+        boolean failed = false;
         try {
             for (int i = 0; i < sent.size(); i++) {
                 while (true) {
@@ -142,17 +146,18 @@ public class EventRelay implements SmartLifecycle {
                         if (!renewWhileWaiting()) {
                             return false;
                         }
-                    } catch (ExecutionException failed) {
-                        away(batch.size() - acked.size(), String.valueOf(failed.getCause()));
-                        return false;
+                    } catch (ExecutionException e) {
+                        away(batch.size() - acked.size(), String.valueOf(e.getCause()));
+                        failed = true;
+                        break;
                     }
                 }
             }
-            if (brokerAway) {
+            if (!failed && brokerAway) {
                 LOG.info("events topic {} reachable again: the waiting events are published", kafka.eventsTopic());
                 brokerAway = false;
             }
-            return true;
+            return !failed;
         } finally {
             outbox.delete(acked);
         }

@@ -122,14 +122,15 @@ class BrokerOutageTest {
         await(() -> outbox.backlog() == 0, Duration.ofSeconds(120), "the outbox drained after the broker came back");
         Map<Long, JsonNode> onTopic = new HashMap<>();
         List<String> types = new ArrayList<>();
-        for (JsonNode ev : events(kafka, id)) {
+        List<JsonNode> all = events(kafka, id);
+        for (JsonNode ev : all) {
             long eventId = ev.path("eventId").asLong();
             assertThat(eventId).as("event id of " + ev).isPositive();
             if (onTopic.putIfAbsent(eventId, ev) == null) {
                 types.add(ev.path("type").asString());
             }
         }
-        assertThat(types).as("the run's events in order").startsWith("accepted", "started").endsWith("completed")
+        assertThat(types).as("the run's events in order: " + all).startsWith("accepted", "started").endsWith("completed")
                 .doesNotContain("resumed");
         assertThat(types.stream().filter(t -> t.equals("completed")).count()).as("one terminal event").isOne();
         Set<Long> stored = new HashSet<>();
