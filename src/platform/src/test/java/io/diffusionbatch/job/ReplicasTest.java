@@ -202,8 +202,11 @@ class ReplicasTest {
             assertThat(end.status()).as(end.message()).isEqualTo(RunStatus.COMPLETED);
             assertThat(jdbc2.sql("SELECT count(*) FROM outputs WHERE request_id = ?").param(run.id())
                     .query(Long.class).single()).isEqualTo(ITEMS);
-            assertThat(jdbc2.sql("SELECT count(*) FROM request_events WHERE request_id = ? AND type = 'completed'")
-                    .param(run.id()).query(Long.class).single()).as("one terminal event").isEqualTo(1);
+            // the event is published after the commit that makes the row final
+            long terminal = await(() -> Optional.of(jdbc2.sql("SELECT count(*) FROM request_events WHERE request_id = ?"
+                    + " AND type = 'completed'").param(run.id()).query(Long.class).single()).filter(n -> n > 0),
+                    Duration.ofSeconds(10), "the terminal event");
+            assertThat(terminal).as("one terminal event").isEqualTo(1);
             assertThat(executions(jdbc2, run.id())).isEqualTo(2);
         } finally {
             if (first != null) {
