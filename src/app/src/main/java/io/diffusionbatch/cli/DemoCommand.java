@@ -7,6 +7,7 @@ import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.ledger.RunStatsStore;
 import io.diffusionbatch.ledger.RunStatus;
+import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
 import io.diffusionbatch.platform.DiffusionProperties;
 import java.io.IOException;
@@ -83,7 +84,8 @@ final class DemoCommand extends PlatformCommand {
                 return 1;
             }
             RequestRow row = ctx.getBean(RequestStore.class).findByClientId(requestId).orElseThrow();
-            out.println("run " + row.id() + " " + row.status() + ": " + row.itemCount() + " items in " + row.outputDir());
+            out.println("run " + row.id() + " " + row.status() + ": " + row.itemCount() + " items in "
+                    + ctx.getBean(OutputRoot.class).shown(row.id(), row.outputDir()));
             ctx.getBean(RunStatsStore.class).find(row.id()).ifPresent(s -> RunReport.summary(s, out));
             out.println("see it again with: java -jar target/diffusion-batch.jar show " + row.id());
             return row.status() == RunStatus.COMPLETED ? 0 : 1;

@@ -3,9 +3,9 @@ package io.diffusionbatch.cli;
 import io.diffusionbatch.ledger.ItemAudit;
 import io.diffusionbatch.ledger.ItemRecord;
 import io.diffusionbatch.ledger.ItemRef;
+import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.Map;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
@@ -32,7 +32,7 @@ final class ItemCommand extends PlatformCommand {
         try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", spring)) {
             ItemRef ref = ref(item, this);
             ItemRecord r = ctx.getBean(ItemAudit.class).find(ref).orElseThrow(() -> usage("ITEM: no item " + ref));
-            print(r);
+            print(r, ctx.getBean(OutputRoot.class));
             return 0;
         }
     }
@@ -46,7 +46,7 @@ final class ItemCommand extends PlatformCommand {
         }
     }
 
-    private void print(ItemRecord r) {
+    private void print(ItemRecord r, OutputRoot root) {
         out.println("item       " + r.ref() + "  (request " + r.clientRequestId() + ", model " + r.model() + ")");
         out.println("prompt     " + r.prompt());
         out.println("negative   " + (r.negativePrompt() == null ? "" : r.negativePrompt()));
@@ -55,7 +55,7 @@ final class ItemCommand extends PlatformCommand {
         out.println("status     " + r.status() + ", attempts " + r.attempts() + (r.worker() == null ? "" : ", worker " + r.worker())
                 + (r.error() == null ? "" : ", error: " + r.error()));
         if (!r.output().isEmpty()) {
-            out.println("output     " + Path.of(r.outputDir()).resolve((String) r.output().get("path")));
+            out.println("output     " + root.shown(r.ref().run(), r.outputDir() + "/" + r.output().get("path")));
             out.println("sha256     " + r.output().get("sha256") + "  (" + r.output().get("media_type") + ", "
                     + r.output().get("bytes") + " bytes)");
         }

@@ -8,6 +8,7 @@ import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RunStats;
 import io.diffusionbatch.ledger.RunStatsStore;
 
+import io.diffusionbatch.output.OutputRoot;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
@@ -30,8 +31,8 @@ final class RunReport {
         }
     }
 
-    static void show(RequestRow r, ItemStore items, RunStatsStore stats, QualityStore quality, EventStore events,
-                     PrintStream out) {
+    static void show(RequestRow r, OutputRoot root, ItemStore items, RunStatsStore stats, QualityStore quality,
+                     EventStore events, PrintStream out) {
         out.println("run        " + r.id() + "  (request " + r.clientRequestId() + ", from " + r.source() + ")");
         out.println("model      " + r.model() + " (" + r.kind() + ")");
         out.println("status     " + r.status() + (r.message() == null ? "" : " — " + r.message()));
@@ -40,7 +41,7 @@ final class RunReport {
                 + (r.finishedAt() == null ? "" : "; finished " + r.finishedAt()));
         Map<ItemStatus, Long> counts = items.countByStatus(r.id());
         out.println("items      " + r.itemCount() + " " + counts);
-        out.println("outputs    " + r.outputDir());
+        out.println("outputs    " + root.shown(r.id(), r.outputDir()));
         stats.find(r.id()).ifPresent(s -> summary(s, out));
         quality.find(r.id()).ifPresent(q -> quality(q, out));
         out.println("events");

@@ -1,6 +1,7 @@
 package io.diffusionbatch.cli;
 
 import io.diffusionbatch.platform.DiffusionBatchApplication;
+import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.platform.DiffusionProperties;
 import io.diffusionbatch.web.Dashboard;
 import java.io.PrintStream;
@@ -55,7 +56,7 @@ final class ServeCommand extends PlatformCommand {
         err.printf("started in %.1f s: Kafka %s (%s), Postgres %s (%s), outputs under %s%n",
                 (System.nanoTime() - t0) / 1e9, p.kafka().bootstrapServers(), which,
                 ctx.getEnvironment().getProperty("spring.datasource.url"), which,
-                p.outputRoot().toAbsolutePath().normalize());
+                ctx.getBean(OutputRoot.class));
         ctx.getBeanProvider(Dashboard.class).ifAvailable(d -> d.url().ifPresent(u -> err.println("dashboard " + u)));
     }
 }

@@ -6,6 +6,7 @@ import io.diffusionbatch.ledger.QualityStore;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.ledger.RunStatsStore;
+import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
 import java.io.PrintStream;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -32,7 +33,7 @@ final class ShowCommand extends PlatformCommand {
         long id = runId(run);
         try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", spring)) {
             RequestRow r = ctx.getBean(RequestStore.class).find(id).orElseThrow(() -> usage("RUN: no run " + id));
-            RunReport.show(r, ctx.getBean(ItemStore.class), ctx.getBean(RunStatsStore.class),
+            RunReport.show(r, ctx.getBean(OutputRoot.class), ctx.getBean(ItemStore.class), ctx.getBean(RunStatsStore.class),
                     ctx.getBean(QualityStore.class), ctx.getBean(EventStore.class), out);
         }
         return 0;

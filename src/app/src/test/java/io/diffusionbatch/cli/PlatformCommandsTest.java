@@ -45,11 +45,13 @@ class PlatformCommandsTest {
         CliRun show = CliRun.of("show", Long.toString(run), dataDir);
         assertThat(show.code()).isZero();
         assertThat(show.out()).contains("status     completed").contains("{done=4}").contains("a blue cone")
-                .contains("started").contains("completed");
+                .contains("started").contains("completed")
+                .contains("outputs    " + server.outputRoot().toAbsolutePath().resolve("cli/" + id) + "\n");
 
         CliRun item = CliRun.of("item", run + "/3", dataDir);
         assertThat(item.code()).as(item.err()).isZero();
-        assertThat(item.out()).contains("prompt     a blue cone").contains("seed       6").containsPattern("sha256     [0-9a-f]{64}")
+        assertThat(item.out()).contains("output     " + server.outputRoot().toAbsolutePath().resolve("cli/" + id) + "/")
+                .contains("prompt     a blue cone").contains("seed       6").containsPattern("sha256     [0-9a-f]{64}")
                 .contains("dpmpp-2m");
         // the test model is in the test server's catalog only: the catalog is configuration
         CliRun reproduce = CliRun.of("reproduce", Long.toString(run), dataDir,
@@ -69,19 +71,39 @@ class PlatformCommandsTest {
     }
 
     @Test
-    void externalServicesAreConfigurationOnly() {
+    void externalServicesAreConfigurationOnly(@TempDir Path tmp) throws Exception {
         String id = TestServer.uniqueId("ext");
         server.send(id, ("{\"requestId\": \"" + id + "\", \"kind\": \"image\", \"model\": \"tiny\", \"prompts\": [\"x\"], "
                 + "\"params\": {\"steps\": 2}, \"output\": {\"location\": \"ext\", \"format\": \"png\"}}")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        server.awaitFinished(id, java.time.Duration.ofSeconds(60));
+        long run = server.awaitFinished(id, java.time.Duration.ofSeconds(60)).id();
         // the test server's Postgres and Kafka, reached as external services: local mode off, no data dir
         String url = server.bean(org.springframework.core.env.Environment.class).getProperty("spring.datasource.url");
-        CliRun runs = CliRun.of("runs", "--limit", "3", "--diffusion.local.mode=off", "--spring.datasource.url=" + url,
+        String[] external = {"--diffusion.local.mode=off", "--spring.datasource.url=" + url,
                 "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
-                "--diffusion.kafka.bootstrap-servers=" + server.props().kafka().bootstrapServers());
+                "--diffusion.kafka.bootstrap-servers=" + server.props().kafka().bootstrapServers()};
+
+        CliRun refused = CliRun.of(args("runs", external));
+        assertThat(refused.code()).as("no output root: no start").isEqualTo(1);
+        assertThat(refused.err().strip()).doesNotContain("\n").startsWith("failed: diffusion.output-root (environment"
+                + " DIFFUSION_OUTPUT_ROOT) is not set").contains("shared folder");
+
+        // this machine's mount of the shared output root is at another path than the server's
+        Path mount = Files.createSymbolicLink(tmp.resolve("mnt"), server.outputRoot().toAbsolutePath());
+        String root = "--diffusion.output-root=" + mount;
+        CliRun runs = CliRun.of(args("runs", external, "--limit", "3", root));
         assertThat(runs.code()).as(runs.err()).isZero();
         assertThat(runs.out()).startsWith("RUN").contains(id);
+        CliRun show = CliRun.of(args("show", external, Long.toString(run), root));
+        assertThat(show.code()).as(show.err()).isZero();
+        assertThat(show.out()).as("the run's folder under this instance's mount").contains("outputs    " + mount.resolve("ext") + "\n");
+    }
+
+    private static String[] args(String command, String[] external, String... more) {
+        java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(command));
+        all.addAll(java.util.List.of(external));
+        all.addAll(java.util.List.of(more));
+        return all.toArray(String[]::new);
     }
 
     @Test
@@ -111,7 +133,7 @@ class PlatformCommandsTest {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             closedPort = s.getLocalPort();
         }
-        CliRun runs = CliRun.of("runs", "--diffusion.local.mode=off",
+        CliRun runs = CliRun.of("runs", "--diffusion.local.mode=off", "--diffusion.output-root=" + server.outputRoot(),
                 "--spring.datasource.url=jdbc:postgresql://127.0.0.1:" + closedPort + "/ledger",
                 "--spring.datasource.hikari.connection-timeout=1000");
         assertThat(runs.code()).isEqualTo(1);

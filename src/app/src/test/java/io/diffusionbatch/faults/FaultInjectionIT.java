@@ -181,6 +181,7 @@ class FaultInjectionIT {
                 "-cp", "target/diffusion-batch.jar", "org.springframework.boot.loader.launch.PropertiesLauncher",
                 "serve", "--data-dir", dataDir.toString(),
                 "--diffusion.local.mode=off",
+                "--diffusion.output-root=" + dataDir.resolve("outputs"),
                 "--spring.datasource.url=" + jdbcUrl(),
                 "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
                 "--diffusion.kafka.bootstrap-servers=localhost:" + kafkaPort,
@@ -316,22 +317,22 @@ class FaultInjectionIT {
                 .as("every item done").isEqualTo(items);
         assertThat(scalar("SELECT count(*) FROM outputs WHERE request_id = " + run)).as("one output row each")
                 .isEqualTo(items);
-        String dir;
+        Path runDir;
         try (Connection c = DriverManager.getConnection(jdbcUrl(), "postgres", "postgres")) {
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
                     "SELECT output_dir FROM requests WHERE id = " + run)) {
                 rs.next();
-                dir = rs.getString(1);
+                runDir = dataDir.resolve("outputs").resolve(rs.getString(1)); // the server's output root
             }
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
                     "SELECT path, sha256 FROM outputs WHERE request_id = " + run)) {
                 while (rs.next()) {
-                    assertThat(ItemWriter.sha256(Path.of(dir, rs.getString(1)))).as(rs.getString(1))
+                    assertThat(ItemWriter.sha256(runDir.resolve(rs.getString(1)))).as(rs.getString(1))
                             .isEqualTo(rs.getString(2));
                 }
             }
         }
-        try (Stream<Path> files = Files.walk(Path.of(dir))) {
+        try (Stream<Path> files = Files.walk(runDir)) {
             assertThat(files.filter(Files::isRegularFile).toList()).as("one PNG and one sidecar per item, nothing else")
                     .hasSize(2 * items);
         }

@@ -143,6 +143,8 @@ class CrashRestartIT {
                 rs.next();
                 dir = rs.getString(1);
             }
+            assertThat(dir).as("kept relative to the output root").doesNotStartWith("/");
+            Path runDir = dataDir.resolve("outputs").resolve(dir); // local mode's output root
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
                     "SELECT i.idx, i.finished_at::text, o.path, o.sha256 FROM items i JOIN outputs o USING (request_id, idx) "
                             + "WHERE i.request_id = " + run)) {
@@ -152,10 +154,10 @@ class CrashRestartIT {
                         assertThat(rs.getString(2)).as("item " + idx + " written before the crash is not made again")
                                 .isEqualTo(before.get(idx));
                     }
-                    assertThat(ItemWriter.sha256(Path.of(dir, rs.getString(3)))).isEqualTo(rs.getString(4));
+                    assertThat(ItemWriter.sha256(runDir.resolve(rs.getString(3)))).isEqualTo(rs.getString(4));
                 }
             }
-            try (Stream<Path> files = Files.walk(Path.of(dir))) {
+            try (Stream<Path> files = Files.walk(runDir)) {
                 List<Path> regular = files.filter(Files::isRegularFile).toList();
                 assertThat(regular).as("one PNG and one sidecar per item, nothing staged").hasSize(2 * items);
             }

@@ -28,6 +28,8 @@ import java.util.Optional;
  *   <li>{@code client}: use the services a running {@code serve} recorded in the data
  *       directory; with none running, start Postgres alone (enough for reading the ledger).</li>
  * </ul>
+ * In {@code serve} and {@code client} the output root defaults to {@code outputs} in the data directory (the jar has
+ * no default: with external services it must be given, a folder every instance shares).
  * The started services are registered as a bean and stop with the context. A serving process
  * also records its dashboard's URL in {@code services.json} when its web server starts
  * ({@link DashboardUrlRecorder}).
@@ -88,6 +90,9 @@ public final class LocalModeInitializer implements ApplicationContextInitializer
         }
         props.put("diffusion.local.data-dir-resolved", dataDir.toString());
         env.getPropertySources().addFirst(new MapPropertySource("diffusion-local-services", props));
+        // last: any diffusion.output-root the user gives wins
+        env.getPropertySources().addLast(new MapPropertySource("diffusion-local-defaults",
+                Map.of("diffusion.output-root", dataDir.resolve("outputs").toString())));
     }
 
     /** Registered first, so destroyed last: after the connection pool and the Kafka clients. */

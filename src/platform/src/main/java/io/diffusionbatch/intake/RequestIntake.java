@@ -4,7 +4,7 @@ import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.ledger.NewRequest;
 import io.diffusionbatch.ledger.RejectionStore;
 import io.diffusionbatch.ledger.RequestStore;
-import io.diffusionbatch.platform.DiffusionProperties;
+import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.request.GenerationRequest;
 import io.diffusionbatch.request.InvalidRequestException;
 import io.diffusionbatch.request.ModelCatalog;
@@ -40,12 +40,12 @@ public class RequestIntake {
     private final Path outputRoot;
 
     public RequestIntake(RequestStore requests, RejectionStore rejections, ModelCatalog catalog, RequestLimits limits,
-                         DiffusionProperties props) {
+                         OutputRoot outputRoot) {
         this.requests = requests;
         this.rejections = rejections;
         this.catalog = catalog;
         this.limits = limits;
-        this.outputRoot = props.outputRoot().toAbsolutePath().normalize();
+        this.outputRoot = outputRoot.path();
     }
 
     /**
@@ -54,19 +54,20 @@ public class RequestIntake {
      */
     public IntakeResult accept(byte[] payload, String source) {
         GenerationRequest r;
-        Path outputDir;
         try {
             r = RequestParser.parse(payload, limits, catalog);
             Files.createDirectories(outputRoot);
-            outputDir = OutputLocation.resolve(outputRoot, r.output().location());
+            OutputLocation.resolve(outputRoot, r.output().location());
         } catch (InvalidRequestException e) {
             return reject(payload, source, e.requestId(), e.violations());
         } catch (IOException e) {
             return reject(payload, source, null, List.of(new Violation("output.location", "io",
                     "output.location: cannot be checked under the output root: " + e.getMessage())));
         }
+        // the ledger keeps the folder relative to the output root (the location: checked above, it has no '.', '..'
+        // or empty segment), so that every instance finds it under its own mount of the shared root
         RequestStore.Inserted in = requests.insert(new NewRequest(r.requestId(), r.kind(), r.model(), r.toJson(),
-                r.itemCount(), r.priority(), outputDir.toString(), source, JSON.writeValueAsString(r.labels())));
+                r.itemCount(), r.priority(), r.output().location(), source, JSON.writeValueAsString(r.labels())));
         if (in.created()) {
             return new IntakeResult(IntakeResult.Outcome.ACCEPTED, in.row(), List.of(), 0);
         }

@@ -10,6 +10,7 @@ import io.diffusionbatch.ledger.QualityStore.OutputToAssess;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.media.OutputReader;
+import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.platform.DiffusionProperties;
 import io.diffusionbatch.platform.ModelRegistry;
 import io.diffusionbatch.quality.LabeledPrompt;
@@ -52,15 +53,17 @@ public class AssessTasklet implements Tasklet {
     private final ModelRegistry models;
     private final Evaluators evaluators;
     private final int maxItems;
+    private final OutputRoot root;
 
     public AssessTasklet(RequestStore requests, ItemStore items, QualityStore quality, ModelRegistry models,
-                         Evaluators evaluators, DiffusionProperties props) {
+                         Evaluators evaluators, DiffusionProperties props, OutputRoot root) {
         this.requests = requests;
         this.items = items;
         this.quality = quality;
         this.models = models;
         this.evaluators = evaluators;
         this.maxItems = props.quality() == null ? 10_000 : props.quality().maxItems();
+        this.root = root;
     }
 
     @Override
@@ -82,6 +85,7 @@ public class AssessTasklet implements Tasklet {
         long start = System.nanoTime();
         ShapesEvaluator evaluator = evaluators.get(folder);
         boolean video = "video".equals(run.kind());
+        Path runDir = root.folder(run.id(), run.outputDir());
         RunAssessment assessment = new RunAssessment(video ? null : evaluator.imageReference());
         long done = items.countByStatus(run.id()).getOrDefault(ItemStatus.DONE, 0L);
         long stride = Math.max(1, (done + maxItems - 1) / maxItems);
@@ -93,7 +97,7 @@ public class AssessTasklet implements Tasklet {
             List<OutputToAssess> read = new ArrayList<>();
             List<float[]> data = new ArrayList<>();
             for (OutputToAssess o : page) {
-                Optional<float[]> d = decode(o, video, run.id());
+                Optional<float[]> d = decode(runDir.resolve(o.path()), o, video, run.id());
                 if (d.isPresent()) {
                     read.add(o);
                     data.add(d.get());
@@ -123,9 +127,9 @@ public class AssessTasklet implements Tasklet {
     }
 
     /** The output as the evaluator's input, or empty (logged) when it cannot be read or has another geometry. */
-    private static Optional<float[]> decode(OutputToAssess o, boolean video, long run) {
+    private static Optional<float[]> decode(Path file, OutputToAssess o, boolean video, long run) {
         try {
-            OutputReader.Decoded d = OutputReader.read(o.file(), o.mediaType());
+            OutputReader.Decoded d = OutputReader.read(file, o.mediaType());
             boolean fits = d.height() == 32 && d.width() == 32 && (video ? d.frames() == 8 : d.frames() == 1);
             if (!fits) {
                 LOG.debug("run {} item {}: {}x{}x{} is not what the evaluator reads", run, o.index(), d.frames(),
@@ -134,7 +138,7 @@ public class AssessTasklet implements Tasklet {
             }
             return Optional.of(d.data());
         } catch (IOException | IllegalArgumentException e) {
-            LOG.debug("run {} item {}: cannot read {}: {}", run, o.index(), o.file(), e.getMessage());
+            LOG.debug("run {} item {}: cannot read {}: {}", run, o.index(), file, e.getMessage());
             return Optional.empty();
         }
     }

@@ -1,6 +1,7 @@
 package io.diffusionbatch.job;
 
 import io.diffusionbatch.ledger.ItemStore;
+import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.output.OutputStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,12 +41,14 @@ final class OrphanFiles {
     }
 
     /**
-     * @param root the output root
+     * @param root   the output root
+     * @param folder the run's folder below the root, as {@link OutputRoot#relative} gives it
      * @return how many files were removed
      */
-    static int sweep(Path root, Path runDir, long requestId, ItemStore items, OutputStore store) {
+    static int sweep(OutputRoot root, String folder, long requestId, ItemStore items, OutputStore store) {
+        Path runDir = root.path().resolve(folder);
         try {
-            if (!Files.isDirectory(runDir, LinkOption.NOFOLLOW_LINKS) || !linkFree(root, runDir)) {
+            if (!Files.isDirectory(runDir, LinkOption.NOFOLLOW_LINKS) || !linkFree(root.path(), runDir)) {
                 return 0;
             }
             Map<String, List<Path>> byStem = new HashMap<>();
@@ -63,7 +66,7 @@ final class OrphanFiles {
             List<String> stems = new ArrayList<>(byStem.keySet());
             for (int from = 0; from < stems.size(); from += QUERY_CHUNK) {
                 List<String> chunk = stems.subList(from, Math.min(stems.size(), from + QUERY_CHUNK));
-                Set<String> orphans = items.orphanStems(requestId, runDir.toString(),
+                Set<String> orphans = items.orphanStems(requestId, root.storedForms(folder),
                         chunk.stream().map(s -> named.get(s)[0]).toList(), chunk.stream().map(s -> named.get(s)[1]).toList(),
                         chunk);
                 for (String stem : orphans) {

@@ -2,13 +2,11 @@ package io.diffusionbatch.job;
 
 import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.RequestStore;
+import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.output.OutputStore;
-import io.diffusionbatch.platform.DiffusionProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
-
-import java.nio.file.Path;
 
 /**
  * Removes what a run leaves in its folder besides its outputs when it ends, completed or failed
@@ -23,20 +21,21 @@ public class RunCleanup {
     private final RequestStore requests;
     private final ItemStore items;
     private final OutputStore store;
-    private final Path root;
+    private final OutputRoot root;
 
-    public RunCleanup(RequestStore requests, ItemStore items, OutputStore store, DiffusionProperties props) {
+    public RunCleanup(RequestStore requests, ItemStore items, OutputStore store, OutputRoot root) {
         this.requests = requests;
         this.items = items;
         this.store = store;
-        this.root = props.outputRoot();
+        this.root = root;
     }
 
     /** @return the number of files removed */
     public int sweep(long requestId) {
         try {
             return requests.find(requestId)
-                    .map(r -> OrphanFiles.sweep(root, Path.of(r.outputDir()), requestId, items, store)).orElse(0);
+                    .map(r -> OrphanFiles.sweep(root, root.relative(requestId, r.outputDir()), requestId, items, store))
+                    .orElse(0);
         } catch (RuntimeException e) {
             LOG.warn("run {}: its folder was not cleaned: {}", requestId, e.getMessage());
             return 0;

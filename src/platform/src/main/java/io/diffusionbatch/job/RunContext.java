@@ -9,9 +9,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What every partition of a run needs, resolved once per run: the request, its model's engine,
- * the engine settings, the output folder, and the count of finished items (read once from the
- * ledger, then counted up by the partitions, so progress never rescans a million rows).
- * Thread-safe.
+ * the engine settings, the output folder on this instance (absolute), and the count of finished
+ * items (read once from the ledger, then counted up by the partitions, so progress never rescans a
+ * million rows). Thread-safe.
  */
 public record RunContext(long requestId, GenerationRequest request, Engine engine, SamplingParams params,
                          Path outputDir, int fps, AtomicLong finished) {

@@ -5,6 +5,7 @@ import io.diffusionbatch.ledger.ItemStatus;
 import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
+import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.platform.ModelRegistry;
 import io.diffusionbatch.request.CatalogModel;
 import io.diffusionbatch.request.GenerationRequest;
@@ -14,7 +15,6 @@ import io.diffusionbatch.request.RequestParser;
 import org.springframework.stereotype.Component;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,18 +33,23 @@ public class RunContexts {
     private final ItemStore items;
     private final ModelRegistry models;
     private final RequestLimits limits;
+    private final OutputRoot root;
     private final Map<Long, RunContext> cache = new ConcurrentHashMap<>();
 
-    public RunContexts(RequestStore requests, ItemStore items, ModelRegistry models, RequestLimits limits) {
+    public RunContexts(RequestStore requests, ItemStore items, ModelRegistry models, RequestLimits limits,
+                       OutputRoot root) {
         this.requests = requests;
         this.items = items;
         this.models = models;
         this.limits = limits;
+        this.root = root;
     }
 
     /**
      * @throws IllegalStateException when the run does not exist or its request is no longer valid
      *                               (e.g. its model was removed from the catalog)
+     * @throws io.diffusionbatch.output.OutputRefusedException when its folder (an older version's absolute one) is
+     *                               outside this instance's output root
      */
     public RunContext get(long requestId) {
         return cache.computeIfAbsent(requestId, this::resolve);
@@ -69,7 +74,7 @@ public class RunContexts {
         Integer fps = r.params().fps();
         long finished = items.countByStatus(requestId).entrySet().stream()
                 .filter(e -> e.getKey() != ItemStatus.PENDING).mapToLong(Map.Entry::getValue).sum();
-        return new RunContext(requestId, r, engine, r.samplingParams(model), Path.of(row.outputDir()),
+        return new RunContext(requestId, r, engine, r.samplingParams(model), root.folder(requestId, row.outputDir()),
                 fps == null ? DEFAULT_FPS : fps, new AtomicLong(finished));
     }
 }

@@ -31,7 +31,7 @@ public class DashboardStore {
     }
 
     /**
-     * Where the ledger says an item's output is: the run's output folder and the outputs row's
+     * Where the ledger says an item's output is: the run's output folder as stored and the outputs row's
      * path relative to it, its size and SHA-256 (hex), exactly as recorded (not checked against
      * the file system).
      */

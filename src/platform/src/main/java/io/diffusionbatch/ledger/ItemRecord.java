@@ -9,7 +9,7 @@ import java.util.Map;
  * @param output         the outputs row (path, sha256, media_type, bytes), empty when not written
  * @param stats          the item_stats row, empty when not written
  * @param requestSpec    the run's canonical request JSON (every parameter)
- * @param outputDir      the run's output folder
+ * @param outputDir      the run's output folder as stored (relative to the output root, see {@link RequestRow})
  * @param quality        the item_quality row (readings, expected, adherent as JSON text / boolean), empty when
  *                       the item was not assessed
  */

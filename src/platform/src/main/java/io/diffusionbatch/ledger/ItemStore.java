@@ -243,17 +243,18 @@ public class ItemStore {
      * output row, and that no other request writing into the same folder records either: the files
      * a crashed micro-batch left behind, never another run's outputs.
      *
-     * @param outputDir the request's {@code output_dir}
+     * @param outputDirs every {@code output_dir} under which a run of the same folder may be kept (relative, and the
+     *                   absolute forms older versions stored)
      */
-    public java.util.Set<String> orphanStems(long requestId, String outputDir, List<Long> indices, List<Long> seeds,
-                                             List<String> stems) {
+    public java.util.Set<String> orphanStems(long requestId, List<String> outputDirs, List<Long> indices,
+                                             List<Long> seeds, List<String> stems) {
         return new java.util.HashSet<>(jdbc.sql("SELECT c.stem FROM unnest(?::bigint[], ?::bigint[], ?::text[]) "
                         + "AS c(idx, seed, stem) JOIN items i ON i.request_id = ? AND i.idx = c.idx AND i.seed = c.seed "
                         + "WHERE NOT EXISTS (SELECT 1 FROM outputs o WHERE o.request_id = i.request_id AND o.idx = i.idx) "
                         + "AND NOT EXISTS (SELECT 1 FROM requests q JOIN outputs o ON o.request_id = q.id AND o.idx = c.idx "
-                        + "WHERE q.output_dir = ? AND q.id <> ? AND o.path LIKE c.stem || '.%')")
+                        + "WHERE q.output_dir = ANY(?::text[]) AND q.id <> ? AND o.path LIKE c.stem || '.%')")
                 .params(indices.toArray(new Long[0]), seeds.toArray(new Long[0]), stems.toArray(new String[0]),
-                        requestId, outputDir, requestId)
+                        requestId, outputDirs.toArray(new String[0]), requestId)
                 .query(String.class).list());
     }
 

@@ -5,7 +5,6 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.support.TransactionTemplate;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
@@ -29,8 +28,8 @@ public class QualityStore {
     public record ItemQualityRow(long requestId, long index, String readingsJson, String expectedJson, Boolean adherent) {
     }
 
-    /** A written output to assess: its prompt and absolute file. */
-    public record OutputToAssess(long index, String prompt, Path file, String mediaType) {
+    /** A written output to assess: its prompt and its file's path relative to the run's folder. */
+    public record OutputToAssess(long index, String prompt, String path, String mediaType) {
     }
 
     private final JdbcClient jdbc;
@@ -50,13 +49,12 @@ public class QualityStore {
      */
     public List<OutputToAssess> outputs(long requestId, long after, long stride, int limit) {
         return jdbc.sql("""
-                SELECT o.idx, p.text, r.output_dir, o.path, o.media_type
+                SELECT o.idx, p.text, o.path, o.media_type
                 FROM outputs o JOIN items i ON i.request_id = o.request_id AND i.idx = o.idx
-                     JOIN prompts p ON p.id = i.prompt_id JOIN requests r ON r.id = o.request_id
+                     JOIN prompts p ON p.id = i.prompt_id
                 WHERE o.request_id = ? AND o.idx > ? AND o.idx % ? = 0 AND i.status = 'done'
                 ORDER BY o.idx LIMIT ?""").params(requestId, after, stride, limit)
-                .query((rs, k) -> new OutputToAssess(rs.getLong(1), rs.getString(2),
-                        Path.of(rs.getString(3)).resolve(rs.getString(4)), rs.getString(5)))
+                .query((rs, k) -> new OutputToAssess(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4)))
                 .list();
     }
 

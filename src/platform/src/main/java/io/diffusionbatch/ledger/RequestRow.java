@@ -8,7 +8,8 @@ import java.time.Instant;
  * @param id              the run's id (what {@code show RUN} takes)
  * @param clientRequestId the client's idempotency key
  * @param spec            the request's canonical JSON
- * @param outputDir       absolute folder of its outputs
+ * @param outputDir       the folder of its outputs relative to the output root (an older version's row: absolute);
+ *                        {@link io.diffusionbatch.output.OutputRoot} finds it on this instance
  * @param startedAt       null until a job starts it
  * @param finishedAt      null until it ends
  * @param message         why it failed or was cancelled, or null

@@ -14,7 +14,7 @@ import java.time.Instant;
  * @param startedAt       null until started
  * @param finishedAt      null until finished
  * @param acceptedAt      when the request was accepted; never null
- * @param outputDir       the run's output folder
+ * @param outputDir       the run's output folder as stored (relative to the output root, see {@link RequestRow})
  */
 public record RunSummary(long id, String clientRequestId, RunStatus status, String model, String sampler, Integer steps,
                          long total, long done, long failed, long cancelled, Instant acceptedAt, Instant startedAt,

@@ -9,7 +9,8 @@ import java.nio.file.Path;
  * The files of runs. A partition writes its files into its staging folder (a private, local folder the writer can
  * use with plain {@link Path}s), then {@link #publish publishes} each under its final name in the run's folder, in
  * one atomic step, so a reader never sees half a file. The run folder is the {@code output_dir} recorded at
- * acceptance; every method checks it again when called (a link planted since then is refused, not followed).
+ * acceptance as {@link OutputRoot} finds it on this instance; every method checks it again when called (a link
+ * planted since then is refused, not followed).
  *
  * <p>Failures: {@link OutputRefusedException} when the path would leave the output root (the message says which
  * path and why); {@link UncheckedIOException} when the storage fails (full, read-only, gone), its message naming

@@ -17,7 +17,9 @@ import java.util.TreeMap;
  * {@code DIFFUSION_KAFKA_BOOTSTRAP_SERVERS}).
  *
  * @param dataDir    where local mode keeps Postgres, Kafka and, by default, the outputs
- * @param outputRoot every request's output location resolves inside this folder
+ * @param outputRoot every request's output location resolves inside this folder; the ledger keeps run folders
+ *                   relative to it. Local mode defaults it to {@code outputs} in the data directory; with external
+ *                   services there is no default ({@link OutputRootCheck} refuses to start)
  * @param kafka      broker and topics
  * @param job        partitioning and micro-batching
  * @param energy     how energy is measured or estimated, and the grid's carbon intensity

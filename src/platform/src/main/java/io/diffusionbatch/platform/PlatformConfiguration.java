@@ -4,6 +4,7 @@ import io.diffusionbatch.energy.EnergyMeter;
 import io.diffusionbatch.energy.EnergyMeters;
 import io.diffusionbatch.engine.EngineOptions;
 import io.diffusionbatch.output.LocalOutputStore;
+import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.output.OutputStore;
 import io.diffusionbatch.request.RequestLimits;
 import io.diffusionbatch.engine.json.Json;
@@ -37,10 +38,16 @@ public class PlatformConfiguration {
         return Json.MAPPER;
     }
 
-    /** Runs' files in the output root, a local or mounted shared folder. */
+    /** The output root, a local or mounted shared folder, where the ledger's run folders are found. */
     @Bean
-    OutputStore outputStore(DiffusionProperties props) {
-        return new LocalOutputStore(props.outputRoot());
+    OutputRoot outputRoot(DiffusionProperties props) {
+        return new OutputRoot(props.outputRoot());
+    }
+
+    /** Runs' files in the output root. */
+    @Bean
+    OutputStore outputStore(OutputRoot root) {
+        return new LocalOutputStore(root.path());
     }
 
     /** The contract's limits, with the micro-batch and memory limit of this configuration for the model checks. */

@@ -4,6 +4,7 @@ import io.diffusionbatch.ledger.ItemAudit;
 import io.diffusionbatch.ledger.ItemRef;
 import io.diffusionbatch.ledger.DashboardStore;
 import io.diffusionbatch.output.OutputRefusedException;
+import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.output.OutputStore;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -19,7 +20,6 @@ import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -41,12 +41,14 @@ public class FilesController {
     private final DashboardStore store;
     private final ItemAudit audit;
     private final OutputStore files;
+    private final OutputRoot root;
     private final DigestCache digests = new DigestCache(DIGESTS_KEPT);
 
-    public FilesController(DashboardStore store, ItemAudit audit, OutputStore files) {
+    public FilesController(DashboardStore store, ItemAudit audit, OutputStore files, OutputRoot root) {
         this.store = store;
         this.audit = audit;
         this.files = files;
+        this.root = root;
     }
 
     @GetMapping("/files/{run}/{index}")
@@ -78,7 +80,7 @@ public class FilesController {
      */
     private OutputStore.Stored open(DashboardStore.StoredOutput o, ItemRef ref) {
         try {
-            return files.open(Path.of(o.runDir()), o.path());
+            return files.open(root.folder(ref.run(), o.runDir()), o.path());
         } catch (NoSuchFileException e) {
             throw Params.notFound("the output file of item " + ref + " is missing on disk");
         } catch (OutputRefusedException e) {

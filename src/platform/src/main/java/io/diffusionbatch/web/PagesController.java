@@ -9,6 +9,7 @@ import io.diffusionbatch.ledger.DashboardStore;
 import io.diffusionbatch.ledger.QualityStore;
 import io.diffusionbatch.ledger.RejectionStore;
 import io.diffusionbatch.ledger.RunSummary;
+import io.diffusionbatch.output.OutputRoot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
@@ -49,15 +50,17 @@ public class PagesController {
     private final RunFiguresReader figures;
     private final QualityStore quality;
     private final RejectionStore rejections;
+    private final OutputRoot root;
 
     public PagesController(DashboardStore store, ItemAudit audit, Reproducer reproducer, RunFiguresReader figures,
-                           QualityStore quality, RejectionStore rejections) {
+                           QualityStore quality, RejectionStore rejections, OutputRoot root) {
         this.store = store;
         this.audit = audit;
         this.reproducer = reproducer;
         this.figures = figures;
         this.quality = quality;
         this.rejections = rejections;
+        this.root = root;
     }
 
     @GetMapping("/")
@@ -78,14 +81,14 @@ public class PagesController {
         }
         long from = (long) (page - 1) * Views.SHEET_PAGE;
         int fidImages = quality.find(id).map(QualityStore.RunQualityRow::fidItems).orElse(0);
-        model.addAttribute("p", Views.run(r, figures.read(id), fidImages, store.stageTimes(id),
+        model.addAttribute("p", Views.run(r, root, figures.read(id), fidImages, store.stageTimes(id),
                 store.cells(id, from, from + Views.SHEET_PAGE), page));
         return "dashboard/run";
     }
 
     @GetMapping("/items/{run}/{index}")
     public String item(@PathVariable String run, @PathVariable String index, Model model) {
-        model.addAttribute("p", Views.item(Lookups.item(store, audit, Params.itemRef(run, index)), null));
+        model.addAttribute("p", Views.item(Lookups.item(store, audit, Params.itemRef(run, index)), root, null));
         return "dashboard/item";
     }
 
@@ -104,7 +107,7 @@ public class PagesController {
             throw new UncheckedIOException(e);
         }
         try {
-            model.addAttribute("p", Views.item(record, reproducer.reproduce(ref, scratch)));
+            model.addAttribute("p", Views.item(record, root, reproducer.reproduce(ref, scratch)));
         } catch (IllegalStateException | IllegalArgumentException e) {
             // e.g. the run's request no longer parses against the catalog: say so, as the CLI does
             throw new ResponseStatusException(HttpStatus.INTERNAL_SERVER_ERROR, "cannot reproduce item " + ref + ": "

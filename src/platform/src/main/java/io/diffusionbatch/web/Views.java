@@ -9,11 +9,11 @@ import io.diffusionbatch.ledger.DashboardStore;
 import io.diffusionbatch.ledger.DashboardStore.QualityPoint;
 import io.diffusionbatch.ledger.RejectionStore;
 import io.diffusionbatch.ledger.RunSummary;
+import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.sweep.ParetoFront;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -176,12 +176,13 @@ public final class Views {
      * {@link RunFigures#columns()}, FID with its number of images), stage times and one page of
      * the contact sheet.
      *
+     * @param root      where the run's folder is shown on this instance
      * @param fidImages images the run's FID was computed over (ignored when it has none)
      * @param page      1-based page of the contact sheet
      * @param cells     the items of that page
      */
-    public static RunPage run(RunSummary r, Optional<RunFigures> figures, int fidImages, DashboardStore.StageTimes stages,
-                              List<DashboardStore.SheetCell> cells, int page) {
+    public static RunPage run(RunSummary r, OutputRoot root, Optional<RunFigures> figures, int fidImages,
+                              DashboardStore.StageTimes stages, List<DashboardStore.SheetCell> cells, int page) {
         List<Figure> rows = new ArrayList<>();
         figures.ifPresent(f -> f.columns().forEach((k, v) -> rows.add(new Figure(k,
                 k.equals("FID") ? Format.fid(f.fid(), fidImages) : Format.figure(v)))));
@@ -206,14 +207,14 @@ public final class Views {
         }).toList();
         return new RunPage(new Layout("Run " + r.id(), r.id()), r.id(), r.clientRequestId(), r.model(), r.status().sql(),
                 Progress.of(r), r.failed(), r.cancelled(), Format.time(r.acceptedAt()), Format.time(r.startedAt()),
-                Format.time(r.finishedAt()), r.outputDir(), figures.isPresent(), rows, bars, pager, sheet);
+                Format.time(r.finishedAt()), root.shown(r.id(), r.outputDir()), figures.isPresent(), rows, bars, pager, sheet);
     }
 
     /**
      * {@code /items/RUN/INDEX}: every row about the item (what {@code item RUN/INDEX} prints), its
-     * output and, when {@code result} is not null, the outcome of a reproduction.
+     * output (its file as found under {@code root}) and, when {@code result} is not null, the outcome of a reproduction.
      */
-    public static ItemPage item(ItemRecord r, Reproducer.Result result) {
+    public static ItemPage item(ItemRecord r, OutputRoot root, Reproducer.Result result) {
         Reproduction rep = null;
         if (result != null) {
             boolean ok = result.matches();
@@ -225,7 +226,7 @@ public final class Views {
         Output output = null;
         if (!r.output().isEmpty()) {
             Map<String, Object> o = r.output();
-            output = new Output(Path.of(r.outputDir()).resolve(String.valueOf(o.get("path"))).toString(),
+            output = new Output(root.shown(r.ref().run(), r.outputDir() + "/" + o.get("path")),
                     String.valueOf(o.get("sha256")), String.valueOf(o.get("media_type")), String.valueOf(o.get("bytes")),
                     String.valueOf(o.get("created_at")), String.valueOf(o.get("media_type")).startsWith("image/"));
         }

@@ -49,6 +49,7 @@ class SaslPlatformTest {
                 ctx = DiffusionBatchApplication.start("server",
                         "--diffusion.local.mode=off",
                         "--diffusion.data-dir=" + dir.resolve("data"),
+                        "--diffusion.output-root=" + dir.resolve("outputs"),
                         "--spring.datasource.url=" + postgres.jdbcUrl(),
                         "--spring.datasource.username=postgres",
                         "--spring.datasource.password=postgres",

@@ -75,7 +75,7 @@ class AssessStepTest {
         try (ShapesEvaluator evaluator = ShapesEvaluator.open(Path.of("models/shapes-eval"))) {
             for (Map<String, Object> row : rows) {
                 int idx = ((Number) row.get("idx")).intValue();
-                float[] image = chw(ImageIO.read(Path.of(run.outputDir()).resolve((String) row.get("path")).toFile()));
+                float[] image = chw(ImageIO.read(server.runDir(run).resolve((String) row.get("path")).toFile()));
                 ShapesEvaluator.Reading reading = evaluator.judgeImages(List.of(image)).get(0);
                 assertThat(JSON.readTree((String) row.get("readings"))).isEqualTo(JSON.valueToTree(reading.labels()));
                 if (idx == 4) {

@@ -43,7 +43,7 @@ class CancelAndPriorityTest {
         long outputs = server.jdbc().sql("SELECT count(*) FROM outputs WHERE request_id = ?").param(run.id())
                 .query(Long.class).single();
         assertThat(outputs).isEqualTo(counts.get(ItemStatus.DONE));
-        Path dir = Path.of(end.outputDir());
+        Path dir = server.runDir(end);
         try (Stream<Path> files = Files.walk(dir)) {
             // one PNG and one sidecar per done item, nothing in staging
             assertThat(files.filter(Files::isRegularFile).count()).isEqualTo(2 * counts.get(ItemStatus.DONE));

@@ -7,6 +7,7 @@ import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.local.LocalServices;
 import io.diffusionbatch.media.ItemWriter;
+import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
 import io.diffusionbatch.platform.DiffusionProperties;
 import io.diffusionbatch.web.Dashboard;
@@ -214,7 +215,7 @@ class DatabaseOutageTest {
         List<Map<String, Object>> outputs = jdbc.sql("SELECT path, sha256 FROM outputs WHERE request_id = ?")
                 .param(run.id()).query().listOfRows();
         assertThat(outputs).as("one output row per item").hasSize(items);
-        Path out = Path.of(end.outputDir());
+        Path out = ctx.getBean(OutputRoot.class).folder(end.id(), end.outputDir());
         for (Map<String, Object> o : outputs) {
             assertThat(ItemWriter.sha256(out.resolve((String) o.get("path")))).isEqualTo(o.get("sha256"));
         }

@@ -53,7 +53,7 @@ public class GenerationJobTest {
                         + "JOIN item_stats s USING (request_id, idx) WHERE i.request_id = ? ORDER BY i.idx")
                 .param(run.id()).query().listOfRows();
         assertThat(items).hasSize(10);
-        Path dir = Path.of(run.outputDir());
+        Path dir = server.runDir(run);
         for (Map<String, Object> row : items) {
             long idx = (Long) row.get("idx");
             assertThat(row.get("status")).isEqualTo("done");
@@ -118,7 +118,7 @@ public class GenerationJobTest {
         List<Map<String, Object>> outs = server.jdbc().sql("SELECT path, media_type FROM outputs WHERE request_id = ? ORDER BY idx")
                 .param(run.id()).query().listOfRows();
         assertThat(outs).extracting(r -> r.get("media_type")).containsOnly("image/gif");
-        byte[] head = Files.readAllBytes(Path.of(run.outputDir(), (String) outs.get(0).get("path")));
+        byte[] head = Files.readAllBytes(server.runDir(run).resolve((String) outs.get(0).get("path")));
         assertThat(new String(head, 0, 6, StandardCharsets.US_ASCII)).isEqualTo("GIF89a");
     }
 }

@@ -2,6 +2,7 @@ package io.diffusionbatch.job;
 
 import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.RequestRow;
+import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.output.OutputStore;
 import io.diffusionbatch.platform.TestServer;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ class OrphanFilesTest {
         String id = TestServer.uniqueId("orphans");
         server.send(id, GenerationJobTest.request(id, "tiny", 2, 2, 2, 0, "orphans/" + id).getBytes(StandardCharsets.UTF_8));
         RequestRow run = server.awaitFinished(id, Duration.ofSeconds(120));
-        Path dir = Path.of(run.outputDir());
+        Path dir = server.runDir(run);
         String stem0 = server.jdbc().sql("SELECT path FROM outputs WHERE request_id = ? AND idx = 0").param(run.id())
                 .query(String.class).single().replaceAll("\\.png$", "");
         // item 0 as a crash would leave it: files in place, no output row
@@ -40,7 +41,7 @@ class OrphanFilesTest {
         Files.createDirectories(dir.resolve(".staging/generatePartition:partition0"));
         Files.writeString(dir.resolve(".staging/generatePartition:partition0/00000001-101.png"), "half");
 
-        int removed = OrphanFiles.sweep(server.outputRoot(), dir, run.id(), server.bean(ItemStore.class),
+        int removed = OrphanFiles.sweep(server.bean(OutputRoot.class), run.outputDir(), run.id(), server.bean(ItemStore.class),
                 server.bean(OutputStore.class));
 
         assertThat(removed).as("item 0's PNG and sidecar").isEqualTo(2);
@@ -65,17 +66,25 @@ class OrphanFilesTest {
         RequestRow runA = server.awaitFinished(a, Duration.ofSeconds(120));
         server.send(b, GenerationJobTest.request(b, "tiny", 1, 2, 2, 0, location).getBytes(StandardCharsets.UTF_8));
         RequestRow runB = server.awaitFinished(b, Duration.ofSeconds(120));
-        assertThat(runB.outputDir()).isEqualTo(runA.outputDir());
-        Path dir = Path.of(runA.outputDir());
+        assertThat(runB.outputDir()).isEqualTo(runA.outputDir()).as("kept relative to the output root").isEqualTo(location);
+        Path dir = server.runDir(runA);
         String stem0 = server.jdbc().sql("SELECT path FROM outputs WHERE request_id = ? AND idx = 0").param(runA.id())
                 .query(String.class).single().replaceAll("\\.png$", "");
         server.jdbc().sql("DELETE FROM item_stats WHERE request_id = ? AND idx = 0").param(runA.id()).update();
         server.jdbc().sql("DELETE FROM outputs WHERE request_id = ? AND idx = 0").param(runA.id()).update();
 
-        int removed = OrphanFiles.sweep(server.outputRoot(), dir, runA.id(), server.bean(ItemStore.class),
+        OutputRoot root = server.bean(OutputRoot.class);
+        int removed = OrphanFiles.sweep(root, location, runA.id(), server.bean(ItemStore.class),
                 server.bean(OutputStore.class));
 
         assertThat(removed).as("item 0's files are run B's output").isZero();
+        assertThat(dir.resolve(stem0 + ".png")).exists();
+
+        // run B as an older version stored it: the absolute folder (under the root's real path) is the same folder
+        server.jdbc().sql("UPDATE requests SET output_dir = ? WHERE id = ?")
+                .params(dir.toRealPath().toString(), runB.id()).update();
+        assertThat(OrphanFiles.sweep(root, location, runA.id(), server.bean(ItemStore.class),
+                server.bean(OutputStore.class))).as("run B's absolute row names the same folder").isZero();
         assertThat(dir.resolve(stem0 + ".png")).exists();
     }
 }

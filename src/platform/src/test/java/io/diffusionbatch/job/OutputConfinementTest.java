@@ -62,11 +62,11 @@ class OutputConfinementTest {
         RequestRow s = server.awaitRun(viaStaging, r -> r.status() == RunStatus.ACCEPTED, Duration.ofSeconds(60));
 
         Path runLinkTarget = Files.createDirectories(outside.resolve("run"));
-        Path runDir = Path.of(a.outputDir());
+        Path runDir = server.runDir(a);
         Files.createDirectories(runDir.getParent());
         Files.createSymbolicLink(runDir, runLinkTarget);
         Path stagingLinkTarget = Files.createDirectories(outside.resolve("staging"));
-        Path staging = Files.createDirectories(Path.of(s.outputDir())).resolve(".staging");
+        Path staging = Files.createDirectories(server.runDir(s)).resolve(".staging");
         Files.createSymbolicLink(staging, stagingLinkTarget);
         server.bean(RunLifecycle.class).cancel(b.id());
 
@@ -102,7 +102,7 @@ class OutputConfinementTest {
         server.send(id, small(id).getBytes(StandardCharsets.UTF_8));
         RequestRow run = server.awaitFinished(id, Duration.ofSeconds(120));
         assertThat(run.status()).as(String.valueOf(run.message())).isEqualTo(RunStatus.COMPLETED);
-        Path dir = Path.of(run.outputDir());
+        Path dir = server.runDir(run);
         List<Map<String, Object>> outputs = server.jdbc().sql("SELECT path, sha256, bytes FROM outputs WHERE request_id = ?")
                 .param(run.id()).query().listOfRows();
         assertThat(outputs).hasSize(4);

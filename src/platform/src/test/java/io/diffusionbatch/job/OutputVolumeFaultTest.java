@@ -171,7 +171,7 @@ class OutputVolumeFaultTest {
                 .param(run.id()).query().listOfRows()) {
             outputs.put((String) o.get("path"), o);
         }
-        Path dir = Path.of(run.outputDir());
+        Path dir = server.runDir(run);
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
                 String name = f.getFileName().toString();
@@ -197,7 +197,7 @@ class OutputVolumeFaultTest {
     }
 
     private long stagedFiles(RequestRow run) throws IOException {
-        Path staging = Path.of(run.outputDir()).resolve(OutputStore.STAGING);
+        Path staging = server.runDir(run).resolve(OutputStore.STAGING);
         if (!Files.exists(staging)) {
             return 0;
         }
@@ -266,7 +266,7 @@ class OutputVolumeFaultTest {
             assertThat(server.jdbc().sql("SELECT count(*) FROM outputs WHERE request_id = ?").param(end.id())
                     .query(Long.class).single()).isEqualTo(ITEMS);
             noPartialOrUnrecordedFile(end);
-            try (Stream<Path> pngs = Files.list(Path.of(end.outputDir()))) {
+            try (Stream<Path> pngs = Files.list(server.runDir(end))) {
                 assertThat(pngs.filter(f -> f.toString().endsWith(".png")).count()).isEqualTo(ITEMS);
             }
             assertThat(stagedFiles(end)).isZero();

@@ -3,6 +3,7 @@ package io.diffusionbatch.platform;
 import io.diffusionbatch.intake.KafkaClients;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
+import io.diffusionbatch.output.OutputRoot;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -99,6 +100,11 @@ public final class TestServer {
 
     public Path outputRoot() {
         return props().outputRoot();
+    }
+
+    /** The run's folder on this server (the ledger keeps it relative to the output root). */
+    public Path runDir(RequestRow run) {
+        return bean(OutputRoot.class).folder(run.id(), run.outputDir());
     }
 
     /** Sends raw bytes to the requests topic (waits for the broker's acknowledgement). */

@@ -111,7 +111,7 @@ class DashboardHttpTest {
                 .contains("<th>seed</th><td>" + row.get("seed") + "</td>")
                 .contains(Templates.esc(EVIL)).doesNotContain("<script>alert")
                 .contains("<th>model_sha256</th>").contains("<th>denoise_seconds</th>").contains("&quot;sampler&quot;")
-                .contains(Templates.esc(Path.of(run.outputDir()).resolve((String) row.get("path"))))
+                .contains(Templates.esc(server.runDir(run).resolve((String) row.get("path"))))
                 .contains("action=\"/items/" + run.id() + "/0/reproduce\"");
 
         HttpResponse<String> rep = HTTP.send(HttpRequest.newBuilder(URI.create(base + "items/" + run.id() + "/0/reproduce"))
@@ -132,7 +132,7 @@ class DashboardHttpTest {
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.headers().firstValue("Content-Type")).hasValue("image/png");
-            assertThat(r.body()).isEqualTo(Files.readAllBytes(Path.of(run.outputDir(), path)));
+            assertThat(r.body()).isEqualTo(Files.readAllBytes(server.runDir(run).resolve(path)));
         }
     }
 
@@ -362,7 +362,7 @@ class DashboardHttpTest {
                 """.formatted(id, id)).getBytes(StandardCharsets.UTF_8));
         RequestRow linked = server.awaitFinished(id, Duration.ofSeconds(60));
         assertThat(linked.status()).isEqualTo(RunStatus.COMPLETED);
-        Path dir = Path.of(linked.outputDir());
+        Path dir = server.runDir(linked);
         String second = server.jdbc().sql("SELECT path FROM outputs WHERE request_id = ? AND idx = 1")
                 .param(linked.id()).query(String.class).single();
         // out of the output root: services.json (the database URL) sits next to it
@@ -408,7 +408,7 @@ class DashboardHttpTest {
         assertThat(r.status()).isEqualTo(RunStatus.COMPLETED);
         String path = server.jdbc().sql("SELECT path FROM outputs WHERE request_id = ? AND idx = 0")
                 .param(r.id()).query(String.class).single();
-        Path file = Path.of(r.outputDir(), path);
+        Path file = server.runDir(r).resolve(path);
         byte[] original = Files.readAllBytes(file);
         String url = "/files/" + r.id() + "/0";
         assertThat(get(url).statusCode()).isEqualTo(200); // hashed once, remembered

@@ -7,9 +7,11 @@ import io.diffusionbatch.ledger.DashboardStore.QualityPoint;
 import io.diffusionbatch.ledger.RejectionStore;
 import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.ledger.RunSummary;
+import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.sweep.ParetoFront;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -178,9 +180,9 @@ class DashboardPagesTest {
     @Test
     void runPageRendersEveryFigureColumnAndMissingOnesAsADash() {
         RunSummary r = new RunSummary(7, "req<1>", RunStatus.RUNNING, "tiny", "ddim", 6, 100, 30, 1, 0, Instant.EPOCH, null, null,
-                "/out/x");
+                "runs/x");
         RunFigures f = figures(7, "tiny", "ddim", 12, null, null);
-        String html = Templates.render("dashboard/run", Views.run(r, Optional.of(f), 0,
+        String html = Templates.render("dashboard/run", Views.run(r, new OutputRoot(Path.of("/out")), Optional.of(f), 0,
                 new DashboardStore.StageTimes(30, 0.001, 0.002, 0.05, 0.01, 0.004),
                 List.of(new DashboardStore.SheetCell(48, ItemStatus.DONE, "a <b>", 3, "image/png"),
                         new DashboardStore.SheetCell(49, ItemStatus.PENDING, "x", 4, null)), 2));
@@ -193,11 +195,12 @@ class DashboardPagesTest {
         assertThat(html).contains("req&lt;1&gt;").contains("30 / 100").contains("page 2 of 3")
                 .contains("href=\"/runs/7?page=1\"").contains("href=\"/runs/7?page=3\"")
                 .contains("src=\"/files/7/48\"").doesNotContain("a <b>").contains("data-run=\"7\"")
+                .as("the run's folder on this instance").contains("<td>/out/runs/x</td>")
                 .contains("<span class=\"cell\" title=\"#49 seed 4: x\">#49<br>pending</span>");
         assertThat(count(section(html, "<svg", "</svg>"), "<rect")).isEqualTo(5);
         RunSummary small = new RunSummary(8, "req", RunStatus.COMPLETED, "tiny", "ddim", 6, 10, 10, 0, 0, Instant.EPOCH, Instant.EPOCH,
-                Instant.EPOCH, "/out/y");
-        String measured = Templates.render("dashboard/run", Views.run(small, Optional.of(figures(8, "tiny", "ddim", 12, 12.3, 0.5)),
+                Instant.EPOCH, "y");
+        String measured = Templates.render("dashboard/run", Views.run(small, new OutputRoot(Path.of("/out")), Optional.of(figures(8, "tiny", "ddim", 12, 12.3, 0.5)),
                 64, new DashboardStore.StageTimes(0, 0, 0, 0, 0, 0), List.of(), 1));
         assertThat(measured).contains("data-figure=\"FID\">" + Templates.esc("12.30 (n = 64, small sample)") + "<")
                 .contains("no written items yet").doesNotContain("page 1 of");

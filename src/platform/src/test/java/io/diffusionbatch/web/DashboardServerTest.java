@@ -60,7 +60,8 @@ class DashboardServerTest {
     }
 
     private static ConfigurableApplicationContext start(String... args) {
-        List<String> all = new ArrayList<>(List.of("--diffusion.local.mode=off"));
+        List<String> all = new ArrayList<>(List.of("--diffusion.local.mode=off",
+                "--diffusion.output-root=" + System.getProperty("java.io.tmpdir")));
         all.addAll(List.of(args));
         return DiffusionBatchApplication.application("server", WebOnly.class).run(all.toArray(String[]::new));
     }
