@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.stereotype.Component;
 
 import java.nio.charset.StandardCharsets;
@@ -42,6 +43,7 @@ import java.util.Set;
  */
 @Component
 @ConditionalOnProperty(name = "diffusion.role", havingValue = "server")
+@DependsOn("startupChecks") // the topics exist: StartupChecks made them
 public class RequestConsumer implements SmartLifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestConsumer.class);
@@ -77,7 +79,6 @@ public class RequestConsumer implements SmartLifecycle {
 
     @Override
     public void start() {
-        TopicAdmin.ensureTopics(kafka);
         deadLetters = KafkaClients.producer(kafka, "dead-letters");
         consumer = KafkaClients.consumer(kafka, kafka.groupId(), "intake");
         consumer.subscribe(List.of(kafka.requestsTopic()));

@@ -22,6 +22,7 @@ import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.stereotype.Component;
 
 import java.time.Duration;
@@ -42,6 +43,7 @@ import java.util.Optional;
  */
 @Component
 @ConditionalOnProperty(name = "diffusion.role", havingValue = "server")
+@DependsOn("startupChecks") // every dependency answered before any run is claimed or recovered
 public class JobDispatcher implements SmartLifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobDispatcher.class);
