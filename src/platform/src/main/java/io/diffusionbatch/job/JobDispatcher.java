@@ -39,7 +39,9 @@ import java.util.Optional;
  * released are resumed (or those of a dead earlier process of this machine), and workers make
  * items only for runs their instance owns. On shutdown this process's running job is stopped
  * cleanly (it ends after its micro-batch in flight, STOPPED and restartable) and its leases are
- * released for another replica to resume. Active in the server role only.
+ * released for another replica to resume. It starts only after the server's dependencies passed
+ * their checks ({@code StartupChecks}), and its heartbeat also keeps this server's row in the
+ * ledger ({@link ServerRegistration}). Active in the server role only.
  */
 @Component
 @ConditionalOnProperty(name = "diffusion.role", havingValue = "server")
@@ -63,6 +65,7 @@ public class JobDispatcher implements SmartLifecycle {
     private final RunCleanup cleanup;
     private final LocalExecutions executions;
     private final ServerInstance instance;
+    private final ServerRegistration registration;
     private final Duration lease;
     private final Object wake = new Object();
     private volatile boolean running;
@@ -73,7 +76,9 @@ public class JobDispatcher implements SmartLifecycle {
 
     public JobDispatcher(RequestStore requests, JobOperator operator, JobRepository repository, Job generateJob,
                          RunEvents events, DatabaseWatch database, ItemStore items, RunCleanup cleanup,
-                         LocalExecutions executions, ServerInstance instance, DiffusionProperties props) {
+                         LocalExecutions executions, ServerInstance instance, ServerRegistration registration,
+                         DiffusionProperties props) {
+        this.registration = registration;
         this.executions = executions;
         this.instance = instance;
         this.lease = props.job().lease();
@@ -132,6 +137,11 @@ public class JobDispatcher implements SmartLifecycle {
             }
         } catch (RuntimeException e) {
             LOG.warn("leases not released (they expire within {} s): {}", lease.toSeconds(), e.getMessage());
+        }
+        try {
+            registration.leave();
+        } catch (RuntimeException e) {
+            LOG.debug("server row not deleted (it counts as dead after {} s): {}", lease.toSeconds(), e.getMessage());
         }
     }
 
@@ -199,11 +209,19 @@ public class JobDispatcher implements SmartLifecycle {
         }
     }
 
-    /** Renews this instance's leases every third of their length, while it runs. */
+    /**
+     * Writes this server's row at once, then renews it and this instance's leases every third of
+     * their length, while it runs.
+     */
     private void heartbeat() {
         long every = Math.max(1_000, lease.toMillis() / 3);
         while (running) {
             try {
+                try {
+                    registration.beat();
+                } catch (RuntimeException e) {
+                    LOG.debug("server heartbeat not written: {}", e.getMessage()); // the database watch logs an outage
+                }
                 Thread.sleep(every);
                 requests.renewLeases(instance.id(), lease);
             } catch (InterruptedException e) {
