@@ -1,9 +1,11 @@
 package io.diffusionbatch.cli;
 
 import io.diffusionbatch.ledger.DatabaseWatch;
+import io.diffusionbatch.platform.DependencyFailure;
 
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -23,7 +25,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * Turns what goes wrong into one line on stderr and an exit code: a bad command line or bad input
  * ({@link ParameterException}, thrown by picocli while parsing or by a command while checking its
  * input) is {@code error: MESSAGE}, exit {@value #USAGE}; anything else a command throws is
- * {@code failed: MESSAGE}, exit {@value #FAILURE}. Messages start with the option or parameter at
+ * {@code failed: MESSAGE}, exit {@value #FAILURE}, except a dependency that failed its start-up
+ * check ({@link DependencyFailure} among the causes): {@code diffusion-batch: MESSAGE} (service,
+ * address, cause), exit 10 (PostgreSQL), 11 (Kafka), 12 (output root) or 13 (no live server). Messages start with the option or parameter at
  * fault ({@code --steps: must be an integer, was 'ten'}). Stateless apart from its stream.
  */
 final class ErrorReporter implements IParameterExceptionHandler, IExecutionExceptionHandler {
@@ -60,6 +64,11 @@ final class ErrorReporter implements IParameterExceptionHandler, IExecutionExcep
 
     @Override
     public int handleExecutionException(Exception ex, CommandLine commandLine, ParseResult parseResult) {
+        Optional<DependencyFailure> dependency = dependencyFailure(ex);
+        if (dependency.isPresent()) {
+            err.println(Main.NAME + ": " + dependency.get().getMessage());
+            return dependency.get().service().exitCode();
+        }
         if (DatabaseWatch.isOutage(ex)) {
             Throwable root = ex;
             while (root.getCause() != null && root.getCause() != root) {
@@ -71,6 +80,16 @@ final class ErrorReporter implements IParameterExceptionHandler, IExecutionExcep
         }
         err.println("failed: " + (ex.getMessage() != null ? ex.getMessage() : ex.toString()));
         return FAILURE;
+    }
+
+    /** The start-up check failure among {@code ex}'s causes (the context wraps it in bean creation errors). */
+    static Optional<DependencyFailure> dependencyFailure(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof DependencyFailure d) {
+                return Optional.of(d);
+            }
+        }
+        return Optional.empty();
     }
 
     /** The message of a usage error, starting with the option or parameter at fault where there is one. */

@@ -46,6 +46,7 @@ public final class Main {
                 new DemoCommand(out, err),
                 new ServeCommand(err),
                 new SubmitCommand(out, err),
+                new DoctorCommand(out),
                 new RunsCommand(out),
                 new ShowCommand(out),
                 new CancelCommand(out),

@@ -2,8 +2,13 @@ package io.diffusionbatch.cli;
 
 import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.intake.KafkaClients;
+import io.diffusionbatch.intake.KafkaProbe;
 import io.diffusionbatch.job.EventType;
+import io.diffusionbatch.ledger.DatabaseProbe;
 import io.diffusionbatch.ledger.RunStatsStore;
+import io.diffusionbatch.ledger.ServerStore;
+import io.diffusionbatch.platform.DependencyFailure;
+import io.diffusionbatch.platform.DependencyFailure.Service;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
 import io.diffusionbatch.platform.DiffusionProperties;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -27,7 +32,9 @@ import java.util.UUID;
  * {@code submit FILE [--wait]}: sends a request document to the requests topic of a running
  * server and reports whether it was accepted (with its run id) or refused (with the reasons);
  * with {@code --wait} it follows the run's events with a progress bar until it ends. The bytes are
- * sent exactly as they are in the file: validation is the server's. One instance per command
+ * sent exactly as they are in the file: validation is the server's. Before sending it checks that
+ * Kafka answers and that a live server uses the ledger (a heartbeat row, unless
+ * {@code --no-server-check}): a request nobody reads is not sent silently. One instance per command
  * line; not thread-safe.
  */
 @Command(name = "submit", sortOptions = false,
@@ -38,7 +45,9 @@ import java.util.UUID;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:accepted (with --wait: the run completed)",
                 "1:no answer within --timeout; with --wait: the run failed or was cancelled",
-                "2:the server refused the request (reasons on stderr), or bad usage"})
+                "2:the server refused the request (reasons on stderr), or bad usage",
+                "10, 11:PostgreSQL, Kafka unreachable or refused the login (nothing was sent)",
+                "13:no live server uses the ledger: nothing was sent (see --no-server-check)"})
 final class SubmitCommand extends PlatformCommand {
 
     private static final JsonMapper JSON = Json.MAPPER;
@@ -52,6 +61,10 @@ final class SubmitCommand extends PlatformCommand {
     @Option(names = "--timeout", paramLabel = "S",
             description = "Give up after S seconds (default: 60; with --wait, 86400).")
     private Integer timeout;
+
+    @Option(names = "--no-server-check", arity = "0", description = "Send even when no live server uses the "
+            + "ledger (no heartbeat within the lease, diffusion.job.lease): the request waits in Kafka for one.")
+    private boolean noServerCheck;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -77,6 +90,13 @@ final class SubmitCommand extends PlatformCommand {
                         + "'java -jar target/diffusion-batch.jar serve' (or run 'demo')");
             }
             DiffusionProperties props = ctx.getBean(DiffusionProperties.class);
+            KafkaProbe.check(props.kafka());
+            if (!noServerCheck && ctx.getBean(ServerStore.class).live(props.job().lease()).isEmpty()) {
+                throw new DependencyFailure(Service.SERVER, "no live server uses the ledger at "
+                        + DatabaseProbe.address(ctx.getEnvironment().getProperty("spring.datasource.url", "?"))
+                        + " (none wrote a heartbeat in the last " + props.job().lease().toSeconds() + " s), so nobody "
+                        + "would read the request: start one with 'serve', or pass --no-server-check to queue it", null);
+            }
             String key = requestIdOf(payload);
             try (EventFollower follower = EventFollower.open(ctx);
                  KafkaProducer<String, byte[]> producer = KafkaClients.producer(props.kafka(), "cli-submit")) {

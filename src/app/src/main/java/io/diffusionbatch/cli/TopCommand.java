@@ -30,7 +30,11 @@ import picocli.CommandLine.Spec;
                         + "cancelled, an item that did not reproduce, a sweep point without figures, no answer "
                         + "within --timeout)",
                 "2:bad usage or bad input: an unknown command or option, a value out of range, a file or model that "
-                        + "cannot be used, a request the server refused (submit)"})
+                        + "cannot be used, a request the server refused (submit)",
+                "10:PostgreSQL unreachable, or it refused the login (one line names the address and the cause)",
+                "11:Kafka unreachable, it refused the login, or the topics cannot be checked or created",
+                "12:the output root cannot be written",
+                "13:no live server uses the ledger (submit; --no-server-check sends anyway)"})
 final class TopCommand implements Callable<Integer> {
 
     @Spec

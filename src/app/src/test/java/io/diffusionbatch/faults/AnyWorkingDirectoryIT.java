@@ -44,17 +44,9 @@ class AnyWorkingDirectoryIT {
             DiffusionProperties.Kafka settings = new DiffusionProperties.Kafka(kafka.bootstrapServers(), "requests",
                     "events", "requests.dlt", "diffusion-intake", null);
             TopicAdmin.ensureTopics(settings);
-            Path jar = Path.of("target/diffusion-batch.jar").toAbsolutePath();
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-jar", jar.toString(), "serve", "--data-dir", tmp.resolve("data").toString(),
-                    "--diffusion.web.port=-1", "--diffusion.energy.source=estimate");
-            pb.directory(elsewhere.toFile());
-            Map<String, String> env = pb.environment();
-            env.put("SPRING_PROFILES_ACTIVE", "external");
-            env.put("SPRING_DATASOURCE_URL", pg.jdbcUrl());
-            env.put("SPRING_DATASOURCE_USERNAME", "postgres");
-            env.put("SPRING_DATASOURCE_PASSWORD", "postgres");
-            env.put("DIFFUSION_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+            ProcessBuilder pb = ExternalJar.command(elsewhere, pg.jdbcUrl(), kafka.bootstrapServers(), Map.of(),
+                    "serve", "--data-dir", tmp.resolve("data").toString(), "--diffusion.web.port=-1",
+                    "--diffusion.energy.source=estimate");
             pb.redirectErrorStream(true).redirectOutput(log.toFile());
             server = pb.start();
 

@@ -26,7 +26,9 @@ import java.util.Optional;
  *       are never started beside external ones;</li>
  *   <li>{@code serve} (default): start Postgres and Kafka under {@code diffusion.data-dir};</li>
  *   <li>{@code client}: use the services a running {@code serve} recorded in the data
- *       directory; with none running, start Postgres alone (enough for reading the ledger).</li>
+ *       directory; with none running, start Postgres alone (enough for reading the ledger);</li>
+ *   <li>{@code probe} ({@code doctor}): use the services a running {@code serve} recorded; with none
+ *       running, fail: nothing is started.</li>
  * </ul>
  * In {@code serve} and {@code client} the output root defaults to {@code outputs} in the data directory (the jar has
  * no default: with external services it must be given, a folder every instance shares).
@@ -78,8 +80,11 @@ public final class LocalModeInitializer implements ApplicationContextInitializer
                     services = running.services();
                 }
             }
+            case "probe" -> services = LocalServices.discover(dataDir).orElseThrow(() -> new IllegalStateException(
+                    "no server is running for " + dataDir + " (local mode), and this command starts no services: "
+                    + "start 'serve', or name external ones (--spring.profiles.active=external)"));
             default -> throw new IllegalArgumentException(
-                    "diffusion.local.mode: must be off, serve or client, was '" + mode + "'");
+                    "diffusion.local.mode: must be off, serve, client or probe, was '" + mode + "'");
         }
         Map<String, Object> props = new HashMap<>();
         props.put("spring.datasource.url", services.jdbcUrl());

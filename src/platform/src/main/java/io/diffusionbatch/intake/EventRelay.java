@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.stereotype.Component;
 
 import java.nio.charset.StandardCharsets;
@@ -38,6 +39,7 @@ import java.util.concurrent.TimeoutException;
  */
 @Component
 @ConditionalOnProperty(name = "diffusion.role", havingValue = "server")
+@DependsOn("startupChecks") // takes the relay's lease only once the broker and the topics answered
 public class EventRelay implements SmartLifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventRelay.class);

@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -41,6 +42,7 @@ import java.util.Set;
  */
 @Component
 @ConditionalOnProperty(name = "diffusion.role", havingValue = "server")
+@DependsOn("startupChecks") // the topics exist: StartupChecks made them
 public class RequestConsumer implements SmartLifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestConsumer.class);
@@ -80,7 +82,6 @@ public class RequestConsumer implements SmartLifecycle {
 
     @Override
     public void start() {
-        TopicAdmin.ensureTopics(kafka);
         consumer = KafkaClients.consumer(kafka, kafka.groupId(), "intake");
         consumer.subscribe(List.of(kafka.requestsTopic()));
         running = true;

@@ -1,5 +1,7 @@
 package io.diffusionbatch.intake;
 
+import io.diffusionbatch.platform.DependencyFailure;
+import io.diffusionbatch.platform.DependencyFailure.Service;
 import io.diffusionbatch.platform.DiffusionProperties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -19,11 +21,14 @@ import java.util.concurrent.TimeUnit;
  * Makes sure the platform's topics (requests, events, dead letters) exist before intake starts,
  * under every profile: missing ones are created with the configured partitions, replication
  * factor and topic settings such as {@code min.insync.replicas} (the broker's defaults where unset), or, with {@code diffusion.kafka.topics.create=false},
- * the start fails with the names of the missing topics. Stateless; thread-safe.
+ * the start fails with the names of the missing topics ({@link DependencyFailure}, one line, within
+ * {@value #TIMEOUT_MS} ms when the brokers do not answer). Stateless; thread-safe.
  */
 public final class TopicAdmin {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicAdmin.class);
+    /** How long the brokers have to list or create the topics. */
+    private static final int TIMEOUT_MS = 10_000;
 
     private TopicAdmin() {
     }
@@ -37,22 +42,22 @@ public final class TopicAdmin {
     /**
      * Creates the missing topics or refuses to go on.
      *
-     * @throws IllegalStateException naming the broker and the topics when they are missing and
-     *                               creation is off, or when the broker cannot be asked
+     * @throws DependencyFailure naming the broker and the topics when they are missing and
+     *                           creation is off, or when the broker cannot be asked
      */
     public static void ensureTopics(DiffusionProperties.Kafka kafka) {
         List<String> names = topicNames(kafka);
         DiffusionProperties.Topics t = kafka.topics();
-        try (Admin admin = KafkaClients.admin(kafka, 60_000, "topics")) {
-            Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+        try (Admin admin = KafkaClients.admin(kafka, TIMEOUT_MS, "topics")) {
+            Set<String> existing = admin.listTopics().names().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
             List<String> missing = names.stream().filter(n -> !existing.contains(n)).toList();
             if (missing.isEmpty()) {
                 return;
             }
             if (!t.create()) {
-                throw new IllegalStateException("Kafka at " + kafka.bootstrapServers() + " lacks the topics "
+                throw new DependencyFailure(Service.KAFKA, "Kafka at " + kafka.bootstrapServers() + " lacks the topics "
                         + missing + " and diffusion.kafka.topics.create is false: create them, or allow the "
-                        + "platform to");
+                        + "platform to", null);
             }
             List<NewTopic> create = new ArrayList<>();
             for (String name : missing) {
@@ -60,7 +65,7 @@ public final class TopicAdmin {
                         Optional.ofNullable(t.replicationFactor())).configs(t.configs()));
             }
             try {
-                admin.createTopics(create).all().get(60, TimeUnit.SECONDS);
+                admin.createTopics(create).all().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof TopicExistsException)) { // another instance created it meanwhile
                     throw e;
@@ -70,14 +75,15 @@ public final class TopicAdmin {
                     t.partitions() == null ? "broker default" : t.partitions(),
                     t.replicationFactor() == null ? "broker default" : t.replicationFactor(),
                     t.configs().isEmpty() ? "the broker's" : t.configs());
-        } catch (IllegalStateException e) {
+        } catch (DependencyFailure e) {
             throw e;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            throw new IllegalStateException("Kafka at " + kafka.bootstrapServers() + ": cannot check or create topics "
-                    + names + ": " + e.getMessage(), e);
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            throw new DependencyFailure(Service.KAFKA, "cannot check or create the topics " + names + " on Kafka at "
+                    + kafka.bootstrapServers() + ": " + DependencyFailure.rootMessage(cause), e);
         }
     }
 }

@@ -22,6 +22,7 @@ import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.stereotype.Component;
 
 import java.time.Duration;
@@ -38,10 +39,13 @@ import java.util.Optional;
  * released are resumed (or those of a dead earlier process of this machine), and workers make
  * items only for runs their instance owns. On shutdown this process's running job is stopped
  * cleanly (it ends after its micro-batch in flight, STOPPED and restartable) and its leases are
- * released for another replica to resume. Active in the server role only.
+ * released for another replica to resume. It starts only after the server's dependencies passed
+ * their checks ({@code StartupChecks}), and its heartbeat also keeps this server's row in the
+ * ledger ({@link ServerRegistration}). Active in the server role only.
  */
 @Component
 @ConditionalOnProperty(name = "diffusion.role", havingValue = "server")
+@DependsOn("startupChecks") // every dependency answered before any run is claimed or recovered
 public class JobDispatcher implements SmartLifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobDispatcher.class);
@@ -62,6 +66,7 @@ public class JobDispatcher implements SmartLifecycle {
     private final RunCleanup cleanup;
     private final LocalExecutions executions;
     private final ServerInstance instance;
+    private final ServerRegistration registration;
     private final Duration lease;
     private final Object wake = new Object();
     private volatile boolean running;
@@ -73,8 +78,9 @@ public class JobDispatcher implements SmartLifecycle {
     public JobDispatcher(RequestStore requests, JobOperator operator, JobRepository repository, Job generateJob,
                          RunEvents events, RunLifecycle lifecycle, DatabaseWatch database, ItemStore items,
                          RunCleanup cleanup, LocalExecutions executions, ServerInstance instance,
-                         DiffusionProperties props) {
+                         ServerRegistration registration, DiffusionProperties props) {
         this.lifecycle = lifecycle;
+        this.registration = registration;
         this.executions = executions;
         this.instance = instance;
         this.lease = props.job().lease();
@@ -133,6 +139,11 @@ public class JobDispatcher implements SmartLifecycle {
             }
         } catch (RuntimeException e) {
             LOG.warn("leases not released (they expire within {} s): {}", lease.toSeconds(), e.getMessage());
+        }
+        try {
+            registration.leave();
+        } catch (RuntimeException e) {
+            LOG.debug("server row not deleted (it counts as dead after {} s): {}", lease.toSeconds(), e.getMessage());
         }
     }
 
@@ -200,11 +211,19 @@ public class JobDispatcher implements SmartLifecycle {
         }
     }
 
-    /** Renews this instance's leases every third of their length, while it runs. */
+    /**
+     * Writes this server's row at once, then renews it and this instance's leases every third of
+     * their length, while it runs.
+     */
     private void heartbeat() {
         long every = Math.max(1_000, lease.toMillis() / 3);
         while (running) {
             try {
+                try {
+                    registration.beat();
+                } catch (RuntimeException e) {
+                    LOG.debug("server heartbeat not written: {}", e.getMessage()); // the database watch logs an outage
+                }
                 Thread.sleep(every);
                 requests.renewLeases(instance.id(), lease);
             } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package io.diffusionbatch.ledger;
 
+import com.zaxxer.hikari.HikariDataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.context.annotation.Bean;
@@ -7,7 +8,11 @@ import org.springframework.context.annotation.Configuration;
 
 import javax.sql.DataSource;
 
-/** Wraps the application's data source so that it fails fast while the database is away ({@link FailFastDataSource}). */
+/**
+ * Checks the application's data source once as it is made ({@link DatabaseProbe}: one line within
+ * seconds when the database is unreachable or refuses the login, before the pool and Flyway try),
+ * and wraps it so that it fails fast while the database is away ({@link FailFastDataSource}).
+ */
 @Configuration(proxyBeanMethods = false)
 public class LedgerConfiguration {
 
@@ -16,8 +21,13 @@ public class LedgerConfiguration {
         return new BeanPostProcessor() {
             @Override
             public Object postProcessAfterInitialization(Object bean, String name) {
-                return bean instanceof DataSource ds && !(bean instanceof FailFastDataSource)
-                        && name.equals("dataSource") ? new FailFastDataSource(ds, watch) : bean;
+                if (!(bean instanceof DataSource ds) || bean instanceof FailFastDataSource || !name.equals("dataSource")) {
+                    return bean;
+                }
+                if (ds instanceof HikariDataSource h && h.getJdbcUrl() != null) {
+                    DatabaseProbe.check(h.getJdbcUrl(), h.getUsername(), h.getPassword());
+                }
+                return new FailFastDataSource(ds, watch);
             }
         };
     }

@@ -27,7 +27,8 @@ public class DiffusionBatchApplication {
      * @param role {@code server} (intake, dispatcher and workers run, and the dashboard on an
      *             embedded web server unless {@code diffusion.web.port} is -1: the web module's
      *             {@code WebServerSwitch}, listed in {@code META-INF/spring.factories}, decides) or {@code client}
-     *             (ledger and Kafka access only, no web server)
+     *             (ledger and Kafka access only, no web server) or {@code doctor} (a client whose local mode
+     *             starts no services but uses a running server's)
      * @param args Spring arguments such as {@code --diffusion.data-dir=...}
      */
     public static ConfigurableApplicationContext start(String role, String... args) {
@@ -43,7 +44,7 @@ public class DiffusionBatchApplication {
         boolean server = role.equals("server");
         app.setWebApplicationType(server ? WebApplicationType.SERVLET : WebApplicationType.NONE);
         Map<String, Object> defaults = new HashMap<>(Map.of("diffusion.role", role,
-                "diffusion.local.mode", server ? "serve" : "client"));
+                "diffusion.local.mode", server ? "serve" : role.equals("doctor") ? "probe" : "client"));
         home(System.getProperty("java.class.path", "")).ifPresent(home -> {
             // the distribution's own config/ wherever the command is started from (./config/ still
             // counts, and SPRING_CONFIG_ADDITIONAL_LOCATION names another one)

@@ -1,5 +1,6 @@
 package io.diffusionbatch.intake;
 
+import io.diffusionbatch.platform.DependencyFailure;
 import io.diffusionbatch.platform.DiffusionProperties;
 import io.diffusionbatch.platform.TestServer;
 import org.apache.kafka.clients.admin.Admin;
@@ -54,7 +55,7 @@ class TopicAdminTest {
         String prefix = TestServer.uniqueId("absent");
         DiffusionProperties.Kafka k = with(prefix, new DiffusionProperties.Topics(false, null, null));
         assertThatThrownBy(() -> TopicAdmin.ensureTopics(k))
-                .isInstanceOf(IllegalStateException.class)
+                .isInstanceOf(DependencyFailure.class)
                 .hasMessageContaining(prefix + ".requests").hasMessageContaining(prefix + ".events")
                 .hasMessageContaining("diffusion.kafka.topics.create is false");
         assertThat(TopicAdmin.topicNames(k)).isEqualTo(List.of(prefix + ".requests", prefix + ".events",

@@ -4,6 +4,8 @@ import io.diffusionbatch.intake.KafkaClients;
 import io.diffusionbatch.intake.TopicAdmin;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
+import io.diffusionbatch.ledger.ServerRow;
+import io.diffusionbatch.ledger.ServerStore;
 import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.local.LocalKafka;
 import io.diffusionbatch.local.LocalPostgres;
@@ -27,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -183,6 +186,12 @@ class ReplicasTest {
                     Duration.ofSeconds(120), "3 items made by the first replica");
 
             second = replica("second"); // a rolling deploy: a new replica starts mid-run
+            ServerStore servers = first.getBean(ServerStore.class);
+            String firstId = first.getBean(ServerInstance.class).id();
+            String secondId = second.getBean(ServerInstance.class).id();
+            await(() -> servers.live(Duration.ofSeconds(6)).stream().map(ServerRow::id).toList()
+                            .containsAll(List.of(firstId, secondId)) ? Optional.of(true) : Optional.empty(),
+                    Duration.ofSeconds(30), "both replicas have a heartbeat row");
             long doneWhenSecondUp = done(jdbc, run.id());
             await(() -> done(jdbc, run.id()) >= doneWhenSecondUp + 4 ? Optional.of(true) : Optional.empty(),
                     Duration.ofSeconds(120), "the first replica goes on");
@@ -194,6 +203,9 @@ class ReplicasTest {
             assertThat(beforeStop).as("the run is still going").isLessThan(ITEMS);
             first.close(); // the old replica goes away
             first = null;
+            assertThat(second.getBean(ServerStore.class).live(Duration.ofSeconds(6)))
+                    .as("a cleanly stopped server's row is deleted")
+                    .extracting(ServerRow::id).contains(secondId).doesNotContain(firstId);
 
             RequestStore requests2 = second.getBean(RequestStore.class);
             JdbcClient jdbc2 = second.getBean(JdbcClient.class);

@@ -1,0 +1,39 @@
+package io.diffusionbatch.job;
+
+import io.diffusionbatch.ledger.ServerStore;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.info.BuildProperties;
+import org.springframework.stereotype.Component;
+
+/**
+ * This server's row in the ledger's {@code servers} table ({@link ServerStore}): written and renewed
+ * by the {@link JobDispatcher}'s heartbeat once every dependency was checked, deleted when it stops
+ * cleanly; {@code submit} and {@code doctor} see it as a live server. Active in the server role only;
+ * thread-safe.
+ */
+@Component
+@ConditionalOnProperty(name = "diffusion.role", havingValue = "server")
+public class ServerRegistration {
+
+    private final ServerStore servers;
+    private final ServerInstance instance;
+    private final String version;
+
+    public ServerRegistration(ServerStore servers, ServerInstance instance, ObjectProvider<BuildProperties> build) {
+        this.servers = servers;
+        this.instance = instance;
+        BuildProperties b = build.getIfAvailable();
+        this.version = b != null && b.getVersion() != null ? b.getVersion() : "unknown";
+    }
+
+    /** Writes this server's row or renews its heartbeat. */
+    void beat() {
+        servers.beat(instance.id(), instance.host(), ProcessHandle.current().pid(), version);
+    }
+
+    /** Deletes this server's row: it stops. */
+    void leave() {
+        servers.remove(instance.id());
+    }
+}
