@@ -1,6 +1,7 @@
 package io.diffusionbatch.faults;
 
 import io.diffusionbatch.job.GenerationJobTest;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,12 +35,15 @@ class ReplicasIT {
     private static final int LONG_PROMPTS = 200;
     private static final int LONG_SEEDS = 2;
     /**
-     * With {@link #LONG_PROMPTS}, 400 items: about a minute on a busy 2-core machine (1000 steps is
-     * refused by the tiny model's leading timestep spacing).
+     * With {@link #LONG_PROMPTS}, 400 items: 20 to 30 s with three partitions on a 2-core machine,
+     * about a minute with one ({@link #SERIAL}); 1000 steps is refused by the tiny model's leading
+     * timestep spacing.
      */
     private static final int LONG_STEPS = 500;
     /** Long enough to heartbeat under load, short enough that a test is not kept waiting. */
     private static final String LEASE = "--diffusion.job.lease=PT6S";
+    /** One partition at a time: a long run lasts about three times longer than with three. */
+    private static final String SERIAL = "--diffusion.job.grid-size=1";
     private static final Duration START = Duration.ofSeconds(240);
     private static final Duration RUN = Duration.ofSeconds(420);
 
@@ -131,7 +135,7 @@ class ReplicasIT {
      */
     @Test
     void aReplicaStartedMidRunLeavesTheLiveRunAlone() throws Exception {
-        ServerProcess first = cluster.replica("mid-1", LEASE);
+        ServerProcess first = cluster.replica("mid-1", LEASE, SERIAL);
         cluster.awaitStarted(first);
         String id = Cluster.newId("mid");
         cluster.send(Map.of(id, request(id, LONG_PROMPTS, LONG_SEEDS, LONG_STEPS)));
@@ -140,7 +144,7 @@ class ReplicasIT {
         String owner = cluster.owner(run);
         assertThat(cluster.replicaOf(owner)).as("the run's owner").isSameAs(first);
 
-        ServerProcess second = cluster.replica("mid-2", LEASE);
+        ServerProcess second = cluster.replica("mid-2", LEASE, SERIAL);
         cluster.awaitStarted(second);
         assertThat(cluster.status(run)).as("the run was still live when the second replica had started "
                 + "(else make it longer)").isEqualTo("running");
@@ -164,7 +168,7 @@ class ReplicasIT {
     @Test
     void aReplicaKilledMidRunHasItsRunResumedByAnotherAndTheOthersRunsGoOn() throws Exception {
         String lease = "--diffusion.job.lease=PT3S";
-        ServerProcess victim = cluster.replica("kill-1", lease);
+        ServerProcess victim = cluster.replica("kill-1", lease, SERIAL);
         cluster.awaitStarted(victim);
         String id1 = Cluster.newId("killed");
         cluster.send(Map.of(id1, request(id1, LONG_PROMPTS, LONG_SEEDS, LONG_STEPS)));
@@ -172,8 +176,8 @@ class ReplicasIT {
         cluster.awaitItemsDone(run1, 2, RUN);
         assertThat(cluster.replicaOf(cluster.owner(run1))).as("the first run's owner").isSameAs(victim);
 
-        ServerProcess busy = cluster.replica("kill-2", lease);
-        ServerProcess idle = cluster.replica("kill-3", lease);
+        ServerProcess busy = cluster.replica("kill-2", lease, SERIAL);
+        ServerProcess idle = cluster.replica("kill-3", lease, SERIAL);
         cluster.awaitStarted(busy, idle);
         String id2 = Cluster.newId("beside");
         cluster.send(Map.of(id2, request(id2, LONG_PROMPTS / 2, LONG_SEEDS, LONG_STEPS)));
@@ -223,7 +227,7 @@ class ReplicasIT {
      */
     @Test
     void aMisconfiguredReplicaExitsAndLeavesTheLiveRunAlone() throws Exception {
-        ServerProcess good = cluster.replica("conf-1", LEASE);
+        ServerProcess good = cluster.replica("conf-1", LEASE, SERIAL);
         cluster.awaitStarted(good);
         String id = Cluster.newId("conf");
         cluster.send(Map.of(id, request(id, LONG_PROMPTS, LONG_SEEDS, LONG_STEPS)));
@@ -232,7 +236,7 @@ class ReplicasIT {
         String owner = cluster.owner(run);
 
         long t0 = System.nanoTime();
-        ServerProcess bad = cluster.replica("conf-bad", LEASE,
+        ServerProcess bad = cluster.replica("conf-bad", LEASE, SERIAL,
                 "--diffusion.kafka.bootstrap-servers=localhost:" + KafkaProcess.freePort());
         Cluster.Watched meanwhile = cluster.watch(run, w -> !bad.isAlive(), Duration.ofSeconds(120),
                 "the misconfigured replica exits");
@@ -261,8 +265,9 @@ class ReplicasIT {
      * started, completed) is on the events topic. Takes over four minutes, so it runs only with
      * {@code -Ddiffusion.it.broker-outage=true}, e.g. alone:
      * {@code -Dit.test='ReplicasIT#theBrokerDownForThreeMinutes*' -Ddiffusion.it.broker-outage=true}.
-     * Expected to fail until events survive an outage longer than the producer's delivery timeout
-     * (2 min): the events sent meanwhile are dropped.
+     * Fails on the code of this commit: each progress event blocks its partition for the producer's
+     * {@code max.block.ms} (60 s) while the broker is away, so generation all but stops (2 items a
+     * minute), and events sent during an outage longer than the delivery timeout (2 min) are dropped.
      */
     @Test
     @EnabledIfSystemProperty(named = "diffusion.it.broker-outage", matches = "true")
@@ -279,9 +284,17 @@ class ReplicasIT {
         cluster.kafka().stop();
         long downAt = System.nanoTime();
         long doneAtStop = cluster.itemsDone(run);
-        cluster.await(() -> cluster.itemsDone(run) >= doneAtStop + 2 || "completed".equals(cluster.status(run)),
-                outage.minusSeconds(30), "items made while the broker is down");
-        long doneDuring = cluster.itemsDone(run) - doneAtStop;
+        // going on means its usual pace (several items a second here), not a micro-batch now and then:
+        // a progress event blocked for the producer's max.block.ms (60 s) lets 2 items through a minute
+        long wanted = Math.min(prompts * LONG_SEEDS, doneAtStop + 20);
+        boolean wentOn = true;
+        try {
+            cluster.await(() -> cluster.itemsDone(run) >= wanted, Duration.ofSeconds(90),
+                    "20 items made in the first 90 s of the broker's outage");
+        } catch (AssertionError e) {
+            wentOn = false;
+        }
+        long doneIn90s = cluster.itemsDone(run) - doneAtStop;
         long left = outage.toNanos() - (System.nanoTime() - downAt);
         if (left > 0) {
             Thread.sleep(left / 1_000_000); // the outage lasts its full length: longer than any producer timeout
@@ -289,18 +302,22 @@ class ReplicasIT {
         String statusAtRestart = cluster.status(run);
         long doneAtRestart = cluster.itemsDone(run);
         cluster.kafka().restart(Duration.ofSeconds(180));
-        System.out.printf("broker down %d s; items done at the stop %d, at the restart %d; run %s at the restart%n",
-                (System.nanoTime() - downAt) / 1_000_000_000, doneAtStop, doneAtRestart, statusAtRestart);
+        System.out.printf("broker down %d s; items done at the stop %d, 90 s later %d, at the restart %d; run %s at "
+                        + "the restart%n", (System.nanoTime() - downAt) / 1_000_000_000, doneAtStop,
+                doneAtStop + doneIn90s, doneAtRestart, statusAtRestart);
 
-        assertThat(doneDuring).as("items made while the broker was down").isGreaterThanOrEqualTo(2);
         Cluster.Watched watched = cluster.watchUntilFinished(run, RUN);
-        assertThat(watched.status()).isEqualTo("completed");
-        assertRanOnce(run, prompts * LONG_SEEDS);
         List<Cluster.Event> events = cluster.events(List.of(id),
                 e -> Cluster.typesByRun(e).getOrDefault(run, List.of()).containsAll(List.of("accepted", "started", "completed")),
                 Duration.ofSeconds(180));
-        assertThat(Cluster.typesByRun(events).getOrDefault(run, List.of())).as("lifecycle events of run " + run
+        SoftAssertions soft = new SoftAssertions();
+        soft.assertThat(wentOn).as("generation went on while the broker was down: " + doneIn90s
+                + " items in its first 90 s, " + (doneAtRestart - doneAtStop) + " in " + outage).isTrue();
+        soft.assertThat(watched.status()).as("the run's end").isEqualTo("completed");
+        soft.assertThat(Cluster.typesByRun(events).getOrDefault(run, List.of())).as("lifecycle events of run " + run
                 + " on the topic after the outage").contains("accepted", "started", "completed");
+        soft.assertAll();
+        assertRanOnce(run, prompts * LONG_SEEDS);
         assertOneTerminalEvent(id, run, "completed");
         assertThat(server.isAlive()).as("the server survived the outage").isTrue();
     }
