@@ -17,6 +17,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -38,17 +39,21 @@ class AnyWorkingDirectoryIT {
         Path tmp = Files.createTempDirectory("diffusion-elsewhere-");
         Path elsewhere = Files.createDirectories(tmp.resolve("cwd"));
         Path log = tmp.resolve("server.log");
-        Process server = null;
+        ServerProcess server = null;
         try (LocalPostgres pg = LocalPostgres.start(tmp.resolve("pg"), 0);
              LocalKafka kafka = LocalKafka.start(tmp.resolve("kafka"), 0)) {
             DiffusionProperties.Kafka settings = new DiffusionProperties.Kafka(kafka.bootstrapServers(), "requests",
                     "events", "requests.dlt", "diffusion-intake", null);
             TopicAdmin.ensureTopics(settings);
-            ProcessBuilder pb = ExternalJar.command(elsewhere, pg.jdbcUrl(), kafka.bootstrapServers(), Map.of(),
-                    "serve", "--data-dir", tmp.resolve("data").toString(), "--diffusion.web.port=-1",
-                    "--diffusion.energy.source=estimate");
-            pb.redirectErrorStream(true).redirectOutput(log.toFile());
-            server = pb.start();
+            // ServerProcess runs the jar of the repository root by its absolute path
+            server = ServerProcess.serve("elsewhere", List.of(), List.of("--data-dir", tmp.resolve("data").toString(),
+                    "--diffusion.web.port=-1", "--diffusion.energy.source=estimate"), Map.of(
+                    "SPRING_PROFILES_ACTIVE", "external",
+                    "SPRING_DATASOURCE_URL", pg.jdbcUrl(),
+                    "SPRING_DATASOURCE_USERNAME", "postgres",
+                    "SPRING_DATASOURCE_PASSWORD", "postgres",
+                    "DIFFUSION_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                    "DIFFUSION_OUTPUT_ROOT", tmp.resolve("outputs").toString()), elsewhere, log);
 
             String id = "elsewhere-1";
             try (KafkaProducer<String, byte[]> p = KafkaClients.producer(settings, "test")) {
@@ -60,7 +65,7 @@ class AnyWorkingDirectoryIT {
             long deadline = System.nanoTime() + Duration.ofSeconds(240).toNanos();
             String status = null;
             while (!"completed".equals(status)) {
-                assertThat(server.isAlive()).as("server alive; log:\n" + Files.readString(log)).isTrue();
+                assertThat(server.isAlive()).as("server alive; log:\n" + server.tail(200)).isTrue();
                 assertThat(System.nanoTime()).as("run completes; log:\n" + Files.readString(log)).isLessThan(deadline);
                 Thread.sleep(300);
                 status = statusOf(pg.jdbcUrl(), id);
@@ -73,10 +78,7 @@ class AnyWorkingDirectoryIT {
             assertThat(elsewhere.resolve("data")).as("nothing written under the working directory").doesNotExist();
         } finally {
             if (server != null) {
-                server.destroy();
-                if (!server.waitFor(60, TimeUnit.SECONDS)) {
-                    server.destroyForcibly();
-                }
+                server.close();
             }
         }
     }

@@ -8,7 +8,7 @@ import java.util.Map;
 /**
  * The packaged jar ({@code target/diffusion-batch.jar}) as a deployment starts it: in external mode,
  * the services named only by the environment ({@code SPRING_PROFILES_ACTIVE=external},
- * {@code SPRING_DATASOURCE_*}, {@code DIFFUSION_KAFKA_BOOTSTRAP_SERVERS}). Shared by the ITs that
+ * {@code SPRING_DATASOURCE_*}, {@code DIFFUSION_KAFKA_BOOTSTRAP_SERVERS}, {@code DIFFUSION_OUTPUT_ROOT}). Shared by the ITs that
  * launch it; stateless.
  */
 final class ExternalJar {
@@ -25,17 +25,28 @@ final class ExternalJar {
      * @param env       further environment variables, winning over the above
      */
     static ProcessBuilder command(Path cwd, String jdbcUrl, String bootstrap, Map<String, String> env, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", Path.of("target/diffusion-batch.jar").toAbsolutePath().toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
+        ProcessBuilder pb = new ProcessBuilder(java(List.of(), List.of(args))).directory(cwd.toFile());
         Map<String, String> e = pb.environment();
         e.put("SPRING_PROFILES_ACTIVE", "external");
         e.put("SPRING_DATASOURCE_URL", jdbcUrl);
         e.put("SPRING_DATASOURCE_USERNAME", "postgres");
         e.put("SPRING_DATASOURCE_PASSWORD", "postgres");
         e.put("DIFFUSION_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+        e.put("DIFFUSION_OUTPUT_ROOT", cwd.resolve("outputs").toString()); // external mode requires one
         e.putAll(env);
         return pb;
+    }
+
+    /**
+     * {@code java [jvmOptions] -jar ABSOLUTE/target/diffusion-batch.jar [args]}: the jar of the repository
+     * root (the tests' working directory), so the process may run in any directory.
+     */
+    static List<String> java(List<String> jvmOptions, List<String> args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", Path.of("target/diffusion-batch.jar").toAbsolutePath().toString()));
+        cmd.addAll(args);
+        return cmd;
     }
 }
