@@ -131,9 +131,13 @@ public class EventRelay implements SmartLifecycle {
         for (EventOutbox.Entry e : batch) {
             ProducerRecord<String, byte[]> rec = new ProducerRecord<>(e.topic(), e.key(), e.value());
             e.headers().forEach((k, v) -> rec.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
-            sent.add(producer.send(rec));
+            Future<RecordMetadata> f = producer.send(rec);
+            sent.add(f);
+            if (f.isDone() && failed(f)) {
+                break; // e.g. no metadata within max.block.ms: a later record must not overtake this one
+            }
         }
-        List<Long> acked = new ArrayList<>(batch.size());
+        List<Long> acked = new ArrayList<>(sent.size());
         long renewMs = Math.max(100, lease.toMillis() / 3);
         boolean failed = false;
         try {
@@ -159,9 +163,21 @@ public class EventRelay implements SmartLifecycle {
                 LOG.info("events topic {} reachable again: the waiting events are published", kafka.eventsTopic());
                 brokerAway = false;
             }
-            return !failed;
+            return !failed && sent.size() == batch.size();
         } finally {
             outbox.delete(acked);
+        }
+    }
+
+    private static boolean failed(Future<RecordMetadata> f) {
+        try {
+            f.get();
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
         }
     }
 
