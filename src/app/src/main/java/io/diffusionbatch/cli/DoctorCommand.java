@@ -4,6 +4,7 @@ import io.diffusionbatch.intake.KafkaProbe;
 import io.diffusionbatch.intake.KafkaStatus;
 import io.diffusionbatch.intake.TopicAdmin;
 import io.diffusionbatch.ledger.DatabaseProbe;
+import io.diffusionbatch.ledger.EventOutbox;
 import io.diffusionbatch.ledger.LedgerCheck;
 import io.diffusionbatch.ledger.ServerRow;
 import io.diffusionbatch.platform.DependencyFailure;
@@ -39,6 +40,9 @@ import java.util.stream.Collectors;
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:every check is ok", "1:a check failed (its line says FAIL and why)"})
 final class DoctorCommand extends PlatformCommand {
+
+    /** Events older than this in the outbox mean the broker or the relay has been stuck. */
+    static final Duration OUTBOX_STUCK = Duration.ofMinutes(1);
 
     private final PrintStream out;
     private boolean failed;
@@ -81,6 +85,7 @@ final class DoctorCommand extends PlatformCommand {
         if (!up) {
             skip("schema", "PostgreSQL");
             skip("servers", "PostgreSQL");
+            skip("events outbox", "PostgreSQL");
             return;
         }
         LedgerCheck ledger = new LedgerCheck(url, user, password);
@@ -105,6 +110,16 @@ final class DoctorCommand extends PlatformCommand {
             return live.size() + " alive: " + live.stream().map(s -> s.id() + " " + s.version() + " (heartbeat "
                     + Math.max(0, Duration.between(s.heartbeatAt(), now).toSeconds()) + " s ago)")
                     .collect(Collectors.joining(", "));
+        });
+        check("events outbox", () -> {
+            EventOutbox.Backlog b = ledger.outbox();
+            String relay = ledger.relay().map(r -> "relayed by " + r).orElse("no relay (no live server)");
+            String detail = b.records() + (b.records() == 1 ? " event" : " events") + " waiting for the broker"
+                    + (b.records() > 0 ? ", the oldest for " + b.oldest().toSeconds() + " s" : "") + "; " + relay;
+            if (b.oldest().compareTo(OUTBOX_STUCK) > 0) {
+                throw new IllegalStateException(detail + " (the broker or the relay is stuck)");
+            }
+            return detail;
         });
     }
 

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 
@@ -262,15 +261,13 @@ class ReplicasIT {
      * The broker down for three minutes mid-run (its process stopped, then started again on the
      * same port and data directory): generation goes on meanwhile (items get done during the
      * outage), the run completes once, and afterwards every lifecycle event of the run (accepted,
-     * started, completed) is on the events topic. Takes over four minutes, so it runs only with
-     * {@code -Ddiffusion.it.broker-outage=true}, e.g. alone:
-     * {@code -Dit.test='ReplicasIT#theBrokerDownForThreeMinutes*' -Ddiffusion.it.broker-outage=true}.
-     * Fails on the code of this commit: each progress event blocks its partition for the producer's
-     * {@code max.block.ms} (60 s) while the broker is away, so generation all but stops (2 items a
-     * minute), and events sent during an outage longer than the delivery timeout (2 min) are dropped.
+     * started, completed) is on the events topic. Takes over four minutes. Failed before the
+     * transactional outbox: each progress event blocked its partition for the producer's
+     * {@code max.block.ms} (60 s) while the broker was away, so generation all but stopped (2 items
+     * a minute), and events sent during an outage longer than the delivery timeout (2 min) were
+     * dropped.
      */
     @Test
-    @EnabledIfSystemProperty(named = "diffusion.it.broker-outage", matches = "true")
     void theBrokerDownForThreeMinutesMidRunGenerationGoesOnAndEveryEventArrivesAfterwards() throws Exception {
         Duration outage = Duration.ofMinutes(3);
         ServerProcess server = cluster.replica("outage-1", LEASE);

@@ -118,8 +118,8 @@ class StartupFailureIT {
         Run ok = run(Map.of(), "doctor");
 
         assertThat(ok.exit).as(ok.toString()).isZero();
-        assertThat(ok.stdout).as(ok.toString()).hasSize(9).allMatch(l -> l.startsWith("ok "));
-        assertThat(String.join("\n", ok.stdout)).contains("PostgreSQL", "schema", "servers", "live:1:x", "Kafka",
+        assertThat(ok.stdout).as(ok.toString()).hasSize(10).allMatch(l -> l.startsWith("ok "));
+        assertThat(String.join("\n", ok.stdout)).contains("PostgreSQL", "schema", "servers", "live:1:x", "events outbox", "Kafka",
                 "topic requests", "topic events", "topic requests.dlt", "intake lag", "output root");
 
         Run broken = run(Map.of("DIFFUSION_KAFKA_BOOTSTRAP_SERVERS", NO_KAFKA), "doctor");

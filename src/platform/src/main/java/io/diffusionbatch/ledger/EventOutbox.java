@@ -95,9 +95,21 @@ public class EventOutbox {
         }
     }
 
-    /** How many records wait to be published. */
-    public long backlog() {
-        return jdbc.sql("SELECT count(*) FROM event_outbox").query(Long.class).single();
+    /**
+     * What waits to be published.
+     *
+     * @param records how many records
+     * @param oldest  how long the oldest has waited (zero when none)
+     */
+    public record Backlog(long records, Duration oldest) {
+    }
+
+    /** What waits to be published now. */
+    public Backlog backlog() {
+        return jdbc.sql("SELECT count(*) AS n, coalesce(extract(epoch FROM now() - min(created_at)), 0) AS age "
+                        + "FROM event_outbox")
+                .query((rs, k) -> new Backlog(rs.getLong("n"), Duration.ofMillis(Math.round(rs.getDouble("age") * 1000))))
+                .single();
     }
 
     /**

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What {@code doctor} reads from the ledger without starting the platform (no pool, no migration):
@@ -66,5 +67,15 @@ public final class LedgerCheck {
     /** The servers with a heartbeat at most {@code within} old ({@link ServerStore#live}). */
     public List<ServerRow> liveServers(Duration within) {
         return new ServerStore(JdbcClient.create(dataSource)).live(within);
+    }
+
+    /** The events waiting in the outbox for the broker. */
+    public EventOutbox.Backlog outbox() {
+        return new EventOutbox(JdbcClient.create(dataSource)).backlog();
+    }
+
+    /** The instance that relays the outbox now, if its lease holds. */
+    public Optional<String> relay() {
+        return new EventOutbox(JdbcClient.create(dataSource)).leader();
     }
 }

@@ -107,7 +107,7 @@ class BrokerOutageTest {
             if (waited < 8_000) {
                 Thread.sleep(8_000 - waited);
             }
-            assertThat(outbox.backlog()).as("events waiting in the ledger").isPositive();
+            assertThat(outbox.backlog().records()).as("events waiting in the ledger").isPositive();
         } finally {
             services.startKafka();
         }
@@ -119,7 +119,7 @@ class BrokerOutageTest {
             tx.setRollbackOnly();
         });
 
-        await(() -> outbox.backlog() == 0, Duration.ofSeconds(120), "the outbox drained after the broker came back");
+        await(() -> outbox.backlog().records() == 0, Duration.ofSeconds(120), "the outbox drained after the broker came back");
         Map<Long, JsonNode> onTopic = new HashMap<>();
         List<String> types = new ArrayList<>();
         List<JsonNode> all = events(kafka, id);
