@@ -1,5 +1,6 @@
 package io.diffusionbatch.metrics;
 
+import io.diffusionbatch.ledger.EventOutbox;
 import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.ledger.DatabaseWatch;
@@ -13,8 +14,10 @@ import org.springframework.context.annotation.Configuration;
 public class MetricsConfiguration {
 
     @Bean
-    PlatformMetrics platformMetrics(MeterRegistry registry, ItemStore items, RequestStore requests) {
-        return new PlatformMetrics(registry, items::countPendingOfLiveRuns, requests::countWaiting);
+    PlatformMetrics platformMetrics(MeterRegistry registry, ItemStore items, RequestStore requests,
+                                    EventOutbox outbox) {
+        return new PlatformMetrics(registry, items::countPendingOfLiveRuns, requests::countWaiting,
+                () -> outbox.backlog().records());
     }
 
     @Bean

@@ -31,6 +31,8 @@ import java.util.function.LongSupplier;
  *   <tr><td>{@value #WAITING}</td><td>gauge: runs accepted and not started</td></tr>
  *   <tr><td>{@value #LAG}</td><td>gauge: records of the requests topic not yet consumed by intake</td></tr>
  *   <tr><td>{@value #DEAD_LETTERS}</td><td>counter of records sent to the dead-letter topic</td></tr>
+ *   <tr><td>{@value #EVENTS_WAITING}</td><td>gauge: events (and dead letters) in the ledger's outbox, not yet
+ *       acknowledged by the broker (grows while the broker is away)</td></tr>
  * </table>
  * Thread-safe.
  */
@@ -45,9 +47,10 @@ public class PlatformMetrics {
     public static final String WAITING = "diffusion.runs.waiting";
     public static final String LAG = "diffusion.intake.lag";
     public static final String DEAD_LETTERS = "diffusion.intake.dead.letters";
+    public static final String EVENTS_WAITING = "diffusion.events.waiting";
     /** Every meter name, as the README lists them. */
     public static final List<String> NAMES = List.of(ITEMS, NFE, STAGE, GFLOPS, JOULES, PENDING, WAITING, LAG,
-            DEAD_LETTERS);
+            DEAD_LETTERS, EVENTS_WAITING);
 
     static final long BACKLOG_CACHE_SECONDS = 5;
 
@@ -57,16 +60,23 @@ public class PlatformMetrics {
     // Micrometer holds a gauge's state weakly: these fields keep them alive
     private final CachedCount pending;
     private final CachedCount waiting;
+    private final CachedCount events;
 
     /**
      * @param pendingItems the ledger's count of pending items of live runs (may throw when the
      *                     database is away: the gauge then reads NaN)
      * @param waitingRuns  the ledger's count of runs waiting to start
+     * @param outbox       the ledger's count of records waiting in the outbox
      */
-    public PlatformMetrics(MeterRegistry registry, LongSupplier pendingItems, LongSupplier waitingRuns) {
+    public PlatformMetrics(MeterRegistry registry, LongSupplier pendingItems, LongSupplier waitingRuns,
+                           LongSupplier outbox) {
         this.registry = registry;
         pending = new CachedCount(pendingItems);
         waiting = new CachedCount(waitingRuns);
+        events = new CachedCount(outbox);
+        Gauge.builder(EVENTS_WAITING, events, CachedCount::value)
+                .description("events and dead letters in the ledger's outbox, not yet acknowledged by the broker")
+                .register(registry);
         Gauge.builder(PENDING, pending, CachedCount::value)
                 .description("pending items of the runs not yet finished").register(registry);
         Gauge.builder(WAITING, waiting, CachedCount::value)

@@ -30,7 +30,7 @@ class ActuatorTest {
     static final String[] SCRAPED = {"diffusion_items_total", "diffusion_nfe_total", "diffusion_stage_seconds_count",
             "diffusion_stage_seconds_sum", "diffusion_gflops_total", "diffusion_energy_joules_total",
             "diffusion_items_pending", "diffusion_runs_waiting", "diffusion_intake_lag",
-            "diffusion_intake_dead_letters_total"};
+            "diffusion_intake_dead_letters_total", "diffusion_events_waiting"};
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
