@@ -27,6 +27,17 @@ public class ServerStore {
                 .params(id, host, pid, version).update();
     }
 
+    /**
+     * Deletes the rows of servers whose last heartbeat is older than {@code olderThan} (they died
+     * without a clean stop), so the table does not grow with every crash.
+     *
+     * @return how many
+     */
+    public int forget(Duration olderThan) {
+        return jdbc.sql("DELETE FROM servers WHERE heartbeat_at < now() - make_interval(secs => ?)")
+                .param(olderThan.toMillis() / 1000.0).update();
+    }
+
     /** Deletes the server's row (it stops cleanly); nothing when there is none. */
     public void remove(String id) {
         jdbc.sql("DELETE FROM servers WHERE id = ?").param(id).update();

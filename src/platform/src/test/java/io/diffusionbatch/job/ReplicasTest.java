@@ -185,6 +185,9 @@ class ReplicasTest {
             RequestRow run = await(() -> requests.findByClientId(id).filter(r -> done(jdbc, r.id()) >= 3),
                     Duration.ofSeconds(120), "3 items made by the first replica");
 
+            // a server that died two days ago without a clean stop left its row; a new one forgets it
+            jdbc.sql("INSERT INTO servers (id, host, pid, version, started_at, heartbeat_at) VALUES "
+                    + "('crashed:1:x', 'crashed', 1, 'v', now() - interval '3 days', now() - interval '2 days')").update();
             second = replica("second"); // a rolling deploy: a new replica starts mid-run
             ServerStore servers = first.getBean(ServerStore.class);
             String firstId = first.getBean(ServerInstance.class).id();
@@ -192,6 +195,8 @@ class ReplicasTest {
             await(() -> servers.live(Duration.ofSeconds(6)).stream().map(ServerRow::id).toList()
                             .containsAll(List.of(firstId, secondId)) ? Optional.of(true) : Optional.empty(),
                     Duration.ofSeconds(30), "both replicas have a heartbeat row");
+            assertThat(jdbc.sql("SELECT count(*) FROM servers WHERE id = 'crashed:1:x'").query(Long.class).single())
+                    .as("a row silent for a day is forgotten").isZero();
             long doneWhenSecondUp = done(jdbc, run.id());
             await(() -> done(jdbc, run.id()) >= doneWhenSecondUp + 4 ? Optional.of(true) : Optional.empty(),
                     Duration.ofSeconds(120), "the first replica goes on");
