@@ -110,7 +110,7 @@ public final class Cluster implements AutoCloseable {
                 "--spring.datasource.url=" + postgres.jdbcUrl(),
                 "--spring.datasource.username=postgres", "--spring.datasource.password=postgres",
                 "--diffusion.kafka.bootstrap-servers=" + kafka.bootstrapServers(),
-                "--diffusion.output-root=" + dir.resolve("outputs"),
+                "--diffusion.output-root=" + outputRoot(),
                 "--diffusion.models.tiny.path=" + Path.of("src/engine/src/test/resources/models/tiny-sd").toAbsolutePath(),
                 "--diffusion.models.tiny.kind=image",
                 "--diffusion.web.port=-1", "--diffusion.energy.source=estimate",
@@ -362,6 +362,11 @@ public final class Cluster implements AutoCloseable {
         return done;
     }
 
+    /** The output root every replica shares. */
+    public Path outputRoot() {
+        return dir.resolve("outputs");
+    }
+
     /**
      * The run completed once and is whole: status {@code completed}, every item done with one output
      * row and the right sha256 on disk, nothing else in its folder, one job instance, no execution
@@ -374,7 +379,8 @@ public final class Cluster implements AutoCloseable {
         assertThat(itemsDone(run)).as("every item done, " + why).isEqualTo(items);
         assertThat(scalar("SELECT count(*) FROM outputs WHERE request_id = ?", run)).as("one output row each, " + why)
                 .isEqualTo(items);
-        Path dir = Path.of((String) value("SELECT output_dir FROM requests WHERE id = ?", run));
+        // the ledger keeps the run's folder relative to the shared output root
+        Path dir = outputRoot().resolve((String) value("SELECT output_dir FROM requests WHERE id = ?", run));
         try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(), "postgres", "postgres");
              PreparedStatement s = c.prepareStatement("SELECT path, sha256 FROM outputs WHERE request_id = ?")) {
             s.setLong(1, run);
