@@ -5,10 +5,13 @@ import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.platform.DiffusionProperties;
 import io.diffusionbatch.web.Dashboard;
 import java.io.PrintStream;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.event.ContextClosedEvent;
 import picocli.CommandLine.Command;
+import sun.misc.Signal;
 
 /**
  * {@code serve}: starts local Postgres and Kafka (or connects to external ones), intake,
@@ -32,20 +35,47 @@ final class ServeCommand extends PlatformCommand {
         String[] spring = springArgs();
         long t0 = System.nanoTime();
         ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("server", spring);
-        CountDownLatch closed = new CountDownLatch(1);
+        CountDownLatch stop = new CountDownLatch(1);
+        AtomicInteger signal = new AtomicInteger();
         ctx.addApplicationListener(e -> {
             if (e instanceof ContextClosedEvent) {
-                closed.countDown();
+                stop.countDown();
             }
         });
+        handleStopSignals(stop, signal);
         banner(ctx, t0, err);
         err.println("serving; Ctrl-C stops (a running job stops after its micro-batch and resumes on the next start)");
         try {
-            closed.await();
+            stop.await();
+            // the whole graceful stop (the running job's micro-batch, then the engines' sessions) before
+            // the JVM exits: ONNX Runtime releases its environment in a JVM shutdown hook, which runs
+            // concurrently with Spring's; a micro-batch still running then crashed the JVM (SIGSEGV)
+            ctx.close();
+            while (ctx.isActive()) { // closed by another thread: wait for its end
+                Thread.sleep(50);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return 0;
+        return signal.get() > 0 ? 128 + signal.get() : 0; // as the JVM exits on these signals
+    }
+
+    /**
+     * SIGTERM, SIGINT (Ctrl-C) and SIGHUP release {@code stop} instead of starting the JVM's exit at
+     * once; where a signal cannot be handled (e.g. {@code -Xrs}) the JVM's own handling stays, and
+     * the engine refuses to run once the JVM exits rather than crash.
+     */
+    static void handleStopSignals(CountDownLatch stop, AtomicInteger signal) {
+        for (String name : List.of("TERM", "INT", "HUP")) {
+            try {
+                Signal.handle(new Signal(name), s -> {
+                    signal.compareAndSet(0, s.getNumber());
+                    stop.countDown();
+                });
+            } catch (IllegalArgumentException e) {
+                // not available here, or reserved by the JVM: its default handling (exit) stays
+            }
+        }
     }
 
     /** Prints how long the start took, where Kafka, Postgres and the outputs are, and the dashboard's URL. */

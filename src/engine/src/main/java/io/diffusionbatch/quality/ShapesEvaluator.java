@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.diffusionbatch.engine.json.Json;
+import io.diffusionbatch.engine.model.JvmShutdown;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +54,7 @@ public final class ShapesEvaluator implements AutoCloseable {
             }
         }
         JsonNode labels = Json.MAPPER.readTree(dir.resolve("labels.json").toFile());
+        JvmShutdown.checkRunning("evaluator");
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try {
             OrtSession image = env.createSession(dir.resolve("image.onnx").toString());
@@ -138,6 +140,7 @@ public final class ShapesEvaluator implements AutoCloseable {
         }
         java.util.Set<String> wanted = new java.util.LinkedHashSet<>(heads.keySet());
         wanted.add("features");
+        JvmShutdown.checkRunning("evaluator");
         try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(flat), shape);
              OrtSession.Result r = session.run(Map.of(input, t), wanted)) {
             for (Map.Entry<String, List<String>> head : heads.entrySet()) {

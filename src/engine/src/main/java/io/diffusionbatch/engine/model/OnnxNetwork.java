@@ -39,6 +39,7 @@ public final class OnnxNetwork implements AutoCloseable {
      * @param role what it is in the model ("unet", "text_encoder", "vae_decoder"), used in messages
      */
     public static OnnxNetwork open(OrtEnvironment env, String role, Path file, OrtSession.SessionOptions options) {
+        JvmShutdown.checkRunning(role);
         OrtSession session = null;
         try {
             session = env.createSession(file.toString(), options);
@@ -97,8 +98,15 @@ public final class OnnxNetwork implements AutoCloseable {
      *
      * @param feed   input tensors by name; closed by this method
      * @param output name of the output to return
+     * @throws EngineException when ONNX Runtime fails, or when the JVM is shutting down (see {@link JvmShutdown})
      */
     public Output run(Map<String, OnnxTensor> feed, String output) {
+        try {
+            JvmShutdown.checkRunning(role);
+        } catch (EngineException e) {
+            feed.values().forEach(OnnxTensor::close);
+            throw e;
+        }
         try (OrtSession.Result r = session.run(feed, java.util.Set.of(output))) {
             OnnxTensor t = r.get(output).orElse(null) instanceof OnnxTensor tensor ? tensor : null;
             FloatBuffer fb = t == null ? null : t.getFloatBuffer();
