@@ -243,7 +243,9 @@ class ReplicasIT {
         double seconds = (System.nanoTime() - t0) / 1e9;
         System.out.printf("the misconfigured replica exited with %s after %.1f s; the run was %s then%n",
                 code, seconds, meanwhile.status());
-        assertThat(code).as("exit code of the misconfigured replica").isNotNull().isNotZero();
+        assertThat(code).as("exit code of the misconfigured replica (11: Kafka unusable)\n" + bad.tail(20))
+                .isEqualTo(11);
+        assertThat(bad.tail(5)).contains("cannot reach Kafka at localhost:");
         assertThat(meanwhile.owners()).as("owners of the run while the misconfigured replica lived")
                 .containsExactly(owner);
         if ("running".equals(meanwhile.status())) {
