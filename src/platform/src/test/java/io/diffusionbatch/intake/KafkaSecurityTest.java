@@ -1,5 +1,6 @@
 package io.diffusionbatch.intake;
 
+import io.diffusionbatch.platform.DependencyFailure;
 import io.diffusionbatch.platform.DiffusionProperties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -93,7 +94,7 @@ class KafkaSecurityTest {
         String prefix = "wrong-" + UUID.randomUUID();
         DiffusionProperties.Kafka k = kafka(prefix, SaslKafka.clientSettings(SaslKafka.USER, "not-the-password"));
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
-            assertThatThrownBy(() -> TopicAdmin.ensureTopics(k)).isInstanceOf(IllegalStateException.class)
+            assertThatThrownBy(() -> TopicAdmin.ensureTopics(k)).isInstanceOf(DependencyFailure.class)
                     .hasMessageContaining(broker.bootstrapServers()).hasMessageContaining("Authentication failed")
                     .hasMessageNotContaining("not-the-password");
             try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(k, "test")) {
