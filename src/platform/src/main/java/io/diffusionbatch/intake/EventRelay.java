@@ -5,6 +5,7 @@ import io.diffusionbatch.ledger.DatabaseWatch;
 import io.diffusionbatch.ledger.EventOutbox;
 import io.diffusionbatch.platform.DiffusionProperties;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.slf4j.Logger;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +48,7 @@ public class EventRelay implements SmartLifecycle {
     static final long POLL_MS = 200;
     static final long DRAIN_MS = 5_000;
     private static final int BATCH = 500;
+    static final long MAX_BLOCK_MS = 10_000;
 
     private final EventOutbox outbox;
     private final DatabaseWatch database;
@@ -76,7 +79,11 @@ public class EventRelay implements SmartLifecycle {
     }
 
     private void loop() {
-        try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(kafka, "events")) {
+        // a send waits for the topic's metadata for at most a third of the lease (unless configured), so the
+        // relay renews its lease in time while the broker is away
+        Map<String, Object> defaults = Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                (int) Math.min(MAX_BLOCK_MS, Math.max(100, lease.toMillis() / 3)));
+        try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(kafka, "events", defaults)) {
             while (running) {
                 try {
                     if (!lead()) {

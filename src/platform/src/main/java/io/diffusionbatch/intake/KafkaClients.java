@@ -60,7 +60,16 @@ public final class KafkaClients {
      * @param role what it is for, part of its {@code client.id} ({@code events}, {@code cli-submit}, ...)
      */
     public static KafkaProducer<String, byte[]> producer(DiffusionProperties.Kafka k, String role) {
-        return new KafkaProducer<>(producerConfig(k, role));
+        return producer(k, role, Map.of());
+    }
+
+    /**
+     * As {@link #producer(DiffusionProperties.Kafka, String)}, with defaults of the caller's own that
+     * configured settings win over (e.g. the event relay's shorter {@code max.block.ms}).
+     */
+    public static KafkaProducer<String, byte[]> producer(DiffusionProperties.Kafka k, String role,
+                                                         Map<String, Object> defaults) {
+        return new KafkaProducer<>(producerConfig(k, role, defaults));
     }
 
     /**
@@ -85,9 +94,15 @@ public final class KafkaClients {
 
     /** The configuration {@link #producer} makes its producer with (a fresh mutable map). */
     static Map<String, Object> producerConfig(DiffusionProperties.Kafka k, String role) {
+        return producerConfig(k, role, Map.of());
+    }
+
+    /** The configuration with the caller's defaults over the platform's, under the configured settings. */
+    static Map<String, Object> producerConfig(DiffusionProperties.Kafka k, String role, Map<String, Object> defaults) {
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 << 20);
+        p.putAll(defaults);
         configured(p, k, k.producer(), role);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

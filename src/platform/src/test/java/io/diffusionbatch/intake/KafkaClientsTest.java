@@ -46,8 +46,8 @@ class KafkaClientsTest {
 
         assertThat(k.properties()).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "PLAIN")
                 .containsEntry("ssl.truststore.location", "/etc/kafka/truststore.p12");
-        Map<String, Object> producer = KafkaClients.producerConfig(k, "events");
-        assertThat(producer).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "PLAIN")
+        Map<String, Object> producer = KafkaClients.producerConfig(k, "events", Map.of("linger.ms", 1));
+        assertThat(producer).as("configured settings win over a caller's defaults").containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "PLAIN")
                 .containsEntry("linger.ms", "50").containsEntry("bootstrap.servers", "broker:9093");
         Map<String, Object> consumer = KafkaClients.consumerConfig(k, "g", "intake");
         assertThat(consumer).containsEntry("security.protocol", "SASL_SSL").containsEntry("linger.ms", "20")
@@ -63,6 +63,9 @@ class KafkaClientsTest {
         assertThat(producer).containsEntry("acks", "all").containsEntry("enable.idempotence", true)
                 .containsEntry("linger.ms", 5).containsEntry("bootstrap.servers", "broker:9092")
                 .doesNotContainKey("security.protocol");
+        assertThat(KafkaClients.producerConfig(PLAIN, "events", Map.of("max.block.ms", 10_000, "acks", "1")))
+                .as("a caller's default applies, but not over the platform's own settings")
+                .containsEntry("max.block.ms", 10_000).containsEntry("acks", "all");
         Map<String, Object> consumer = KafkaClients.consumerConfig(PLAIN, "diffusion-intake", "intake");
         assertThat(consumer).containsEntry("enable.auto.commit", false).containsEntry("auto.offset.reset", "earliest")
                 .containsEntry("isolation.level", "read_committed").containsEntry("max.poll.records", 50);
