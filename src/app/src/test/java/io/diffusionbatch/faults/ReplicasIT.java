@@ -135,12 +135,10 @@ class ReplicasIT {
     @Test
     void aReplicaStartedMidRunLeavesTheLiveRunAlone() throws Exception {
         ServerProcess first = cluster.replica("mid-1", LEASE, SERIAL);
-        cluster.awaitStarted(first);
-        String id = Cluster.newId("mid");
-        cluster.send(Map.of(id, request(id, LONG_PROMPTS, LONG_SEEDS, LONG_STEPS)));
-        long run = cluster.awaitRun(id, Duration.ofSeconds(120));
-        cluster.awaitItemsDone(run, 2, RUN);
-        String owner = cluster.owner(run);
+        LiveRun live = longRunOn(first, "mid");
+        String id = live.id();
+        long run = live.run();
+        String owner = live.owner();
         assertThat(cluster.replicaOf(owner)).as("the run's owner").isSameAs(first);
 
         ServerProcess second = cluster.replica("mid-2", LEASE, SERIAL);
@@ -227,12 +225,10 @@ class ReplicasIT {
     @Test
     void aMisconfiguredReplicaExitsAndLeavesTheLiveRunAlone() throws Exception {
         ServerProcess good = cluster.replica("conf-1", LEASE, SERIAL);
-        cluster.awaitStarted(good);
-        String id = Cluster.newId("conf");
-        cluster.send(Map.of(id, request(id, LONG_PROMPTS, LONG_SEEDS, LONG_STEPS)));
-        long run = cluster.awaitRun(id, Duration.ofSeconds(120));
-        cluster.awaitItemsDone(run, 2, RUN);
-        String owner = cluster.owner(run);
+        LiveRun live = longRunOn(good, "conf");
+        String id = live.id();
+        long run = live.run();
+        String owner = live.owner();
 
         long t0 = System.nanoTime();
         ServerProcess bad = cluster.replica("conf-bad", LEASE, SERIAL,
@@ -322,6 +318,20 @@ class ReplicasIT {
     }
 
     // ---- helpers ----
+
+    /** A long run live on one replica: its client id, run id and owner. */
+    private record LiveRun(String id, long run, String owner) {
+    }
+
+    /** Starts {@code replica}, sends it a long request and waits until the run has made 2 items. */
+    private static LiveRun longRunOn(ServerProcess replica, String prefix) throws Exception {
+        cluster.awaitStarted(replica);
+        String id = Cluster.newId(prefix);
+        cluster.send(Map.of(id, request(id, LONG_PROMPTS, LONG_SEEDS, LONG_STEPS)));
+        long run = cluster.awaitRun(id, Duration.ofSeconds(120));
+        cluster.awaitItemsDone(run, 2, RUN);
+        return new LiveRun(id, run, cluster.owner(run));
+    }
 
     /** A request for the {@code tiny} model, its files under {@code replicas/ID}. */
     private static String request(String id, int prompts, int seeds, int steps) {

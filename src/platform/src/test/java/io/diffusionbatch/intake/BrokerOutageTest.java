@@ -9,7 +9,7 @@ import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.local.LocalServices;
-import io.diffusionbatch.platform.DiffusionBatchApplication;
+import io.diffusionbatch.platform.TestServer;
 import io.diffusionbatch.platform.DiffusionProperties;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -56,18 +56,12 @@ class BrokerOutageTest {
     @BeforeAll
     static void start() throws Exception {
         Path dir = Files.createTempDirectory("diffusion-broker-outage-");
-        ctx = DiffusionBatchApplication.start("server",
-                "--diffusion.data-dir=" + dir,
-                "--diffusion.models.tiny.path=src/engine/src/test/resources/models/tiny-sd",
-                "--diffusion.models.tiny.kind=image",
+        ctx = TestServer.ownServer(dir,
                 "--diffusion.job.grid-size=2",
-                "--diffusion.job.min-partition-batches=0",
-                "--diffusion.job.batch-size=2",
                 "--diffusion.web.port=-1",
                 "--diffusion.kafka.producer.properties.delivery.timeout.ms=3000",
                 "--diffusion.kafka.producer.properties.request.timeout.ms=1000",
-                "--diffusion.kafka.producer.properties.max.block.ms=2000",
-                "--diffusion.energy.source=estimate");
+                "--diffusion.kafka.producer.properties.max.block.ms=2000");
     }
 
     @AfterAll

@@ -8,7 +8,7 @@ import io.diffusionbatch.ledger.RunStatus;
 import io.diffusionbatch.local.LocalServices;
 import io.diffusionbatch.media.ItemWriter;
 import io.diffusionbatch.output.OutputRoot;
-import io.diffusionbatch.platform.DiffusionBatchApplication;
+import io.diffusionbatch.platform.TestServer;
 import io.diffusionbatch.platform.DiffusionProperties;
 import io.diffusionbatch.web.Dashboard;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -72,18 +72,12 @@ class DatabaseOutageTest {
     }
 
     private static ConfigurableApplicationContext serve() {
-        return DiffusionBatchApplication.start("server",
-                "--diffusion.data-dir=" + dir,
-                "--diffusion.models.tiny.path=src/engine/src/test/resources/models/tiny-sd",
-                "--diffusion.models.tiny.kind=image",
+        return TestServer.ownServer(dir,
                 "--diffusion.job.grid-size=3",
-                "--diffusion.job.min-partition-batches=0",
-                "--diffusion.job.batch-size=2",
                 "--diffusion.job.database-wait=" + WAIT.toSeconds() + "s",
                 "--diffusion.web.port=0",
                 // a pool that waits long for a connection: the dashboard must not wait for it
-                "--spring.datasource.hikari.connection-timeout=30000",
-                "--diffusion.energy.source=estimate");
+                "--spring.datasource.hikari.connection-timeout=30000");
     }
 
     @AfterAll

@@ -46,6 +46,24 @@ public final class TestServer {
         this.producer = KafkaClients.producer(props().kafka(), "test");
     }
 
+    /**
+     * A server of a test's own, in local mode with its own embedded PostgreSQL and Kafka under
+     * {@code dataDir} (for tests that stop them), the {@code tiny} model, small partitions and the
+     * estimated energy; {@code settings} ({@code --name=value}) add to or override those. The caller
+     * closes it.
+     */
+    public static ConfigurableApplicationContext ownServer(Path dataDir, String... settings) {
+        List<String> args = new ArrayList<>(List.of(
+                "--diffusion.data-dir=" + dataDir,
+                "--diffusion.models.tiny.path=src/engine/src/test/resources/models/tiny-sd",
+                "--diffusion.models.tiny.kind=image",
+                "--diffusion.job.min-partition-batches=0",
+                "--diffusion.job.batch-size=2",
+                "--diffusion.energy.source=estimate"));
+        args.addAll(List.of(settings));
+        return DiffusionBatchApplication.start("server", args.toArray(String[]::new));
+    }
+
     public static synchronized TestServer get() {
         if (instance == null) {
             try {
