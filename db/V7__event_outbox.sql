@@ -10,7 +10,9 @@ CREATE TABLE event_outbox (
     value      BYTEA,                                  -- null: a tombstone
     headers    JSONB       NOT NULL DEFAULT '{}'::jsonb, -- header name → UTF-8 text
     request_id BIGINT REFERENCES requests (id),         -- the run it reports, if any
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    refused    TEXT                                     -- set when the broker refused the record itself (e.g. too
+                                                        -- large): it is kept here, out of the way of later records
 );
 
 -- Which instance relays the outbox, until when (renewed while it runs; another takes over once it

@@ -119,6 +119,10 @@ final class DoctorCommand extends PlatformCommand {
             if (b.oldest().compareTo(OUTBOX_STUCK) > 0) {
                 throw new IllegalStateException(detail + " (the broker or the relay is stuck)");
             }
+            if (b.refused() > 0) {
+                throw new IllegalStateException(detail + "; " + b.refused() + " refused by Kafka for what they are"
+                        + " (too large, say): see event_outbox.refused");
+            }
             return detail;
         });
     }

@@ -8,6 +8,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -48,6 +52,8 @@ public class EventRelay implements SmartLifecycle {
     static final long POLL_MS = 200;
     static final long DRAIN_MS = 5_000;
     private static final int BATCH = 500;
+    /** At most this many bytes of values a batch (but always one record). */
+    private static final long BATCH_BYTES = 32L << 20;
     static final long MAX_BLOCK_MS = 10_000;
 
     private final EventOutbox outbox;
@@ -70,27 +76,35 @@ public class EventRelay implements SmartLifecycle {
         this.lease = props.job().lease();
     }
 
+    /**
+     * Makes the producer here, so that a producer setting Kafka refuses fails the start, and starts
+     * the relay's thread.
+     */
     @Override
     public synchronized void start() {
-        running = true;
-        thread = new Thread(this::loop, "event-relay");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    private void loop() {
         // a send waits for the topic's metadata for at most a third of the lease (unless configured), so the
         // relay renews its lease in time while the broker is away
         Map<String, Object> defaults = Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG,
                 (int) Math.min(MAX_BLOCK_MS, Math.max(100, lease.toMillis() / 3)));
-        try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(kafka, "events", defaults)) {
+        KafkaProducer<String, byte[]> producer = KafkaClients.producer(kafka, "events", defaults);
+        running = true;
+        thread = new Thread(() -> loop(producer), "event-relay");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void loop(KafkaProducer<String, byte[]> producer) {
+        try {
             while (running) {
                 try {
                     if (!lead()) {
+                        if (draining) {
+                            return;
+                        }
                         sleep(Math.min(lease.toMillis() / 3, 1_000));
                         continue;
                     }
-                    List<EventOutbox.Entry> batch = outbox.oldest(BATCH);
+                    List<EventOutbox.Entry> batch = outbox.oldest(BATCH, BATCH_BYTES);
                     if (batch.isEmpty()) {
                         if (draining) {
                             return;
@@ -108,8 +122,12 @@ public class EventRelay implements SmartLifecycle {
                     sleep(1_000);
                 }
             }
+        } catch (Throwable t) {
+            LOG.error("event relay stopped: events wait in the ledger until this server restarts", t);
+            throw t;
         } finally {
-            resign();
+            resign(); // first: a close that waits for the broker must not keep the lease from the others
+            producer.close(Duration.ofSeconds(1));
         }
     }
 
@@ -135,33 +153,46 @@ public class EventRelay implements SmartLifecycle {
     private boolean send(KafkaProducer<String, byte[]> producer, List<EventOutbox.Entry> batch)
             throws InterruptedException {
         List<Future<RecordMetadata>> sent = new ArrayList<>(batch.size());
+        List<EventOutbox.Entry> entries = new ArrayList<>(batch.size());
+        boolean cut = false;
         for (EventOutbox.Entry e : batch) {
             ProducerRecord<String, byte[]> rec = new ProducerRecord<>(e.topic(), e.key(), e.value());
             e.headers().forEach((k, v) -> rec.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
             Future<RecordMetadata> f = producer.send(rec);
+            Throwable failure = f.isDone() ? failure(f) : null;
+            if (failure != null && refusesTheRecord(failure)) {
+                refuse(e, failure); // this record never goes out; the ones after it do
+                continue;
+            }
             sent.add(f);
-            if (f.isDone() && failed(f)) {
-                break; // e.g. no metadata within max.block.ms: a later record must not overtake this one
+            entries.add(e);
+            if (failure != null) {
+                cut = true; // e.g. no metadata within max.block.ms: a later record must not overtake this one
+                break;
             }
         }
         List<Long> acked = new ArrayList<>(sent.size());
         long renewMs = Math.max(100, lease.toMillis() / 3);
-        boolean failed = false;
+        boolean failed = cut;
         try {
             for (int i = 0; i < sent.size(); i++) {
                 while (true) {
                     try {
                         sent.get(i).get(renewMs, TimeUnit.MILLISECONDS);
-                        acked.add(batch.get(i).id());
+                        acked.add(entries.get(i).id());
                         break;
                     } catch (TimeoutException slow) {
-                        away(batch.size() - acked.size(), "no acknowledgement within " + renewMs + " ms");
+                        away(sent.size() - acked.size(), "no acknowledgement within " + renewMs + " ms");
                         if (!renewWhileWaiting()) {
                             return false;
                         }
                     } catch (ExecutionException e) {
-                        away(batch.size() - acked.size(), String.valueOf(e.getCause()));
-                        failed = true;
+                        if (refusesTheRecord(e.getCause())) {
+                            refuse(entries.get(i), e.getCause());
+                        } else {
+                            away(sent.size() - acked.size(), String.valueOf(e.getCause()));
+                            failed = true;
+                        }
                         break;
                     }
                 }
@@ -170,21 +201,38 @@ public class EventRelay implements SmartLifecycle {
                 LOG.info("events topic {} reachable again: the waiting events are published", kafka.eventsTopic());
                 brokerAway = false;
             }
-            return !failed && sent.size() == batch.size();
+            return !failed;
         } finally {
             outbox.delete(acked);
         }
     }
 
-    private static boolean failed(Future<RecordMetadata> f) {
+    /**
+     * Whether the broker (or the producer) refuses this record for what it is, so that sending it
+     * again can never succeed: too large, invalid, or not serializable. Unreachable brokers,
+     * timeouts and missing rights are not (they pass, or a person fixes them, and the record waits).
+     */
+    static boolean refusesTheRecord(Throwable cause) {
+        return cause instanceof RecordTooLargeException || cause instanceof InvalidRecordException
+                || cause instanceof SerializationException || cause instanceof RecordBatchTooLargeException;
+    }
+
+    private void refuse(EventOutbox.Entry e, Throwable why) {
+        LOG.error("record {} for {} ({} bytes) refused by Kafka and set aside in event_outbox: {}", e.id(), e.topic(),
+                e.value() == null ? 0 : e.value().length, why.toString());
+        outbox.refuse(e.id(), why.toString());
+    }
+
+    /** The failure of a future that is done; null when it succeeded. */
+    private static Throwable failure(Future<RecordMetadata> f) {
         try {
             f.get();
-            return false;
+            return null;
         } catch (ExecutionException e) {
-            return true;
+            return e.getCause();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return true;
+            return e;
         }
     }
 

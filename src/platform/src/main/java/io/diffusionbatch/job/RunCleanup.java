@@ -23,16 +23,29 @@ public class RunCleanup {
     private final OutputStore store;
     private final OutputRoot root;
 
-    public RunCleanup(RequestStore requests, ItemStore items, OutputStore store, OutputRoot root) {
+    private final ServerInstance instance;
+
+    public RunCleanup(RequestStore requests, ItemStore items, OutputStore store, OutputRoot root,
+                      ServerInstance instance) {
+        this.instance = instance;
         this.requests = requests;
         this.items = items;
         this.store = store;
         this.root = root;
     }
 
-    /** @return the number of files removed */
+    /**
+     * Removes the files of the run's items that have no output row, unless another instance owns the
+     * run now (this one lost its lease: the new owner's files in flight must stay).
+     *
+     * @return the number of files removed
+     */
     public int sweep(long requestId) {
         try {
+            if (requests.owner(requestId).filter(o -> !o.equals(instance.id())).isPresent()) {
+                LOG.warn("run {} belongs to another instance now; its folder is left to it", requestId);
+                return 0;
+            }
             return requests.find(requestId)
                     .map(r -> OrphanFiles.sweep(root, root.relative(requestId, r.outputDir()), requestId, items, store))
                     .orElse(0);

@@ -22,23 +22,29 @@ public class RunLifecycle {
     private final RequestStore requests;
     private final RunEvents events;
     private final TransactionTemplate transactions;
+    private final ServerInstance instance;
 
-    public RunLifecycle(RequestStore requests, RunEvents events, PlatformTransactionManager tm) {
+    public RunLifecycle(RequestStore requests, RunEvents events, PlatformTransactionManager tm,
+                        ServerInstance instance) {
+        this.instance = instance;
         this.requests = requests;
         this.events = events;
         this.transactions = new TransactionTemplate(tm);
     }
 
     /**
-     * Ends a run that has not ended yet with {@code status} and writes its terminal event.
+     * Ends a run that has not ended yet and that this instance owns (or nobody does) with
+     * {@code status}, and writes its terminal event. An instance whose lease ran out and was taken
+     * over cannot end the run under its new owner.
      *
      * @param message the run's message (null for none); a failure's reason goes into the event too
      * @param detail  the event's detail (figures of the run); never null
-     * @return whether this call ended it (false: it had ended already, and no event was written)
+     * @return whether this call ended it (false: it had ended already or belongs to another instance,
+     *         and no event was written)
      */
     public boolean finish(long requestId, RunStatus status, String message, Map<String, Object> detail) {
         return Boolean.TRUE.equals(transactions.execute(s -> {
-            if (!requests.markFinished(requestId, status, message)) {
+            if (!requests.markFinished(requestId, status, message, instance.id())) {
                 return false;
             }
             Map<String, Object> d = detail;

@@ -78,14 +78,28 @@ public class EventOutbox {
         }
     }
 
-    /** The oldest {@code limit} records not yet acknowledged, in id order. */
-    public List<Entry> oldest(int limit) {
-        return jdbc.sql("SELECT id, topic, key, value, headers::text AS headers, request_id FROM event_outbox "
-                        + "ORDER BY id LIMIT ?").param(limit)
+    /**
+     * The oldest records not yet acknowledged (nor refused), in id order: at most {@code limit}, and
+     * no more than {@code maxBytes} of values together (but always the first), so that a burst of
+     * large dead letters cannot fill the heap.
+     */
+    public List<Entry> oldest(int limit, long maxBytes) {
+        return jdbc.sql("SELECT id, topic, key, value, headers, request_id FROM (SELECT id, topic, key, value, "
+                        + "headers::text AS headers, request_id, sum(coalesce(octet_length(value), 0)) OVER (ORDER BY id) "
+                        + "- coalesce(octet_length(value), 0) AS before FROM event_outbox WHERE refused IS NULL "
+                        + "ORDER BY id LIMIT ?) t WHERE before < ? OR before = 0 ORDER BY id").params(limit, maxBytes)
                 .query((rs, k) -> new Entry(rs.getLong("id"), rs.getString("topic"), rs.getString("key"),
                         rs.getBytes("value"), JSON.readValue(rs.getString("headers"), HEADERS),
                         (Long) rs.getObject("request_id")))
                 .list();
+    }
+
+    /**
+     * Sets a record aside that the broker refused for what it is (too large, say), so that the records
+     * after it go on; it stays in the table with the reason, counted by {@link #backlog()}.
+     */
+    public void refuse(long id, String reason) {
+        jdbc.sql("UPDATE event_outbox SET refused = ? WHERE id = ?").params(reason, id).update();
     }
 
     /** Removes acknowledged records. */
@@ -98,17 +112,20 @@ public class EventOutbox {
     /**
      * What waits to be published.
      *
-     * @param records how many records
-     * @param oldest  how long the oldest has waited (zero when none)
+     * @param records how many records wait
+     * @param oldest  how long the oldest waiting one has waited (zero when none)
+     * @param refused how many the broker refused for what they are (kept, never sent)
      */
-    public record Backlog(long records, Duration oldest) {
+    public record Backlog(long records, Duration oldest, long refused) {
     }
 
     /** What waits to be published now. */
     public Backlog backlog() {
-        return jdbc.sql("SELECT count(*) AS n, coalesce(extract(epoch FROM now() - min(created_at)), 0) AS age "
-                        + "FROM event_outbox")
-                .query((rs, k) -> new Backlog(rs.getLong("n"), Duration.ofMillis(Math.round(rs.getDouble("age") * 1000))))
+        return jdbc.sql("SELECT count(*) FILTER (WHERE refused IS NULL) AS n, count(*) FILTER (WHERE refused IS NOT NULL) "
+                        + "AS r, coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE refused IS NULL)), 0) "
+                        + "AS age FROM event_outbox")
+                .query((rs, k) -> new Backlog(rs.getLong("n"), Duration.ofMillis(Math.round(rs.getDouble("age") * 1000)),
+                        rs.getLong("r")))
                 .single();
     }
 

@@ -87,6 +87,11 @@ public class RequestStore {
                 + "AND owner IS NOT NULL AND lease_until >= now()").query(String.class).list();
     }
 
+    /** The instance that owns (or last owned) the run; empty when none does or there is no such run. */
+    public Optional<String> owner(long id) {
+        return jdbc.sql("SELECT owner FROM requests WHERE id = ?").param(id).query(String.class).optional();
+    }
+
     /** Extends the leases of the live runs {@code owner} holds (its heartbeat); returns how many. */
     public int renewLeases(String owner, Duration lease) {
         return jdbc.sql("UPDATE requests SET lease_until = now() + make_interval(secs => ?) "
@@ -125,14 +130,18 @@ public class RequestStore {
 
     /**
      * Ends a run with {@code status} (completed, failed, cancelled) and an optional message, unless it
-     * has ended already: of two callers that end the same run, one does (one terminal event a run).
+     * has ended already or another instance owns it now: of two callers that end the same run, one
+     * does (one terminal event a run), and an instance that lost the run's lease (another replica took
+     * it over) cannot end it under the new owner.
      *
+     * @param owner the instance ending it (its lease); a run without an owner may be ended by anyone
      * @return whether this call ended it
      */
-    public boolean markFinished(long id, RunStatus status, String message) {
+    public boolean markFinished(long id, RunStatus status, String message, String owner) {
         return jdbc.sql("UPDATE requests SET status = ?, finished_at = now(), message = ? "
-                        + "WHERE id = ? AND status IN ('accepted', 'running', 'cancelling')")
-                .params(status.sql(), message, id).update() == 1;
+                        + "WHERE id = ? AND status IN ('accepted', 'running', 'cancelling') "
+                        + "AND (owner IS NULL OR owner = ?)")
+                .params(status.sql(), message, id, owner).update() == 1;
     }
 
     /**

@@ -137,6 +137,29 @@ class BrokerOutageTest {
         assertThat(onTopic.get(stored.stream().max(Long::compare).orElseThrow()).path("done").asLong()).isEqualTo(24);
     }
 
+    /**
+     * A record the broker can never take (larger than the producer's 16 MiB {@code max.request.size},
+     * as a dead letter of a huge refused request would be) is set aside with the reason, and the
+     * records after it are published: one bad record does not stop every later event.
+     */
+    @Test
+    void aRecordKafkaRefusesIsSetAsideAndTheNextOnesGoOut() throws Exception {
+        EventOutbox outbox = ctx.getBean(EventOutbox.class);
+        DiffusionProperties.Kafka kafka = ctx.getBean(DiffusionProperties.class).kafka();
+        String key = "poison-" + UUID.randomUUID().toString().substring(0, 8);
+        long poison = outbox.nextId();
+        outbox.add(poison, kafka.eventsTopic(), key, new byte[17 << 20], Map.of(), null);
+        long next = outbox.nextId();
+        outbox.add(next, kafka.eventsTopic(), key, "{\"type\":\"after\"}".getBytes(StandardCharsets.UTF_8),
+                Map.of(OutboxRunEvents.EVENT_ID_HEADER, Long.toString(next)), null);
+        await(() -> outbox.backlog().records() == 0, Duration.ofSeconds(60), "the record after the refused one is sent");
+        JdbcClient jdbc = ctx.getBean(JdbcClient.class);
+        assertThat(jdbc.sql("SELECT refused FROM event_outbox WHERE id = ?").param(poison).query(String.class).single())
+                .contains("RecordTooLargeException");
+        assertThat(outbox.backlog().refused()).isEqualTo(1);
+        jdbc.sql("DELETE FROM event_outbox WHERE id = ?").param(poison).update();
+    }
+
     /** The events of {@code key} on the events topic, from the beginning, until the terminal one. */
     private static List<JsonNode> events(DiffusionProperties.Kafka kafka, String key) throws InterruptedException {
         List<JsonNode> out = new ArrayList<>();
