@@ -83,6 +83,7 @@ final class EventFollower implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         long ledgerNext = System.nanoTime() + LEDGER_EVERY.toNanos();
         JsonNode last = null;
+        Long acceptedRun = null;
         while (System.nanoTime() < deadline) {
             List<JsonNode> batch = new ArrayList<>();
             for (ConsumerRecord<String, byte[]> rec : consumer.poll(Duration.ofMillis(200))) {
@@ -91,7 +92,11 @@ final class EventFollower implements AutoCloseable {
                 }
             }
             if (ledger != null && System.nanoTime() >= ledgerNext) {
-                batch.addAll(ledger.since(requestId));
+                try {
+                    batch.addAll(ledger.since(requestId));
+                } catch (RuntimeException e) {
+                    // the database away for a while: the topic is still followed, the ledger read next round
+                }
                 ledgerNext = System.nanoTime() + LEDGER_EVERY.toNanos();
             }
             for (JsonNode ev : batch) {
@@ -103,6 +108,12 @@ final class EventFollower implements AutoCloseable {
                 }
                 if (!firstSight(ev)) {
                     continue;
+                }
+                if (type == EventType.ACCEPTED) {
+                    acceptedRun = ev.path("runId").asLong();
+                } else if (type == EventType.DUPLICATE && !untilAccept && acceptedRun != null
+                        && acceptedRun == ev.path("runId").asLong()) {
+                    continue; // the same record delivered again (intake's commit was lost): the run goes on
                 }
                 last = ev;
                 switch (type) {

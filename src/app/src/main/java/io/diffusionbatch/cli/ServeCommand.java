@@ -62,14 +62,18 @@ final class ServeCommand extends PlatformCommand {
 
     /**
      * SIGTERM, SIGINT (Ctrl-C) and SIGHUP release {@code stop} instead of starting the JVM's exit at
-     * once; where a signal cannot be handled (e.g. {@code -Xrs}) the JVM's own handling stays, and
+     * once; a second one while the graceful stop runs ends the process at once (128 + its number);
+     * where a signal cannot be handled (e.g. {@code -Xrs}) the JVM's own handling stays, and
      * the engine refuses to run once the JVM exits rather than crash.
      */
     static void handleStopSignals(CountDownLatch stop, AtomicInteger signal) {
         for (String name : List.of("TERM", "INT", "HUP")) {
             try {
                 Signal.handle(new Signal(name), s -> {
-                    signal.compareAndSet(0, s.getNumber());
+                    if (!signal.compareAndSet(0, s.getNumber())) {
+                        // a second signal while the graceful stop runs: the user insists, stop now
+                        Runtime.getRuntime().halt(128 + s.getNumber());
+                    }
                     stop.countDown();
                 });
             } catch (IllegalArgumentException e) {

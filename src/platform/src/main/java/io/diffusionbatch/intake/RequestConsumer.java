@@ -93,22 +93,30 @@ public class RequestConsumer implements SmartLifecycle {
         try {
             long lagMeasured = 0;
             while (running) {
-                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(500));
-                if (System.nanoTime() - lagMeasured > LAG_INTERVAL.toNanos()) {
-                    measureLag();
-                    lagMeasured = System.nanoTime();
-                }
-                for (ConsumerRecord<String, byte[]> rec : records) {
-                    if (!handle(rec)) {
-                        TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
-                        consumer.seek(tp, rec.offset());
-                        if (database.available()) {
-                            sleep(RETRY_PAUSE); // not the database: pause before the retry
-                        } else {
-                            database.awaitAvailable(RETRY_PAUSE, () -> running); // keep polling meanwhile
-                        }
-                        break;
+                try {
+                    ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(500));
+                    if (System.nanoTime() - lagMeasured > LAG_INTERVAL.toNanos()) {
+                        measureLag();
+                        lagMeasured = System.nanoTime();
                     }
+                    for (ConsumerRecord<String, byte[]> rec : records) {
+                        if (!handle(rec)) {
+                            TopicPartition tp = new TopicPartition(rec.topic(), rec.partition());
+                            consumer.seek(tp, rec.offset());
+                            if (database.available()) {
+                                sleep(RETRY_PAUSE); // not the database: pause before the retry
+                            } else {
+                                database.awaitAvailable(RETRY_PAUSE, () -> running); // keep polling meanwhile
+                            }
+                            break;
+                        }
+                    }
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // a failed poll (the broker away, a rebalance, a refused login) must not end intake
+                    LOG.warn("intake: {}; polling again in {} s", e.toString(), RETRY_PAUSE.toSeconds());
+                    sleep(RETRY_PAUSE);
                 }
             }
         } catch (WakeupException e) {
@@ -167,8 +175,15 @@ public class RequestConsumer implements SmartLifecycle {
         } else if (r.outcome() == IntakeResult.Outcome.REJECTED) {
             metrics.deadLettered();
         }
-        consumer.commitSync(Map.of(new TopicPartition(rec.topic(), rec.partition()),
-                new OffsetAndMetadata(rec.offset() + 1)));
+        try {
+            consumer.commitSync(Map.of(new TopicPartition(rec.topic(), rec.partition()),
+                    new OffsetAndMetadata(rec.offset() + 1)));
+        } catch (WakeupException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // the record is in the ledger; the next commit covers it, and a redelivery meanwhile reports the same run
+            LOG.warn("offset of {} not committed: {}", source, e.toString());
+        }
         return true;
     }
 

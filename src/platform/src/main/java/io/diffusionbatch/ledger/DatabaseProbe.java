@@ -33,7 +33,17 @@ public final class DatabaseProbe {
      *                           secrets) and the cause
      */
     public static String check(String url, String username, String password) {
+        return check(url, username, password, new Properties());
+    }
+
+    /**
+     * As {@link #check(String, String, String)}, with the driver properties the pool connects with
+     * ({@code spring.datasource.hikari.data-source-properties.*}: {@code sslmode}, {@code sslrootcert}, ...),
+     * so that the probe connects as the pool would.
+     */
+    public static String check(String url, String username, String password, Properties driverProperties) {
         Properties p = new Properties();
+        p.putAll(driverProperties);
         if (username != null) {
             p.setProperty("user", username);
         }

@@ -25,7 +25,7 @@ public class LedgerConfiguration {
                     return bean;
                 }
                 if (ds instanceof HikariDataSource h && h.getJdbcUrl() != null) {
-                    DatabaseProbe.check(h.getJdbcUrl(), h.getUsername(), h.getPassword());
+                    DatabaseProbe.check(h.getJdbcUrl(), h.getUsername(), h.getPassword(), h.getDataSourceProperties());
                 }
                 return new FailFastDataSource(ds, watch);
             }
