@@ -19,7 +19,7 @@ import java.util.TreeMap;
  * @param dataDir    where local mode keeps Postgres, Kafka and, by default, the outputs
  * @param outputRoot every request's output location resolves inside this folder; the ledger keeps run folders
  *                   relative to it. Local mode defaults it to {@code outputs} in the data directory; with external
- *                   services there is no default ({@link OutputRootCheck} refuses to start)
+ *                   services there is no default ({@link OutputRootRequired} refuses to start)
  * @param kafka      broker and topics
  * @param job        partitioning and micro-batching
  * @param energy     how energy is measured or estimated, and the grid's carbon intensity

@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** External mode refuses to start without an output root; local mode has one under its data folder. */
-class OutputRootCheckTest {
+class OutputRootRequiredTest {
 
     /** Nothing at all: what fails must fail before any bean is made. */
     @SpringBootConfiguration
@@ -28,13 +28,13 @@ class OutputRootCheckTest {
 
     @Test
     void anUnsetOrBlankRootIsRefusedNamingTheSetting() {
-        for (Map<String, Object> settings : List.<Map<String, Object>>of(Map.of(), Map.of(OutputRootCheck.KEY, " "))) {
-            assertThatThrownBy(() -> OutputRootCheck.check(env(settings))).isInstanceOf(IllegalStateException.class)
+        for (Map<String, Object> settings : List.<Map<String, Object>>of(Map.of(), Map.of(OutputRootRequired.KEY, " "))) {
+            assertThatThrownBy(() -> OutputRootRequired.check(env(settings))).isInstanceOf(IllegalStateException.class)
                     .hasMessageStartingWith("diffusion.output-root (environment DIFFUSION_OUTPUT_ROOT) is not set: with"
                             + " external Kafka and PostgreSQL every instance")
                     .hasMessageNotContaining("\n");
         }
-        assertThatCode(() -> OutputRootCheck.check(env(Map.of(OutputRootCheck.KEY, "/mnt/outputs"))))
+        assertThatCode(() -> OutputRootRequired.check(env(Map.of(OutputRootRequired.KEY, "/mnt/outputs"))))
                 .doesNotThrowAnyException();
     }
 

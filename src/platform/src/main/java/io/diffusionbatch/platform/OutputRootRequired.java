@@ -12,7 +12,7 @@ import org.springframework.core.env.Environment;
  * connection is opened first). Registered in the platform's {@code META-INF/spring.factories}. Stateless and
  * thread-safe.
  */
-public final class OutputRootCheck implements ApplicationListener<ApplicationContextInitializedEvent> {
+public final class OutputRootRequired implements ApplicationListener<ApplicationContextInitializedEvent> {
 
     /** The setting. */
     public static final String KEY = "diffusion.output-root";
