@@ -53,9 +53,10 @@ final class LedgerEvents {
             ArrayNode reasons = ev.putArray("reasons");
             boolean duplicate = false;
             for (JsonNode v : JSON.readTree(r.reasonsJson())) {
-                duplicate |= Violation.Rules.DUPLICATE_REQUEST_ID.equals(v.path("rule").asString());
-                reasons.add(v.path("field").asString() + ": " + v.path("message").asString() + " ["
-                        + v.path("rule").asString() + "]");
+                Violation violation = new Violation(v.path("field").asString(), v.path("rule").asString(),
+                        v.path("message").asString());
+                duplicate |= Violation.Rules.DUPLICATE_REQUEST_ID.equals(violation.rule());
+                reasons.add(violation.toString()); // as the topic's event has them: field: message [rule]
             }
             if (duplicate) {
                 continue; // the run it duplicates reports it (a duplicate event, above)

@@ -92,12 +92,10 @@ public final class KafkaClients {
         return new KafkaConsumer<>(consumerConfig(k, groupId, role));
     }
 
-    /** The configuration {@link #producer} makes its producer with (a fresh mutable map). */
-    static Map<String, Object> producerConfig(DiffusionProperties.Kafka k, String role) {
-        return producerConfig(k, role, Map.of());
-    }
-
-    /** The configuration with the caller's defaults over the platform's, under the configured settings. */
+    /**
+     * The configuration {@link #producer} makes its producer with (a fresh mutable map): the caller's
+     * defaults over the platform's, under the configured settings.
+     */
     static Map<String, Object> producerConfig(DiffusionProperties.Kafka k, String role, Map<String, Object> defaults) {
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);

@@ -67,6 +67,7 @@ public class RunLifecycle {
         return transactions.execute(s -> {
             if (requests.cancelWaiting(requestId)) {
                 events.publish(requestId, EventType.CANCELLED, Map.of("reason", RequestStore.CANCELLED_WAITING));
+                return Optional.of(RunStatus.CANCELLED);
             }
             return requests.requestCancel(requestId);
         });

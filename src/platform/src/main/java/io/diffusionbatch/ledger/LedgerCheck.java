@@ -35,6 +35,8 @@ public final class LedgerCheck {
     }
 
     private final SimpleDriverDataSource dataSource;
+    private final JdbcClient jdbc;
+    private final EventOutbox outbox;
 
     /**
      * @param url      the JDBC URL; never null
@@ -47,6 +49,8 @@ public final class LedgerCheck {
         } catch (SQLException e) {
             throw new IllegalArgumentException("no JDBC driver for " + DatabaseProbe.address(url), e);
         }
+        this.jdbc = JdbcClient.create(dataSource);
+        this.outbox = new EventOutbox(jdbc);
     }
 
     /**
@@ -66,16 +70,16 @@ public final class LedgerCheck {
 
     /** The servers with a heartbeat at most {@code within} old ({@link ServerStore#live}). */
     public List<ServerRow> liveServers(Duration within) {
-        return new ServerStore(JdbcClient.create(dataSource)).live(within);
+        return new ServerStore(jdbc).live(within);
     }
 
     /** The events waiting in the outbox for the broker. */
     public EventOutbox.Backlog outbox() {
-        return new EventOutbox(JdbcClient.create(dataSource)).backlog();
+        return outbox.backlog();
     }
 
     /** The instance that relays the outbox now, if its lease holds. */
     public Optional<String> relay() {
-        return new EventOutbox(JdbcClient.create(dataSource)).leader();
+        return outbox.leader();
     }
 }

@@ -59,7 +59,7 @@ class KafkaClientsTest {
 
     @Test
     void thePlatformsOwnSettingsHoldWithoutConfiguration() {
-        Map<String, Object> producer = KafkaClients.producerConfig(PLAIN, "events");
+        Map<String, Object> producer = KafkaClients.producerConfig(PLAIN, "events", Map.of());
         assertThat(producer).containsEntry("acks", "all").containsEntry("enable.idempotence", true)
                 .containsEntry("linger.ms", 5).containsEntry("bootstrap.servers", "broker:9092")
                 .doesNotContainKey("security.protocol");
@@ -97,14 +97,14 @@ class KafkaClientsTest {
         String role = "intake-" + Long.toHexString(System.nanoTime()); // a role no other test made a client of
         String intake = (String) KafkaClients.consumerConfig(PLAIN, "g", role).get("client.id");
         String again = (String) KafkaClients.consumerConfig(PLAIN, "g", role).get("client.id");
-        String events = (String) KafkaClients.producerConfig(PLAIN, "events").get("client.id");
+        String events = (String) KafkaClients.producerConfig(PLAIN, "events", Map.of()).get("client.id");
         String pid = Long.toString(ProcessHandle.current().pid());
         assertThat(intake).startsWith("diffusion-" + role + "-").endsWith("-" + pid);
         assertThat(events).startsWith("diffusion-events-").contains("-" + pid);
         assertThat(again).as("a role's second client in one process").isEqualTo(intake + "-2");
         DiffusionProperties.Kafka named = PLAIN.withProperties(Map.of("client.id", "team-a"), null, null, null);
-        assertThat(KafkaClients.producerConfig(named, "events")).containsEntry("client.id", "team-a");
-        assertThatThrownBy(() -> KafkaClients.producerConfig(PLAIN, "two words"))
+        assertThat(KafkaClients.producerConfig(named, "events", Map.of())).containsEntry("client.id", "team-a");
+        assertThatThrownBy(() -> KafkaClients.producerConfig(PLAIN, "two words", Map.of()))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
