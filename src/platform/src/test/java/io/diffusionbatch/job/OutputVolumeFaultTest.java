@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
+import javax.imageio.ImageIO;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -160,10 +162,10 @@ class OutputVolumeFaultTest {
     /**
      * Every file at a final name in the run's folder is a recorded output, or its sidecar, with the recorded bytes,
      * and no temporary file is in place. {@code readOnlyVolume}: a volume that turned read-only may keep a
-     * half-written temporary file in the partition's staging folder, and a complete sidecar whose output could not
-     * be moved after it (the volume turned read-only between the two moves); nothing can remove either until the
-     * volume is writable again (the partition's next attempt clears staging, and the item is made again). Never a
-     * partial file at a final name.
+     * half-written temporary file in the partition's staging folder, and complete files at final names that no row
+     * records (the volume turned read-only between two moves of one micro-batch, so the batch was never recorded);
+     * nothing can remove either until the volume is writable again (the partition's next attempt clears staging,
+     * and the items are made again under the same names). Never a partial file at a final name.
      */
     private void noPartialOrUnrecordedFile(RequestRow run, boolean readOnlyVolume) throws IOException {
         Map<String, Map<String, Object>> outputs = new HashMap<>();
@@ -176,10 +178,8 @@ class OutputVolumeFaultTest {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
                 String name = f.getFileName().toString();
                 Map<String, Object> o = outputs.get(name.endsWith(".json") ? name.replace(".json", ".png") : name);
-                if (o == null && readOnlyVolume && name.endsWith(".json")) {
-                    assertThat(dir.resolve(name.replace(".json", ".png"))).as("output of unrecorded " + name)
-                            .doesNotExist();
-                    assertThat(JsonMapper.builder().build().readTree(Files.readString(f)).isObject()).as(name + " is complete").isTrue();
+                if (o == null && readOnlyVolume) {
+                    assertComplete(f);
                     continue;
                 }
                 assertThat(o).as(name + " has an output row").isNotNull();
@@ -194,6 +194,26 @@ class OutputVolumeFaultTest {
             assertThat(all.filter(p -> !readOnlyVolume || !dir.relativize(p).startsWith(OutputStore.STAGING))
                     .map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
         }
+    }
+
+    /**
+     * A file at a final name that no row records, left by a volume that turned read-only after it was
+     * moved into place but before its micro-batch was recorded: it must be whole (a sidecar that
+     * parses as a JSON object; a PNG that ends with its IEND chunk and decodes), never partial.
+     */
+    private static void assertComplete(Path f) throws IOException {
+        String name = f.getFileName().toString();
+        if (name.endsWith(".json")) {
+            assertThat(JsonMapper.builder().build().readTree(Files.readString(f)).isObject()).as(name + " is complete")
+                    .isTrue();
+            return;
+        }
+        assertThat(name).endsWith(".png");
+        byte[] png = Files.readAllBytes(f);
+        byte[] iend = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
+        assertThat(Arrays.copyOfRange(png, Math.max(0, png.length - iend.length), png.length))
+                .as(name + " ends with its IEND chunk").isEqualTo(iend);
+        assertThat(ImageIO.read(f.toFile())).as(name + " decodes").isNotNull();
     }
 
     private long stagedFiles(RequestRow run) throws IOException {
