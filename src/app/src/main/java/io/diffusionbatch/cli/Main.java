@@ -45,6 +45,8 @@ public final class Main {
                 new EvaluateCommand(out, err),
                 new DemoCommand(out, err),
                 new ServeCommand(err),
+                new ManagerCommand(err),
+                new WorkerCommand(err),
                 new SubmitCommand(out, err),
                 new DoctorCommand(out),
                 new RunsCommand(out),

@@ -3,6 +3,7 @@ package io.diffusionbatch.cli;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
 import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.platform.DiffusionProperties;
+import io.diffusionbatch.platform.Roles;
 import io.diffusionbatch.web.Dashboard;
 import java.io.PrintStream;
 import java.util.List;
@@ -32,9 +33,17 @@ final class ServeCommand extends PlatformCommand {
 
     @Override
     public Integer call() {
-        String[] spring = springArgs();
+        return runUntilStopped(Roles.SERVER, springArgs(), err,
+                "serving; Ctrl-C stops (a running job stops after its micro-batch and resumes on the next start)");
+    }
+
+    /**
+     * Starts the application in {@code role} and runs it until a stop signal or the context's close:
+     * the process's exit status (0, or 128 + the signal's number).
+     */
+    static int runUntilStopped(String role, String[] spring, PrintStream err, String running) {
         long t0 = System.nanoTime();
-        ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("server", spring);
+        ConfigurableApplicationContext ctx = DiffusionBatchApplication.start(role, spring);
         CountDownLatch stop = new CountDownLatch(1);
         AtomicInteger signal = new AtomicInteger();
         ctx.addApplicationListener(e -> {
@@ -44,7 +53,7 @@ final class ServeCommand extends PlatformCommand {
         });
         handleStopSignals(stop, signal);
         banner(ctx, t0, err);
-        err.println("serving; Ctrl-C stops (a running job stops after its micro-batch and resumes on the next start)");
+        err.println(running);
         try {
             stop.await();
             // the whole graceful stop (the running job's micro-batch, then the engines' sessions) before

@@ -6,6 +6,8 @@ import io.diffusionbatch.intake.KafkaProbe;
 import io.diffusionbatch.job.EventType;
 import io.diffusionbatch.ledger.DatabaseProbe;
 import io.diffusionbatch.ledger.RunStatsStore;
+import io.diffusionbatch.ledger.ServerRow;
+import io.diffusionbatch.ledger.ServerRow;
 import io.diffusionbatch.ledger.ServerStore;
 import io.diffusionbatch.platform.DependencyFailure;
 import io.diffusionbatch.platform.DependencyFailure.Service;
@@ -91,7 +93,8 @@ final class SubmitCommand extends PlatformCommand {
             }
             DiffusionProperties props = ctx.getBean(DiffusionProperties.class);
             KafkaProbe.check(props.kafka());
-            if (!noServerCheck && ctx.getBean(ServerStore.class).live(props.job().lease()).isEmpty()) {
+            if (!noServerCheck && ctx.getBean(ServerStore.class).live(props.job().lease()).stream()
+                    .noneMatch(ServerRow::readsRequests)) {
                 throw new DependencyFailure(Service.SERVER, "no live server uses the ledger at "
                         + DatabaseProbe.address(ctx.getEnvironment().getProperty("spring.datasource.url", "?"))
                         + " (none wrote a heartbeat in the last " + props.job().lease().toSeconds() + " s), so nobody "

@@ -1,5 +1,7 @@
 package io.diffusionbatch.intake;
 
+import io.diffusionbatch.platform.ConditionalOnRole;
+import io.diffusionbatch.platform.Roles;
 import io.diffusionbatch.job.ServerInstance;
 import io.diffusionbatch.ledger.DatabaseWatch;
 import io.diffusionbatch.ledger.EventOutbox;
@@ -14,7 +16,6 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.DependsOn;
 import org.springframework.stereotype.Component;
@@ -44,7 +45,7 @@ import java.util.concurrent.TimeoutException;
  * takes over at once. Thread-safe lifecycle; the loop is its own.
  */
 @Component
-@ConditionalOnProperty(name = "diffusion.role", havingValue = "server")
+@ConditionalOnRole({Roles.SERVER, Roles.MANAGER})
 @DependsOn("startupChecks") // takes the relay's lease only once the broker and the topics answered
 public class EventRelay implements SmartLifecycle {
 

@@ -119,7 +119,7 @@ public final class KafkaClients {
     }
 
     /** The configuration {@link #consumer} makes its consumer with (a fresh mutable map). */
-    static Map<String, Object> consumerConfig(DiffusionProperties.Kafka k, String groupId, String role) {
+    public static Map<String, Object> consumerConfig(DiffusionProperties.Kafka k, String groupId, String role) {
         Map<String, Object> p = new HashMap<>();
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
         configured(p, k, k.consumer(), role);

@@ -1,5 +1,7 @@
 package io.diffusionbatch.intake;
 
+import io.diffusionbatch.platform.ConditionalOnRole;
+import io.diffusionbatch.platform.Roles;
 import io.diffusionbatch.job.EventType;
 import io.diffusionbatch.job.JobDispatcher;
 import io.diffusionbatch.ledger.DatabaseWatch;
@@ -15,7 +17,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.DependsOn;
 import org.springframework.stereotype.Component;
@@ -38,10 +39,10 @@ import java.util.Set;
  * again, so accepted work is never lost;
  * any other failure on a record is recorded as its refusal (rule {@code internal-error}), so no
  * record can stop the consumer. Jobs never run here (the {@link JobDispatcher} runs them).
- * Active in the server role only.
+ * Active in the server and manager roles.
  */
 @Component
-@ConditionalOnProperty(name = "diffusion.role", havingValue = "server")
+@ConditionalOnRole({Roles.SERVER, Roles.MANAGER})
 @DependsOn("startupChecks") // the topics exist: StartupChecks made them
 public class RequestConsumer implements SmartLifecycle {
 

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -46,7 +47,18 @@ public final class TopicAdmin {
      *                           creation is off, or when the broker cannot be asked
      */
     public static void ensureTopics(DiffusionProperties.Kafka kafka) {
-        List<String> names = topicNames(kafka);
+        ensureTopics(kafka, Map.of());
+    }
+
+    /**
+     * As {@link #ensureTopics(DiffusionProperties.Kafka)}, with more topics of the caller's (cluster
+     * mode's partition topic) created with their own partition count (the configured one wins).
+     *
+     * @param extra topic name → its partition count when created
+     */
+    public static void ensureTopics(DiffusionProperties.Kafka kafka, Map<String, Integer> extra) {
+        List<String> names = new ArrayList<>(topicNames(kafka));
+        extra.keySet().stream().filter(n -> !names.contains(n)).sorted().forEach(names::add);
         DiffusionProperties.Topics t = kafka.topics();
         try (Admin admin = KafkaClients.admin(kafka, TIMEOUT_MS, "topics")) {
             Set<String> existing = admin.listTopics().names().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
@@ -61,7 +73,8 @@ public final class TopicAdmin {
             }
             List<NewTopic> create = new ArrayList<>();
             for (String name : missing) {
-                create.add(new NewTopic(name, Optional.ofNullable(t.partitions()),
+                Integer partitions = extra.containsKey(name) ? extra.get(name) : t.partitions();
+                create.add(new NewTopic(name, Optional.ofNullable(partitions),
                         Optional.ofNullable(t.replicationFactor())).configs(t.configs()));
             }
             try {

@@ -22,7 +22,9 @@ public enum EventType {
     FAILED,
     CANCELLED,
     /** an interrupted run restarted from its unfinished items */
-    RESUMED;
+    RESUMED,
+    /** cluster mode: a partition whose worker died (its lease ran out) was queued again for another worker */
+    REDISPATCHED;
 
     private final String wire = name().toLowerCase(Locale.ROOT);
 

@@ -3,7 +3,9 @@ package io.diffusionbatch.job;
 import io.diffusionbatch.ledger.DatabaseWatch;
 import io.diffusionbatch.ledger.ItemStore;
 import io.diffusionbatch.output.OutputStore;
+import io.diffusionbatch.platform.ConditionalOnRole;
 import io.diffusionbatch.platform.DiffusionProperties;
+import io.diffusionbatch.platform.Roles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.ExitStatus;
@@ -17,7 +19,6 @@ import org.springframework.batch.core.step.Step;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.batch.infrastructure.support.transaction.ResourcelessTransactionManager;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
@@ -27,8 +28,8 @@ import java.nio.file.Path;
 
 /**
  * The {@code generate} job: {@code expand} (COPY the items) → {@code generate} (partitioned by
- * item range; the partition handler is a bean of its own so cluster mode can replace it with
- * one that sends partitions to worker pods) → {@code assess} (the model's evaluator reads the
+ * item range; the partition handler is a bean of its own: threads of this process, or in the
+ * manager role {@code cluster.ManagerPartitioning}'s, which sends partitions to worker processes) → {@code assess} (the model's evaluator reads the
  * outputs back: adherence and FID) → {@code summarize}. One job instance per request
  * (identifying parameter {@value #REQUEST_ID}); restarting it resumes only unfinished partitions,
  * and inside them only pending items.
@@ -91,8 +92,9 @@ public class GenerationJobConfig {
                 .build();
     }
 
+    /** Partitions on threads of this process: every role but the manager (whose partitions run on workers). */
     @Bean
-    @ConditionalOnMissingBean(PartitionHandler.class)
+    @ConditionalOnRole({Roles.SERVER, Roles.WORKER, Roles.CLIENT, Roles.DOCTOR})
     PartitionHandler localPartitionHandler(Step partitionStep, DiffusionProperties props) {
         SimpleAsyncTaskExecutor executor = new SimpleAsyncTaskExecutor("partition-");
         executor.setConcurrencyLimit(Math.max(1, props.job().concurrency()));

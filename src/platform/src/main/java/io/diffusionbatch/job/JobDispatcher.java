@@ -1,9 +1,12 @@
 package io.diffusionbatch.job;
 
+import io.diffusionbatch.platform.ConditionalOnRole;
+import io.diffusionbatch.platform.Roles;
 import io.diffusionbatch.ledger.DatabaseUnavailableException;
 import io.diffusionbatch.ledger.DatabaseWatch;
 import io.diffusionbatch.ledger.ItemStatus;
 import io.diffusionbatch.ledger.ItemStore;
+import io.diffusionbatch.ledger.PartitionStore;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.ledger.RunStatus;
@@ -20,8 +23,9 @@ import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.core.env.Environment;
+import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.context.annotation.DependsOn;
 import org.springframework.stereotype.Component;
 
@@ -29,6 +33,10 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Starts runs, one at a time, on a thread of its own (never on the Kafka consumer's poll
@@ -41,10 +49,10 @@ import java.util.Optional;
  * cleanly (it ends after its micro-batch in flight, STOPPED and restartable) and its leases are
  * released for another replica to resume. It starts only after the server's dependencies passed
  * their checks ({@code StartupChecks}), and its heartbeat also keeps this server's row in the
- * ledger ({@link ServerRegistration}). Active in the server role only.
+ * ledger ({@link ServerRegistration}). Active in the server and manager roles.
  */
 @Component
-@ConditionalOnProperty(name = "diffusion.role", havingValue = "server")
+@ConditionalOnRole({Roles.SERVER, Roles.MANAGER})
 @DependsOn("startupChecks") // every dependency answered before any run is claimed or recovered
 public class JobDispatcher implements SmartLifecycle {
 
@@ -68,6 +76,13 @@ public class JobDispatcher implements SmartLifecycle {
     private final ServerInstance instance;
     private final ServerRegistration registration;
     private final Duration lease;
+    private final PartitionStore partitions;
+    /** Manager role: the runs driven at once (each job's thread waits for its workers); null: one at a time, inline. */
+    private final ExecutorService jobs;
+    private final int maxRuns;
+    private final AtomicInteger active = new AtomicInteger();
+    /** Set by a job thread whose run an outage interrupted: the loop recovers interrupted runs. */
+    private volatile boolean recoverNeeded;
     private final Object wake = new Object();
     private volatile boolean running;
     private Thread thread;
@@ -78,7 +93,17 @@ public class JobDispatcher implements SmartLifecycle {
     public JobDispatcher(RequestStore requests, JobOperator operator, JobRepository repository, Job generateJob,
                          RunEvents events, RunLifecycle lifecycle, DatabaseWatch database, ItemStore items,
                          RunCleanup cleanup, LocalExecutions executions, ServerInstance instance,
-                         ServerRegistration registration, DiffusionProperties props) {
+                         ServerRegistration registration, PartitionStore partitions, Environment env,
+                         DiffusionProperties props) {
+        this.partitions = partitions;
+        boolean manager = Roles.MANAGER.equals(env.getProperty("diffusion.role"));
+        this.maxRuns = manager ? props.cluster().runs() : 1;
+        Duration patience = props.job().databaseWait();
+        this.jobs = manager ? Executors.newFixedThreadPool(maxRuns, r -> {
+            Thread t = new Thread(() -> DatabaseWatch.runPatiently(patience, r), "run");
+            t.setDaemon(false);
+            return t;
+        }) : null;
         this.lifecycle = lifecycle;
         this.registration = registration;
         this.executions = executions;
@@ -127,6 +152,10 @@ public class JobDispatcher implements SmartLifecycle {
         wakeUp();
         try {
             thread.join(120_000);
+            if (jobs != null) {
+                jobs.shutdown();
+                jobs.awaitTermination(120, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -164,6 +193,10 @@ public class JobDispatcher implements SmartLifecycle {
         while (running) {
             try {
                 // at start, after an outage, and every half lease: runs whose owner died or stopped
+                if (recoverNeeded) {
+                    recoverNeeded = false;
+                    recover = true;
+                }
                 if (recover || System.nanoTime() - lastRecovery > lease.toNanos() / 2) {
                     lastRecovery = System.nanoTime();
                     // one at a time: each claim takes a run whose owner's lease ran out (or this
@@ -174,14 +207,19 @@ public class JobDispatcher implements SmartLifecycle {
                         }
                     }
                     Optional<RequestRow> interrupted;
-                    while (running && (interrupted = requests.claimInterrupted(instance.id(), lease)).isPresent()) {
-                        resume(interrupted.get());
+                    while (running && active.get() < maxRuns
+                            && (interrupted = requests.claimInterrupted(instance.id(), lease)).isPresent()) {
+                        RequestRow r = interrupted.get();
+                        drive(() -> resume(r));
                     }
-                    recover = false;
+                    recover = active.get() >= maxRuns; // all slots busy: look again when one frees
                 }
-                Optional<RequestRow> next = requests.nextWaiting();
+                Optional<RequestRow> next = active.get() < maxRuns ? requests.nextWaiting() : Optional.empty();
                 if (next.isPresent()) {
-                    runNew(next.get());
+                    RequestRow r = next.get();
+                    if (requests.markStarted(r.id(), instance.id(), lease)) {
+                        drive(() -> resume(r));
+                    }
                     continue;
                 }
                 synchronized (wake) {
@@ -248,11 +286,37 @@ public class JobDispatcher implements SmartLifecycle {
         return new JobParametersBuilder().addLong(GenerationJobConfig.REQUEST_ID, requestId).toJobParameters();
     }
 
-    private void runNew(RequestRow r) {
-        if (!requests.markStarted(r.id(), instance.id(), lease)) {
+    /**
+     * Drives a claimed run: here, at once (server role: one run at a time), or on a job thread of
+     * its own (manager role: up to {@code diffusion.cluster.runs} at once, whose partitions run on the
+     * workers by priority). A job thread whose run an outage interrupted leaves it to the loop's recovery.
+     */
+    private void drive(Runnable run) {
+        if (jobs == null) {
+            run.run();
             return;
         }
-        resume(r);
+        active.incrementAndGet();
+        try {
+            jobs.execute(() -> {
+                try {
+                    run.run();
+                } catch (RuntimeException e) {
+                    if (database.report(e)) {
+                        LOG.info("run interrupted by a database outage: {}", e.getMessage());
+                        recoverNeeded = true;
+                    } else {
+                        LOG.error("run: unexpected failure", e);
+                    }
+                } finally {
+                    active.decrementAndGet();
+                    wakeUp();
+                }
+            });
+        } catch (RuntimeException e) { // stopping: the executor takes no more; the run resumes at the next start
+            active.decrementAndGet();
+            throw e;
+        }
     }
 
     /**
@@ -325,10 +389,18 @@ public class JobDispatcher implements SmartLifecycle {
      * execution is stale.
      */
     JobExecution recoverStale(JobExecution last) {
+        // cluster mode: the workers still running its partitions stop at their next micro-batch
+        int taken = partitions.abandon(last.getId());
+        if (taken > 0) {
+            LOG.info("job execution {}: {} partitions taken back from their workers", last.getId(), taken);
+        }
         boolean changed = false;
         for (StepExecution step : last.getStepExecutions()) {
-            BatchStatus s = step.getStatus();
-            if (s.isRunning() || s == BatchStatus.UNKNOWN) {
+            for (int attempt = 0; ; attempt++) {
+                BatchStatus s = step.getStatus();
+                if (!s.isRunning() && s != BatchStatus.UNKNOWN) {
+                    break;
+                }
                 step.setStatus(BatchStatus.FAILED);
                 step.setExitStatus(RECOVERED);
                 if (step.getEndTime() == null) {
@@ -336,8 +408,18 @@ public class JobDispatcher implements SmartLifecycle {
                     // must not count the downtime before this recovery
                     step.setEndTime(step.getLastUpdated() != null ? step.getLastUpdated() : LocalDateTime.now());
                 }
-                repository.update(step);
-                changed = true;
+                try {
+                    repository.update(step);
+                    changed = true;
+                    break;
+                } catch (OptimisticLockingFailureException e) {
+                    // a worker saved its partition's step meanwhile (its last chunk): read it again
+                    StepExecution fresh = attempt < 10 ? repository.getStepExecution(step.getId()) : null;
+                    if (fresh == null) {
+                        throw e;
+                    }
+                    step = fresh;
+                }
             }
         }
         BatchStatus s = last.getStatus();

@@ -16,6 +16,7 @@ import io.diffusionbatch.platform.DiffusionProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.step.StepContribution;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
@@ -66,11 +67,13 @@ public class PartitionWorker implements Tasklet {
     private final Duration databaseWait;
     private final TransactionTemplate ownTransaction;
     private final ServerInstance instance;
+    private final PartitionGuard guard;
 
     public PartitionWorker(ItemStore items, ResultStore results, RunContexts runs,
                            RunEvents events, OutputStore store, EnergyMeter meter, PlatformMetrics metrics,
                            DatabaseWatch database, PlatformTransactionManager tm, ServerInstance instance,
-                           DiffusionProperties props) {
+                           ObjectProvider<PartitionGuard> guard, DiffusionProperties props) {
+        this.guard = guard.getIfAvailable(() -> PartitionGuard.NONE);
         this.instance = instance;
         this.database = database;
         this.ownTransaction = new TransactionTemplate(tm);
@@ -94,10 +97,12 @@ public class PartitionWorker implements Tasklet {
         long from = step.getExecutionContext().getLong(RangePartitioner.FROM);
         long to = step.getExecutionContext().getLong(RangePartitioner.TO);
         String partition = "run " + requestId + " " + step.getStepName();
+        guard.beforeBatch(step);
         ItemStore.PendingBatch next = ledger("claim the next items of " + partition,
-                () -> items.nextBatch(requestId, from, to, batchSize, instance.id()));
+                () -> items.nextBatch(requestId, from, to, batchSize, instance.id(), step.getId()));
         List<PendingItem> batch = next.items();
-        if (batch.isEmpty()) { // the range is done, or the run was cancelled
+        if (batch.isEmpty()) { // the range is done, or the run was cancelled, or it is no longer ours
+            guard.afterLastBatch(step);
             return RepeatStatus.FINISHED;
         }
         // the last micro-batch of the range ends the partition: no extra chunk (transaction, step

@@ -199,26 +199,31 @@ public class ItemStore {
      * Claims the next micro-batch of a partition: at most {@code limit} pending items with index in
      * [from, to), in index order, each with its {@code attempts} counted up (committed with this
      * statement, so an attempt that crashes is counted too), and whether more remain after them.
-     * Empty when the run was asked to stop (cancelling or cancelled), or when another server
-     * instance owns it now (this one's lease expired and the run was resumed elsewhere: a fence
-     * against two instances making one run): one round trip answers the questions a worker asks
-     * before each micro-batch. Call it outside a longer transaction.
+     * Empty when the run was asked to stop (cancelling or cancelled), or when this process holds
+     * neither the run (another server instance owns it now: this one's lease expired and the run was
+     * resumed elsewhere) nor, in cluster mode, the partition (its {@code partitions} row names
+     * another worker, or none): a fence against two processes making one range. One round trip
+     * answers the questions a worker asks before each micro-batch. Call it outside a longer transaction.
      *
-     * @param owner this server instance ({@code requests.owner}); a run without an owner is anyone's
+     * @param owner           this process's instance ({@code requests.owner}, {@code partitions.worker}); a run
+     *                        without an owner is anyone's
+     * @param stepExecutionId the partition's step execution (its {@code partitions} row in cluster mode)
      */
-    public PendingBatch nextBatch(long requestId, long from, long to, int limit, String owner) {
+    public PendingBatch nextBatch(long requestId, long from, long to, int limit, String owner, long stepExecutionId) {
         long[] picked = {0};
         List<PendingItem> rows = jdbc.sql("WITH picked AS (SELECT i.idx FROM items i "
                         + "WHERE i.request_id = ? AND i.idx >= ? AND i.idx < ? AND i.status = 'pending' "
                         + "AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.id = i.request_id "
-                        + "AND (r.status IN ('cancelling', 'cancelled') OR r.owner <> ?)) ORDER BY i.idx LIMIT ?), "
+                        + "AND (r.status IN ('cancelling', 'cancelled') OR r.owner <> ? AND NOT EXISTS ("
+                        + "SELECT 1 FROM partitions p WHERE p.step_execution_id = ? AND p.worker = ? "
+                        + "AND p.state = 'running'))) ORDER BY i.idx LIMIT ?), "
                         + "claimed AS (UPDATE items i SET attempts = i.attempts + 1 "
                         + "FROM (SELECT idx FROM picked ORDER BY idx LIMIT ?) c WHERE i.request_id = ? AND i.idx = c.idx "
                         + "RETURNING i.idx, i.prompt_id, i.negative_id, i.seed) "
                         + "SELECT c.idx, p.text AS prompt, n.text AS negative, c.seed, "
                         + "(SELECT count(*) FROM picked) AS picked FROM claimed c "
                         + "JOIN prompts p ON p.id = c.prompt_id LEFT JOIN prompts n ON n.id = c.negative_id ORDER BY c.idx")
-                .params(requestId, from, to, owner, limit + 1, limit, requestId)
+                .params(requestId, from, to, owner, stepExecutionId, owner, limit + 1, limit, requestId)
                 .query((rs, k) -> {
                     picked[0] = rs.getLong("picked");
                     return new PendingItem(requestId, rs.getLong("idx"), rs.getString("prompt"),

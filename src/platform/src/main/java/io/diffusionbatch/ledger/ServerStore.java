@@ -20,11 +20,15 @@ public class ServerStore {
         this.jdbc = jdbc;
     }
 
-    /** Writes the server's row, or renews its heartbeat (the row is written again if it was deleted). No null arguments. */
-    public void beat(String id, String host, long pid, String version) {
-        jdbc.sql("INSERT INTO servers (id, host, pid, version) VALUES (?, ?, ?, ?) "
+    /**
+     * Writes the server's row, or renews its heartbeat (the row is written again if it was deleted). No null arguments.
+     *
+     * @param role {@code server}, {@code manager} or {@code worker}
+     */
+    public void beat(String id, String host, long pid, String version, String role) {
+        jdbc.sql("INSERT INTO servers (id, host, pid, version, role) VALUES (?, ?, ?, ?, ?) "
                         + "ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()")
-                .params(id, host, pid, version).update();
+                .params(id, host, pid, version, role).update();
     }
 
     /**
@@ -45,12 +49,12 @@ public class ServerStore {
 
     /** The servers whose last heartbeat is at most {@code within} old (the database's clock), oldest start first. */
     public List<ServerRow> live(Duration within) {
-        return jdbc.sql("SELECT id, host, pid, version, started_at, heartbeat_at FROM servers "
+        return jdbc.sql("SELECT id, host, pid, version, started_at, heartbeat_at, role FROM servers "
                         + "WHERE heartbeat_at > now() - make_interval(secs => ?) ORDER BY started_at, id")
                 .param(within.toMillis() / 1000.0)
                 .query((rs, n) -> new ServerRow(rs.getString("id"), rs.getString("host"), rs.getLong("pid"),
                         rs.getString("version"), RequestStore.instant(rs.getTimestamp("started_at")),
-                        RequestStore.instant(rs.getTimestamp("heartbeat_at"))))
+                        RequestStore.instant(rs.getTimestamp("heartbeat_at")), rs.getString("role")))
                 .list();
     }
 }

@@ -28,7 +28,8 @@ public class DiffusionBatchApplication {
      *             embedded web server unless {@code diffusion.web.port} is -1: the web module's
      *             {@code WebServerSwitch}, listed in {@code META-INF/spring.factories}, decides) or {@code client}
      *             (ledger and Kafka access only, no web server) or {@code doctor} (a client whose local mode
-     *             starts no services but uses a running server's)
+     *             starts no services but uses a running server's) or {@code manager} / {@code worker}
+     *             (cluster mode, {@link Roles}; web server for health and metrics as in {@code server})
      * @param args Spring arguments such as {@code --diffusion.data-dir=...}
      */
     public static ConfigurableApplicationContext start(String role, String... args) {
@@ -41,10 +42,17 @@ public class DiffusionBatchApplication {
      */
     public static SpringApplication application(String role, Class<?> source) {
         SpringApplication app = new SpringApplication(source);
-        boolean server = role.equals("server");
-        app.setWebApplicationType(server ? WebApplicationType.SERVLET : WebApplicationType.NONE);
-        Map<String, Object> defaults = new HashMap<>(Map.of("diffusion.role", role,
-                "diffusion.local.mode", server ? "serve" : role.equals("doctor") ? "probe" : "client"));
+        boolean process = Roles.PROCESSES.contains(role);
+        app.setWebApplicationType(process ? WebApplicationType.SERVLET : WebApplicationType.NONE);
+        // the cluster roles run against external services (or, with --diffusion.local.mode=client, the
+        // embedded ones a local server started)
+        String localMode = switch (role) {
+            case Roles.SERVER -> "serve";
+            case Roles.MANAGER, Roles.WORKER -> "off";
+            case Roles.DOCTOR -> "probe";
+            default -> "client";
+        };
+        Map<String, Object> defaults = new HashMap<>(Map.of("diffusion.role", role, "diffusion.local.mode", localMode));
         home(System.getProperty("java.class.path", "")).ifPresent(home -> {
             // the distribution's own config/ wherever the command is started from (./config/ still
             // counts, and SPRING_CONFIG_ADDITIONAL_LOCATION names another one)

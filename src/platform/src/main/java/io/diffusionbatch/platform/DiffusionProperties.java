@@ -26,10 +26,47 @@ import java.util.TreeMap;
  * @param quality    how runs are judged by their model's evaluator
  * @param models     the model catalog: request {@code model} names → folders
  * @param limits     what intake refuses beyond the request contract's own limits; null: the defaults
+ * @param cluster    the manager and worker roles (remote partitioning); null: the defaults
  */
 @ConfigurationProperties("diffusion")
 public record DiffusionProperties(Path dataDir, Path outputRoot, Kafka kafka, Job job, Energy energy,
-                                  Quality quality, Map<String, Model> models, Limits limits) {
+                                  Quality quality, Map<String, Model> models, Limits limits, Cluster cluster) {
+
+    public DiffusionProperties {
+        cluster = cluster == null ? new Cluster(null, 0, 0, 0, 0, null) : cluster;
+    }
+
+    /**
+     * Cluster mode: a {@code manager} sends the partitions of its runs over Kafka to {@code worker}
+     * processes (Spring Batch remote partitioning); the ledger's {@code partitions} table is the queue
+     * and the lease of each one.
+     *
+     * @param partitionTopic  the topic of partition requests; its partition count caps the workers that
+     *                        receive requests at once (size it to the most workers you expect);
+     *                        null = {@code partitions}
+     * @param topicPartitions partitions of that topic when the platform creates it; 0 = 12
+     * @param slots           partitions one worker runs at once; 0 = 1
+     * @param runs            runs one manager drives at once (their partitions share the workers by
+     *                        priority); 0 = 8
+     * @param maxAttempts     a partition lost by this many workers (their lease ran out) fails its run;
+     *                        0 = 3
+     * @param pollInterval    how often the manager reads the job repository for its partitions' ends and
+     *                        looks for expired partition leases, and how often an idle worker looks
+     *                        for queued partitions without a request from Kafka; null = 1 s
+     */
+    public record Cluster(String partitionTopic, int topicPartitions, int slots, int runs, int maxAttempts,
+                          Duration pollInterval) {
+
+        public Cluster {
+            partitionTopic = partitionTopic == null || partitionTopic.isBlank() ? "partitions" : partitionTopic;
+            topicPartitions = topicPartitions <= 0 ? 12 : topicPartitions;
+            slots = slots <= 0 ? 1 : slots;
+            runs = runs <= 0 ? 8 : runs;
+            maxAttempts = maxAttempts <= 0 ? 3 : maxAttempts;
+            pollInterval = pollInterval == null || pollInterval.isNegative() || pollInterval.isZero()
+                    ? Duration.ofSeconds(1) : pollInterval;
+        }
+    }
 
     /**
      * Where the platform's Kafka clients connect and with which extra client settings.

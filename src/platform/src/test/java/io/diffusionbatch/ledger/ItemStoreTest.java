@@ -36,7 +36,7 @@ class ItemStoreTest {
         assertThat(store.expand(run, items::iterator)).as("a restarted expand step writes nothing twice").isZero();
         assertThat(store.count(run)).isEqualTo(2500);
 
-        ItemStore.PendingBatch whole = store.nextBatch(run, 10, 20, 100, "test");
+        ItemStore.PendingBatch whole = store.nextBatch(run, 10, 20, 100, "test", -1);
         assertThat(whole.more()).as("nothing after index 19 in [10, 20)").isFalse();
         List<PendingItem> range = whole.items();
         assertThat(range).extracting(PendingItem::index).containsExactly(10L, 11L, 12L, 13L, 14L, 15L, 16L, 17L, 18L, 19L);
@@ -46,11 +46,11 @@ class ItemStoreTest {
         assertThat(ten.seed()).isEqualTo(1010);
         assertThat(range.get(1).prompt()).isEqualTo("plain prompt 4");
         assertThat(range.get(1).negativePrompt()).isNull();
-        ItemStore.PendingBatch first = store.nextBatch(run, 0, 2500, 7, "test");
+        ItemStore.PendingBatch first = store.nextBatch(run, 0, 2500, 7, "test", -1);
         assertThat(first.items()).extracting(PendingItem::index).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L);
         assertThat(first.more()).isTrue();
-        assertThat(store.nextBatch(run, 2493, 2500, 7, "test").more()).as("exactly a batch left: no more after it").isFalse();
-        assertThat(store.nextBatch(run, 2493, 2500, 6, "test").more()).isTrue();
+        assertThat(store.nextBatch(run, 2493, 2500, 7, "test", -1).more()).as("exactly a batch left: no more after it").isFalse();
+        assertThat(store.nextBatch(run, 2493, 2500, 6, "test", -1).more()).isTrue();
         // claiming counts an attempt (committed at once); the item one past the batch is not claimed
         assertThat(server.jdbc().sql("SELECT idx, attempts FROM items WHERE request_id = ? AND idx IN (0, 6, 7, 10, 2493) "
                         + "ORDER BY idx").param(run).query((rs, k) -> rs.getLong(1) + ":" + rs.getInt(2)).list())
@@ -62,8 +62,8 @@ class ItemStoreTest {
                 .query(String.class).single()).isEqualTo("v\tw");
         assertThat(store.countByStatus(run)).containsEntry(ItemStatus.PENDING, 2500L);
         server.jdbc().sql("UPDATE requests SET status = 'cancelling' WHERE id = ?").param(run).update();
-        assertThat(store.nextBatch(run, 0, 2500, 10, "test").items()).as("a run asked to stop gets no next batch").isEmpty();
+        assertThat(store.nextBatch(run, 0, 2500, 10, "test", -1).items()).as("a run asked to stop gets no next batch").isEmpty();
         assertThat(store.cancelPending(run)).isEqualTo(2500);
-        assertThat(store.nextBatch(run, 0, 2500, 10, "test").items()).isEmpty();
+        assertThat(store.nextBatch(run, 0, 2500, 10, "test", -1).items()).isEmpty();
     }
 }
