@@ -33,6 +33,8 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -81,6 +83,8 @@ public class JobDispatcher implements SmartLifecycle {
     private final ExecutorService jobs;
     private final int maxRuns;
     private final AtomicInteger active = new AtomicInteger();
+    /** The runs this process drives now (manager role: the recovery pass leaves them alone). */
+    private final Set<Long> driving = ConcurrentHashMap.newKeySet();
     /** Set by a job thread whose run an outage interrupted: the loop recovers interrupted runs. */
     private volatile boolean recoverNeeded;
     private final Object wake = new Object();
@@ -208,9 +212,9 @@ public class JobDispatcher implements SmartLifecycle {
                     }
                     Optional<RequestRow> interrupted;
                     while (running && active.get() < maxRuns
-                            && (interrupted = requests.claimInterrupted(instance.id(), lease)).isPresent()) {
+                            && (interrupted = requests.claimInterrupted(instance.id(), lease, driving)).isPresent()) {
                         RequestRow r = interrupted.get();
-                        drive(() -> resume(r));
+                        drive(r.id(), () -> resume(r));
                     }
                     recover = active.get() >= maxRuns; // all slots busy: look again when one frees
                 }
@@ -218,7 +222,7 @@ public class JobDispatcher implements SmartLifecycle {
                 if (next.isPresent()) {
                     RequestRow r = next.get();
                     if (requests.markStarted(r.id(), instance.id(), lease)) {
-                        drive(() -> resume(r));
+                        drive(r.id(), () -> resume(r));
                     }
                     continue;
                 }
@@ -291,12 +295,13 @@ public class JobDispatcher implements SmartLifecycle {
      * its own (manager role: up to {@code diffusion.cluster.runs} at once, whose partitions run on the
      * workers by priority). A job thread whose run an outage interrupted leaves it to the loop's recovery.
      */
-    private void drive(Runnable run) {
+    private void drive(long requestId, Runnable run) {
         if (jobs == null) {
             run.run();
             return;
         }
         active.incrementAndGet();
+        driving.add(requestId);
         try {
             jobs.execute(() -> {
                 try {
@@ -309,11 +314,13 @@ public class JobDispatcher implements SmartLifecycle {
                         LOG.error("run: unexpected failure", e);
                     }
                 } finally {
+                    driving.remove(requestId);
                     active.decrementAndGet();
                     wakeUp();
                 }
             });
         } catch (RuntimeException e) { // stopping: the executor takes no more; the run resumes at the next start
+            driving.remove(requestId);
             active.decrementAndGet();
             throw e;
         }

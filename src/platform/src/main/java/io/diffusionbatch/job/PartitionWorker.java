@@ -67,13 +67,15 @@ public class PartitionWorker implements Tasklet {
     private final Duration databaseWait;
     private final TransactionTemplate ownTransaction;
     private final ServerInstance instance;
-    private final PartitionGuard guard;
+    /** Resolved at the first partition: the cluster worker that guards partitions also holds the step. */
+    private final ObjectProvider<PartitionGuard> guards;
+    private volatile PartitionGuard guard;
 
     public PartitionWorker(ItemStore items, ResultStore results, RunContexts runs,
                            RunEvents events, OutputStore store, EnergyMeter meter, PlatformMetrics metrics,
                            DatabaseWatch database, PlatformTransactionManager tm, ServerInstance instance,
                            ObjectProvider<PartitionGuard> guard, DiffusionProperties props) {
-        this.guard = guard.getIfAvailable(() -> PartitionGuard.NONE);
+        this.guards = guard;
         this.instance = instance;
         this.database = database;
         this.ownTransaction = new TransactionTemplate(tm);
@@ -97,6 +99,10 @@ public class PartitionWorker implements Tasklet {
         long from = step.getExecutionContext().getLong(RangePartitioner.FROM);
         long to = step.getExecutionContext().getLong(RangePartitioner.TO);
         String partition = "run " + requestId + " " + step.getStepName();
+        PartitionGuard guard = this.guard;
+        if (guard == null) {
+            this.guard = guard = guards.getIfAvailable(() -> PartitionGuard.NONE);
+        }
         guard.beforeBatch(step);
         ItemStore.PendingBatch next = ledger("claim the next items of " + partition,
                 () -> items.nextBatch(requestId, from, to, batchSize, instance.id(), step.getId()));

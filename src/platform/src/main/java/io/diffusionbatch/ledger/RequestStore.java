@@ -74,11 +74,21 @@ public class RequestStore {
      * @return the run, now leased to {@code owner} for {@code lease}; empty when none is left
      */
     public Optional<RequestRow> claimInterrupted(String owner, Duration lease) {
+        return claimInterrupted(owner, lease, List.of());
+    }
+
+    /**
+     * As {@link #claimInterrupted(String, Duration)}, leaving alone the runs in {@code driving}: those
+     * that {@code owner} is running now (a manager drives several at once).
+     */
+    public Optional<RequestRow> claimInterrupted(String owner, Duration lease, java.util.Collection<Long> driving) {
         return jdbc.sql("UPDATE requests SET owner = ?, lease_until = now() + make_interval(secs => ?) "
                         + "WHERE id = (SELECT id FROM requests WHERE status IN ('running', 'cancelling') "
                         + "AND (owner IS NULL OR owner = ? OR lease_until IS NULL OR lease_until < now()) "
+                        + "AND NOT (id = ANY (?::bigint[])) "
                         + "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING " + COLUMNS)
-                .params(owner, lease.toMillis() / 1000.0, owner).query(RequestStore::row).optional();
+                .params(owner, lease.toMillis() / 1000.0, owner, driving.toArray(new Long[0]))
+                .query(RequestStore::row).optional();
     }
 
     /** The owners of live runs whose leases have not expired, e.g. {@code host:pid:random}. */
