@@ -104,7 +104,7 @@ final class Manifests {
             }
             if (p.exitValue() != 0) {
                 throw new AssertionError(String.join(" ", command) + " failed (exit " + p.exitValue() + "):\n"
-                        + err.join());
+                        + err.join() + "\n(k8s/ needs kustomize v5: kubectl 1.27 or newer)");
             }
             return out.join();
         } catch (IOException e) {
