@@ -303,7 +303,12 @@ class KubernetesManifestTest {
 
         d = Manifests.copy(deployment("overlays/cpu", "manager"));
         d.getSpec().getTemplate().getSpec().setTerminationGracePeriodSeconds(null);
-        assertThat(ManifestChecks.grace(d)).as("Kubernetes' default 30 s").singleElement().asString().contains("30 < 60");
+        assertThat(ManifestChecks.grace(d)).as("Kubernetes' default 30 s").singleElement().asString().contains("30 < 65");
+
+        d = Manifests.copy(deployment("overlays/cpu", "manager"));
+        container(d).getLifecycle().getPreStop().getExec().setCommand(List.of("sleep", "40"));
+        assertThat(ManifestChecks.grace(d)).as("a long preStop eats the stop's time").singleElement().asString()
+                .contains("90 < 100");
     }
 
     @Test

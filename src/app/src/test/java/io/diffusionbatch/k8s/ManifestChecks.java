@@ -326,8 +326,9 @@ final class ManifestChecks {
     }
 
     /**
-     * terminationGracePeriodSeconds: at least one lease and one micro-batch for every pod; for a
-     * worker, the preStop sleep (if any) + a micro-batch + a lease to hand its partition back.
+     * terminationGracePeriodSeconds: the preStop sleep (if any) + at least one lease and one
+     * micro-batch for every pod; for a worker, the preStop sleep + a micro-batch + a lease to hand
+     * its partition back.
      */
     static List<String> grace(Deployment d) {
         List<String> bad = new ArrayList<>();
@@ -339,7 +340,7 @@ final class ManifestChecks {
             }
             long lease = lease(c).toSeconds();
             long preStop = preStopSeconds(c);
-            long need = Math.max(lease, MICRO_BATCH_SECONDS);
+            long need = preStop + Math.max(lease, MICRO_BATCH_SECONDS);
             if (role(c).equals("worker")) {
                 need = preStop + MICRO_BATCH_SECONDS + lease;
             }
