@@ -46,28 +46,12 @@ final class ConfigKeys {
     static final Set<String> KEYS_ALLOWED = Set.of(
             "diffusion.local.mode");    // DiffusionBatchApplication / LocalModeInitializer: serve|client|off
 
-    /**
-     * TEMPORARY, delete once {@code DiffusionProperties.Cluster} (issue 16, being written on main) is
-     * merged: the five {@code diffusion.cluster.*} keys of that record. They count only while
-     * {@link DiffusionProperties} has no component {@code cluster}; from then on the record walk
-     * finds the real keys and this list is ignored (a manifest naming a key the record lacks fails).
-     */
-    static final List<String> CLUSTER_KEYS_UNTIL_RECORD = List.of(
-            "diffusion.cluster.partition-topic",
-            "diffusion.cluster.slots",
-            "diffusion.cluster.runs",
-            "diffusion.cluster.max-attempts",
-            "diffusion.cluster.poll-interval");
-
     private final Set<ConfigurationPropertyName> leaves = new LinkedHashSet<>();
     private final Set<ConfigurationPropertyName> prefixes = new LinkedHashSet<>();
 
     ConfigKeys() {
         walk("diffusion", DiffusionProperties.class);
         walk("diffusion.web", WebSettings.class);
-        if (!hasComponent(DiffusionProperties.class, "cluster")) {
-            CLUSTER_KEYS_UNTIL_RECORD.forEach(k -> leaves.add(ConfigurationPropertyName.of(k)));
-        }
         KEYS_ALLOWED.forEach(k -> leaves.add(ConfigurationPropertyName.of(k)));
         readBootMetadata();
     }
@@ -97,15 +81,6 @@ final class ConfigKeys {
         Set<String> out = new LinkedHashSet<>();
         leaves.forEach(n -> out.add(n.toString()));
         return Collections.unmodifiableSet(out);
-    }
-
-    static boolean hasComponent(Class<?> record, String name) {
-        for (RecordComponent c : record.getRecordComponents()) {
-            if (c.getName().equals(name)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void walk(String prefix, Class<?> record) {

@@ -232,10 +232,11 @@ class KubernetesManifestTest {
     }
 
     @Test
-    void theTemporaryClusterKeysAreOnlyUsedWhileTheRecordIsMissing() {
-        // Before the merge the documented temporary list provides them; after it, the walk of the record
-        // DiffusionProperties.Cluster must give the same names (else the manifests name keys it lacks).
-        assertThat(keys.leafKeys()).containsAll(ConfigKeys.CLUSTER_KEYS_UNTIL_RECORD);
+    void theClusterSettingsAreKeysOfTheRecord() {
+        // the walk of DiffusionProperties.Cluster gives the keys the manifests set (and a misspelling none)
+        assertThat(keys.leafKeys()).contains("diffusion.cluster.partition-topic", "diffusion.cluster.slots",
+                "diffusion.cluster.runs", "diffusion.cluster.max-attempts", "diffusion.cluster.poll-interval",
+                "diffusion.cluster.topic-partitions").doesNotContain("diffusion.cluster.slot");
     }
 
     // ------------------------------------------------------------------ resources, pods, grace
