@@ -2,7 +2,7 @@ package io.diffusionbatch.cluster;
 
 import io.diffusionbatch.job.GenerationJobConfig;
 import io.diffusionbatch.ledger.PartitionStore;
-import io.diffusionbatch.ledger.RequestStore;
+import io.diffusionbatch.job.RunContexts;
 import io.diffusionbatch.platform.ConditionalOnRole;
 import io.diffusionbatch.platform.DiffusionProperties;
 import io.diffusionbatch.platform.Roles;
@@ -34,7 +34,7 @@ public class ManagerPartitioning {
 
     @Bean
     PartitionHandler remotePartitionHandler(KafkaPartitionSender sender, JobRepository repository,
-                                            PartitionStore partitions, RequestStore requests,
+                                            PartitionStore partitions, RunContexts runs,
                                             DiffusionProperties props) throws Exception {
         DirectChannel requestChannel = new DirectChannel();
         requestChannel.subscribe(sender);
@@ -47,6 +47,6 @@ public class ManagerPartitioning {
         handler.setJobRepository(repository); // polling mode
         handler.setPollInterval(props.cluster().pollInterval().toMillis());
         handler.afterPropertiesSet();
-        return new QueueingPartitionHandler(handler, partitions, requests);
+        return new QueueingPartitionHandler(handler, partitions, runs);
     }
 }

@@ -2,8 +2,8 @@ package io.diffusionbatch.cluster;
 
 import io.diffusionbatch.job.GenerationJobConfig;
 import io.diffusionbatch.ledger.PartitionStore;
-import io.diffusionbatch.ledger.RequestRow;
-import io.diffusionbatch.ledger.RequestStore;
+import io.diffusionbatch.job.RunContexts;
+import io.diffusionbatch.request.GenerationRequest;
 import org.springframework.batch.core.partition.PartitionHandler;
 import org.springframework.batch.core.partition.StepExecutionSplitter;
 import org.springframework.batch.core.step.StepExecution;
@@ -19,26 +19,28 @@ import java.util.Set;
  * The manager's partition handler: Spring Batch's {@link MessageChannelPartitionHandler} (it sends one
  * request per partition over the request channel, then polls the job repository until every
  * partition's step execution has ended), with each partition queued in the ledger
- * ({@link PartitionStore#queue}, with its run's priority) between the split and the sending, so that
+ * ({@link PartitionStore#queue}, with its run's priority and cap, {@code maxWorkers}) between the split and the sending, so that
  * a worker can claim it whether or not its request arrives. Thread-safe: runs share it.
  */
 public final class QueueingPartitionHandler implements PartitionHandler {
 
     private final MessageChannelPartitionHandler delegate;
     private final PartitionStore partitions;
-    private final RequestStore requests;
+    private final RunContexts runs;
 
     public QueueingPartitionHandler(MessageChannelPartitionHandler delegate, PartitionStore partitions,
-                                    RequestStore requests) {
+                                    RunContexts runs) {
         this.delegate = delegate;
         this.partitions = partitions;
-        this.requests = requests;
+        this.runs = runs;
     }
 
     @Override
     public Collection<StepExecution> handle(StepExecutionSplitter splitter, StepExecution managerStep) throws Exception {
         long requestId = managerStep.getJobExecution().getJobParameters().getLong(GenerationJobConfig.REQUEST_ID);
-        int priority = requests.find(requestId).map(RequestRow::priority).orElse(0);
+        GenerationRequest request = runs.get(requestId).request();
+        int priority = request.priority();
+        Integer cap = request.maxWorkers();
         return delegate.handle(new StepExecutionSplitter() {
             @Override
             public String getStepName() {
@@ -52,7 +54,7 @@ public final class QueueingPartitionHandler implements PartitionHandler {
                 List<PartitionStore.Queued> queued = new ArrayList<>();
                 parts.stream().sorted(Comparator.comparingLong(StepExecution::getId)).forEach(p ->
                         queued.add(new PartitionStore.Queued(p.getId(), requestId, p.getJobExecutionId(),
-                                p.getStepName(), priority, null)));
+                                p.getStepName(), priority, cap)));
                 partitions.queue(queued);
                 return parts;
             }

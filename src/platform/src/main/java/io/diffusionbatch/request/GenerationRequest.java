@@ -18,14 +18,18 @@ import java.util.Objects;
  * @param output    where and how to write; never null
  * @param priority  -1000 … 1000, higher runs first; 0 by default
  * @param labels    the request's labels; never null, immutable, sorted by key
+ * @param maxWorkers cluster mode: at most this many of the run's partitions run at once (1 … 1000), so a
+ *                   large run leaves workers to others; null = no cap
  */
 public record GenerationRequest(String requestId, String kind, String model, PromptSource prompts, SeedSpec seeds,
-                                RequestParams params, OutputSpec output, int priority, Map<String, String> labels) {
+                                RequestParams params, OutputSpec output, int priority, Map<String, String> labels,
+                                Integer maxWorkers) {
 
     public static final String IMAGE = "image";
     public static final String VIDEO = "video";
     public static final int MIN_PRIORITY = -1000;
     public static final int MAX_PRIORITY = 1000;
+    public static final int MAX_WORKERS = 1000;
 
     public GenerationRequest {
         Objects.requireNonNull(requestId, "requestId");
@@ -36,6 +40,15 @@ public record GenerationRequest(String requestId, String kind, String model, Pro
         Objects.requireNonNull(params, "params");
         Objects.requireNonNull(output, "output");
         labels = Labels.copy(labels);
+        if (maxWorkers != null && (maxWorkers < 1 || maxWorkers > MAX_WORKERS)) {
+            throw new IllegalArgumentException("maxWorkers: must be 1 … " + MAX_WORKERS + ", was " + maxWorkers);
+        }
+    }
+
+    /** A request without a cap on its workers. */
+    public GenerationRequest(String requestId, String kind, String model, PromptSource prompts, SeedSpec seeds,
+                             RequestParams params, OutputSpec output, int priority, Map<String, String> labels) {
+        this(requestId, kind, model, prompts, seeds, params, output, priority, labels, null);
     }
 
     /** Number of work items, computed without building them (saturates at Long.MAX_VALUE). */

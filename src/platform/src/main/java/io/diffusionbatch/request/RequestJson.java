@@ -29,6 +29,9 @@ final class RequestJson {
         out.put("format", r.output().format().extension());
         root.put("priority", r.priority());
         root.set("labels", labels(r.labels()));
+        if (r.maxWorkers() != null) {
+            root.put("maxWorkers", r.maxWorkers());
+        }
         return MAPPER.writeValueAsString(root);
     }
 

@@ -68,7 +68,7 @@ public final class RequestParser {
     static final List<String> PREDICTION_TYPES = List.of("epsilon", "v_prediction", "sample");
 
     private static final List<String> ROOT_FIELDS = List.of("$schema", "requestId", "kind", "model", "prompts",
-            "seeds", "params", "output", "priority", "labels");
+            "seeds", "params", "output", "priority", "labels", "maxWorkers");
     private static final List<String> PARAM_FIELDS = List.of("sampler", "steps", "guidance", "guidanceRescale", "eta",
             "width", "height", "frames", "fps", "negativePrompt", "timestepSpacing", "predictionType");
     private static final List<String> ENTRY_FIELDS = List.of("prompt", "negative", "seed", "labels");
@@ -264,6 +264,9 @@ public final class RequestParser {
             Long priority = root.has("priority") ? integer(root.get("priority"), "priority",
                     GenerationRequest.MIN_PRIORITY, GenerationRequest.MAX_PRIORITY) : Long.valueOf(0);
             Map<String, String> labels = root.has("labels") ? labels(root.get("labels"), "labels") : Map.of();
+            Long maxWorkers = root.has("maxWorkers") ? integer(root.get("maxWorkers"), "maxWorkers", 1,
+                    GenerationRequest.MAX_WORKERS) : null;
+            boolean maxWorkersBad = root.has("maxWorkers") && maxWorkers == null;
 
             if (model != null && kind != null && !model.kind().equals(kind)) {
                 add("kind", Violation.Rules.KIND_MISMATCH, "the request's kind is " + kind + " but model '"
@@ -311,14 +314,15 @@ public final class RequestParser {
                 }
             }
             if (!violations.isEmpty() || prompts == null || seeds == null || params == null || output == null
-                    || priority == null || labels == null || kind == null || modelName == null || requestId == null) {
+                    || priority == null || labels == null || kind == null || modelName == null || requestId == null
+                    || maxWorkersBad) {
                 if (violations.isEmpty()) {
                     add("$", Violation.Rules.REQUIRED, "the request is incomplete");
                 }
                 throw failure(requestId);
             }
             return new GenerationRequest(requestId, kind, modelName, prompts, seeds, params, output,
-                    priority.intValue(), labels);
+                    priority.intValue(), labels, maxWorkers == null ? null : maxWorkers.intValue());
         }
 
         /**

@@ -145,6 +145,21 @@ class RequestParserTest {
     }
 
     @Test
+    void maxWorkersCapsTheRunsWorkersAndIsCheckedAndKeptInTheCanonicalForm() throws Exception {
+        assertThat(parse(MINIMAL).maxWorkers()).as("no cap by default").isNull();
+        GenerationRequest capped = parse(with("maxWorkers", "2"));
+        assertThat(capped.maxWorkers()).isEqualTo(2);
+        assertThat(parse(capped.toJson())).as("the ledger's form keeps it").isEqualTo(capped);
+        assertThat(parse(MINIMAL).toJson()).doesNotContain("maxWorkers");
+        assertThat(violations(with("maxWorkers", "0"))).extracting(Violation::field, Violation::rule)
+                .containsExactly(tuple("maxWorkers", "range"));
+        assertThat(violations(with("maxWorkers", "1001"))).extracting(Violation::field, Violation::rule)
+                .containsExactly(tuple("maxWorkers", "range"));
+        assertThat(violations(with("maxWorkers", "\"2\""))).extracting(Violation::field, Violation::rule)
+                .containsExactly(tuple("maxWorkers", "type"));
+    }
+
+    @Test
     void collectsAllViolationsNotOnlyTheFirst() {
         String json = """
                 {"requestId": "bad id", "kind": "audio", "model": "sdxl", "prompts": [],
