@@ -23,6 +23,7 @@ import org.springframework.batch.core.job.parameters.JobParameters;
 import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.env.Environment;
 import org.springframework.dao.OptimisticLockingFailureException;
@@ -41,17 +42,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Starts runs, one at a time, on a thread of its own (never on the Kafka consumer's poll
- * thread): first the runs that were interrupted (the process died or stopped mid-run) are
- * restarted through Spring Batch, then waiting runs start in priority order, then first come
- * first served. Several replicas share the ledger: a run is claimed with a lease
- * ({@code diffusion.job.lease}, renewed by a heartbeat), only runs whose lease has expired or was
- * released are resumed (or those of a dead earlier process of this machine), and workers make
- * items only for runs their instance owns. On shutdown this process's running job is stopped
- * cleanly (it ends after its micro-batch in flight, STOPPED and restartable) and its leases are
- * released for another replica to resume. It starts only after the server's dependencies passed
- * their checks ({@code StartupChecks}), and its heartbeat also keeps this server's row in the
- * ledger ({@link ServerRegistration}). Active in the server and manager roles.
+ * Starts runs on a thread of its own (never on the Kafka consumer's poll thread): first the runs
+ * that were interrupted (the process died or stopped mid-run) are restarted through Spring Batch,
+ * then waiting runs start in priority order, then first come first served. A server runs one at a
+ * time (its partitions on threads of this process); a manager drives up to
+ * {@code diffusion.cluster.runs} at once on job threads, their partitions running on the workers,
+ * and only while it is the active manager ({@link DispatchGate}). Several replicas share the
+ * ledger: a run is claimed with a lease ({@code diffusion.job.lease}, renewed by a heartbeat), only
+ * runs whose lease has expired or was released are resumed (or those of a dead earlier process of
+ * this machine), and workers make items only for runs their instance owns or partitions they hold.
+ * On shutdown this process's running jobs are stopped cleanly (they end after their micro-batches in
+ * flight, STOPPED and restartable) and its leases are released for another replica to resume. It
+ * starts only after the server's dependencies passed their checks ({@code StartupChecks}), and its
+ * heartbeat also keeps this server's row in the ledger ({@link ServerRegistration}). Active in the
+ * server and manager roles.
  */
 @Component
 @ConditionalOnRole({Roles.SERVER, Roles.MANAGER})
@@ -79,6 +83,8 @@ public class JobDispatcher implements SmartLifecycle {
     private final ServerRegistration registration;
     private final Duration lease;
     private final PartitionStore partitions;
+    /** Cluster mode: only the active manager dispatches. */
+    private final DispatchGate gate;
     /** Manager role: the runs driven at once (each job's thread waits for its workers); null: one at a time, inline. */
     private final ExecutorService jobs;
     private final int maxRuns;
@@ -98,8 +104,9 @@ public class JobDispatcher implements SmartLifecycle {
                          RunEvents events, RunLifecycle lifecycle, DatabaseWatch database, ItemStore items,
                          RunCleanup cleanup, LocalExecutions executions, ServerInstance instance,
                          ServerRegistration registration, PartitionStore partitions, Environment env,
-                         DiffusionProperties props) {
+                         ObjectProvider<DispatchGate> gate, DiffusionProperties props) {
         this.partitions = partitions;
+        this.gate = gate.getIfAvailable(() -> DispatchGate.OPEN);
         boolean manager = Roles.MANAGER.equals(env.getProperty("diffusion.role"));
         this.maxRuns = manager ? props.cluster().runs() : 1;
         Duration patience = props.job().databaseWait();
@@ -196,6 +203,13 @@ public class JobDispatcher implements SmartLifecycle {
         long lastRecovery = System.nanoTime();
         while (running) {
             try {
+                if (!gate.mayDispatch()) { // a standby manager: the active one dispatches
+                    recover = true; // once active, first the runs the last active one left
+                    synchronized (wake) {
+                        wake.wait(IDLE_WAIT_MS);
+                    }
+                    continue;
+                }
                 // at start, after an outage, and every half lease: runs whose owner died or stopped
                 if (recoverNeeded) {
                     recoverNeeded = false;

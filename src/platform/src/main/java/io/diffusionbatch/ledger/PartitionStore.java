@@ -24,6 +24,9 @@ import java.util.Optional;
 @Repository
 public class PartitionStore {
 
+    /** The transaction-scoped advisory lock that serializes claims: "claims" in ASCII. */
+    static final long CLAIM_LOCK = 0x636C61696D73L;
+
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
 
@@ -86,15 +89,19 @@ public class PartitionStore {
     /**
      * Claims the queued partition of the highest priority (then {@code preferred}, the one the request
      * in hand names; then the oldest) whose step execution is still STARTING and whose run is running
-     * (or being cancelled: its partition then ends at once) and under its cap. One transaction: the
-     * partition's row and its step execution's row are locked (others' claims skip them), so a
-     * partition is claimed once however often its request is delivered.
+     * (or being cancelled: its partition then ends at once) and under its cap. One transaction, after
+     * the previous claim's (an advisory lock serializes claims, so a cap is never exceeded); the
+     * partition's row and its step execution's row are locked, so a partition is claimed once however
+     * often its request is delivered, and a manager re-queueing or recovering it waits.
      *
      * @param preferred the step execution the request in hand names; null = none
      * @return the claim, or empty when nothing can be claimed now
      */
     public Optional<Claim> claim(String worker, Duration lease, Long preferred) {
         return tx.execute(s -> {
+            // claims one at a time (a few milliseconds each): a run's cap counts the claims committed before
+            // this one, which two concurrent claims of READ COMMITTED transactions would not see of each other
+            jdbc.sql("SELECT pg_advisory_xact_lock(?)").param(CLAIM_LOCK).query(Object.class).optional();
             Optional<Claim> c = jdbc.sql("WITH pick AS (SELECT p.step_execution_id FROM partitions p "
                             + "JOIN requests r ON r.id = p.request_id "
                             + "JOIN batch_step_execution e ON e.step_execution_id = p.step_execution_id "

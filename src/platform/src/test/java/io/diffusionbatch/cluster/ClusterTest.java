@@ -207,6 +207,46 @@ class ClusterTest {
                 .query(Integer.class).single()).isEqualTo(1);
     }
 
+    /**
+     * A run capped at one worker ({@code maxWorkers}) never has two partitions running at once though two
+     * workers are idle; then a second manager starts as a standby (one active: the advisory lock), and when
+     * the active one stops, the standby takes over and completes the next run.
+     */
+    @Test
+    @Order(4)
+    void aCappedRunUsesOneWorkerAndAStandbyManagerTakesOver() throws Exception {
+        ensureWorkers(2);
+        String id = "capped-" + UUID.randomUUID().toString().substring(0, 8);
+        send(id, GenerationJobTest.request(id, "tiny", 8, 4, 4, 0, "cluster/" + id)
+                .replace("\"priority\"", "\"maxWorkers\": 1, \"priority\""));
+        long runId = await(() -> manager.getBean(RequestStore.class).findByClientId(id).map(RequestRow::id),
+                Duration.ofSeconds(60), "accepted");
+        long most = 0;
+        while (!manager.getBean(RequestStore.class).find(runId).orElseThrow().isFinished()) {
+            most = Math.max(most, jdbc().sql("SELECT count(*) FROM partitions WHERE request_id = ? AND state = 'running'")
+                    .param(runId).query(Long.class).single());
+            Thread.sleep(50);
+        }
+        assertThat(manager.getBean(RequestStore.class).find(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+        assertThat(most).as("partitions of the capped run running at once").isEqualTo(1);
+        assertThat(jdbc().sql("SELECT count(*) FROM partitions WHERE request_id = ?").param(runId).query(Long.class)
+                .single()).isEqualTo(4);
+
+        ConfigurableApplicationContext standby = start(Roles.MANAGER, "standby");
+        ManagerLeadership first = manager.getBean(ManagerLeadership.class);
+        ManagerLeadership second = standby.getBean(ManagerLeadership.class);
+        Thread.sleep(1_000);
+        assertThat(first.mayDispatch()).as("the first manager stays active").isTrue();
+        assertThat(second.mayDispatch()).as("the second is a standby").isFalse();
+        manager.close();
+        manager = standby;
+        await(() -> Optional.of(second).filter(ManagerLeadership::mayDispatch), Duration.ofSeconds(10),
+                "the standby takes over");
+        String next = "after-" + UUID.randomUUID().toString().substring(0, 8);
+        send(next, GenerationJobTest.request(next, "tiny", 2, 2, 4, 0, "cluster/" + next));
+        assertThat(finished(next, Duration.ofSeconds(120)).status()).isEqualTo(RunStatus.COMPLETED);
+    }
+
     private static long queued(long runId) {
         return jdbc().sql("SELECT count(*) FROM partitions WHERE request_id = ? AND state = 'queued'").param(runId)
                 .query(Long.class).single();
