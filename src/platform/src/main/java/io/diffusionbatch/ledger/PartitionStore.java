@@ -254,6 +254,11 @@ public class PartitionStore {
                 .param(limit).query(Long.class).list();
     }
 
+    /** How many partitions are in {@code state} ({@code queued}, {@code running}, ...) now. */
+    public long count(String state) {
+        return jdbc.sql("SELECT count(*) FROM partitions WHERE state = ?").param(state).query(Long.class).single();
+    }
+
     /** Every attempt at the partitions of a run, in the order they started. */
     public List<Attempt> attempts(long requestId) {
         return jdbc.sql("SELECT a.step_execution_id, p.name, a.attempt, a.worker, a.started_at, a.ended_at, a.outcome "

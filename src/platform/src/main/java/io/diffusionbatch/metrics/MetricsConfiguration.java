@@ -2,6 +2,7 @@ package io.diffusionbatch.metrics;
 
 import io.diffusionbatch.ledger.EventOutbox;
 import io.diffusionbatch.ledger.ItemStore;
+import io.diffusionbatch.ledger.PartitionStore;
 import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.ledger.DatabaseWatch;
 import io.diffusionbatch.platform.ModelRegistry;
@@ -15,9 +16,9 @@ public class MetricsConfiguration {
 
     @Bean
     PlatformMetrics platformMetrics(MeterRegistry registry, ItemStore items, RequestStore requests,
-                                    EventOutbox outbox) {
+                                    EventOutbox outbox, PartitionStore partitions) {
         return new PlatformMetrics(registry, items::countPendingOfLiveRuns, requests::countWaiting,
-                () -> outbox.backlog().records());
+                () -> outbox.backlog().records(), partitions::count);
     }
 
     @Bean

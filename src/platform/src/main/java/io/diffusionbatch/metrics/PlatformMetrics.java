@@ -33,6 +33,8 @@ import java.util.function.LongSupplier;
  *   <tr><td>{@value #DEAD_LETTERS}</td><td>counter of records sent to the dead-letter topic</td></tr>
  *   <tr><td>{@value #EVENTS_WAITING}</td><td>gauge: events (and dead letters) in the ledger's outbox, not yet
  *       acknowledged by the broker (grows while the broker is away)</td></tr>
+ *   <tr><td>{@value #PARTITIONS}</td><td>gauge, tag {@code state} (queued, running): cluster mode's partitions
+ *       waiting for a worker and running on one</td></tr>
  * </table>
  * Thread-safe.
  */
@@ -48,9 +50,10 @@ public class PlatformMetrics {
     public static final String LAG = "diffusion.intake.lag";
     public static final String DEAD_LETTERS = "diffusion.intake.dead.letters";
     public static final String EVENTS_WAITING = "diffusion.events.waiting";
+    public static final String PARTITIONS = "diffusion.partitions";
     /** Every meter name, as the README lists them. */
     public static final List<String> NAMES = List.of(ITEMS, NFE, STAGE, GFLOPS, JOULES, PENDING, WAITING, LAG,
-            DEAD_LETTERS, EVENTS_WAITING);
+            DEAD_LETTERS, EVENTS_WAITING, PARTITIONS);
 
     static final long BACKLOG_CACHE_SECONDS = 5;
 
@@ -61,16 +64,25 @@ public class PlatformMetrics {
     private final CachedCount pending;
     private final CachedCount waiting;
     private final CachedCount events;
+    private final CachedCount queuedPartitions;
+    private final CachedCount runningPartitions;
 
     /**
      * @param pendingItems the ledger's count of pending items of live runs (may throw when the
      *                     database is away: the gauge then reads NaN)
      * @param waitingRuns  the ledger's count of runs waiting to start
      * @param outbox       the ledger's count of records waiting in the outbox
+     * @param partitions   the ledger's count of cluster mode's partitions in a state ({@code queued}, {@code running})
      */
     public PlatformMetrics(MeterRegistry registry, LongSupplier pendingItems, LongSupplier waitingRuns,
-                           LongSupplier outbox) {
+                           LongSupplier outbox, java.util.function.ToLongFunction<String> partitions) {
         this.registry = registry;
+        queuedPartitions = new CachedCount(() -> partitions.applyAsLong("queued"));
+        runningPartitions = new CachedCount(() -> partitions.applyAsLong("running"));
+        Gauge.builder(PARTITIONS, queuedPartitions, CachedCount::value).tag("state", "queued")
+                .description("cluster mode: partitions waiting for a worker").register(registry);
+        Gauge.builder(PARTITIONS, runningPartitions, CachedCount::value).tag("state", "running")
+                .description("cluster mode: partitions running on a worker").register(registry);
         pending = new CachedCount(pendingItems);
         waiting = new CachedCount(waitingRuns);
         events = new CachedCount(outbox);
