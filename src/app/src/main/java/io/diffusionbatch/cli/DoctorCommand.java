@@ -102,13 +102,14 @@ final class DoctorCommand extends PlatformCommand {
         });
         check("servers", () -> {
             List<ServerRow> live = ledger.liveServers(lease);
-            if (live.isEmpty()) {
-                throw new IllegalStateException("none alive (no heartbeat in the last " + lease.toSeconds()
+            if (live.stream().noneMatch(ServerRow::readsRequests)) {
+                throw new IllegalStateException((live.isEmpty() ? "none alive" : "only workers alive")
+                        + " (no server or manager heartbeat in the last " + lease.toSeconds()
                         + " s): requests would wait unread");
             }
             Instant now = Instant.now();
-            return live.size() + " alive: " + live.stream().map(s -> s.id() + " " + s.version() + " (heartbeat "
-                    + Math.max(0, Duration.between(s.heartbeatAt(), now).toSeconds()) + " s ago)")
+            return live.size() + " alive: " + live.stream().map(s -> s.role() + " " + s.id() + " " + s.version()
+                    + " (heartbeat " + Math.max(0, Duration.between(s.heartbeatAt(), now).toSeconds()) + " s ago)")
                     .collect(Collectors.joining(", "));
         });
         check("events outbox", () -> {
