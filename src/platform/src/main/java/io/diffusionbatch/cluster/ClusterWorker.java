@@ -70,6 +70,8 @@ public class ClusterWorker implements SmartLifecycle, PartitionGuard {
     public static final String GROUP = "diffusion-workers";
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterWorker.class);
+    /** How long a stopping worker waits for its micro-batches in flight, beyond one lease. */
+    static final Duration STOP_WAIT = Duration.ofSeconds(60);
 
     private final PartitionStore partitions;
     private final ServerInstance instance;
@@ -134,8 +136,8 @@ public class ClusterWorker implements SmartLifecycle, PartitionGuard {
 
     /**
      * Stops taking partitions, gives back each held one after its micro-batch in flight, and waits
-     * for them (at most the lease: a partition still running then is lost and re-queued by a manager
-     * when its lease runs out).
+     * for them: at most {@link #STOP_WAIT} beyond one lease (a micro-batch of a large model on a CPU);
+     * a partition still running then is lost, and a manager re-queues it when its lease runs out.
      */
     @Override
     public void stop() {
@@ -149,7 +151,7 @@ public class ClusterWorker implements SmartLifecycle, PartitionGuard {
         }
         executor.shutdown();
         try {
-            if (!executor.awaitTermination(Math.max(5, lease.toSeconds()), TimeUnit.SECONDS)) {
+            if (!executor.awaitTermination(lease.plus(STOP_WAIT).toSeconds(), TimeUnit.SECONDS)) {
                 LOG.warn("partitions {} still running at stop: they run again elsewhere when their lease runs out", held);
             }
         } catch (InterruptedException e) {
