@@ -44,3 +44,7 @@ CREATE INDEX partition_attempts_by_request ON partition_attempts (request_id);
 
 -- The role of each server process: submit needs a live server or manager (a worker reads no requests).
 ALTER TABLE servers ADD COLUMN role TEXT NOT NULL DEFAULT 'server';
+
+-- Which processor made each item (the GPU as NVML names it, e.g. NVIDIA H100 80GB HBM3; the CPU as the
+-- operating system does): workers of a cluster may differ, and so do their costs.
+ALTER TABLE item_stats ADD COLUMN hardware TEXT;

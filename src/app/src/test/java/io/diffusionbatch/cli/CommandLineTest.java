@@ -37,6 +37,8 @@ class CommandLineTest {
                     "--batch", "--seed", "--limit", "--threads", "--help")),
             entry("demo", List.of("--request", "--data-dir", "--help")),
             entry("serve", List.of("--data-dir", "--help")),
+            entry("manager", List.of("--data-dir", "--help")),
+            entry("worker", List.of("--data-dir", "--help")),
             entry("submit", List.of("--wait", "--timeout", "--no-server-check", "--data-dir", "--help")),
             entry("doctor", List.of("--data-dir", "--help")),
             entry("runs", List.of("--limit", "--data-dir", "--help")),
@@ -68,7 +70,7 @@ class CommandLineTest {
     @Test
     void theCommandsAreTheDocumentedOnesInTheirOrder() {
         assertThat(model().getSubcommands().keySet()).containsExactly("generate", "bench", "evaluate", "demo", "serve",
-                "submit", "doctor", "runs", "show", "cancel", "retry", "item", "reproduce", "report", "compare", "sweep",
+                "manager", "worker", "submit", "doctor", "runs", "show", "cancel", "retry", "item", "reproduce", "report", "compare", "sweep",
                 "platform-bench", "dashboard-bench", "completion", "help");
     }
 

@@ -17,4 +17,12 @@ public interface EnergyMeter {
      * {@code estimated:NNW} (configured watts × elapsed time).
      */
     String source();
+
+    /**
+     * The model of the device whose energy this meter reads, when it knows it (NVML names its GPU);
+     * empty otherwise.
+     */
+    default java.util.Optional<String> hardware() {
+        return java.util.Optional.empty();
+    }
 }

@@ -26,14 +26,18 @@ public final class NvmlMeter implements EnergyMeter {
         int nvmlDeviceGetTotalEnergyConsumption(Pointer device, LongByReference millijoules);
 
         String nvmlErrorString(int result);
+
+        int nvmlDeviceGetName(Pointer device, byte[] name, int length);
     }
 
     private final LongSupplier counter;
     private final int device;
+    private final String name;
 
-    NvmlMeter(LongSupplier counter, int device) {
+    NvmlMeter(LongSupplier counter, int device, String name) {
         this.counter = counter;
         this.device = device;
+        this.name = name;
     }
 
     /**
@@ -68,6 +72,9 @@ public final class NvmlMeter implements EnergyMeter {
             why[0] = "nvmlDeviceGetTotalEnergyConsumption: " + nvml.nvmlErrorString(rc);
             return Optional.empty();
         }
+        byte[] name = new byte[96]; // NVML_DEVICE_NAME_V2_BUFFER_SIZE
+        String model = nvml.nvmlDeviceGetName(dev, name, name.length) == 0
+                ? Native.toString(name, "UTF-8").strip() : null;
         return Optional.of(new NvmlMeter(() -> {
             LongByReference v = new LongByReference();
             int r = nvml.nvmlDeviceGetTotalEnergyConsumption(dev, v);
@@ -75,7 +82,7 @@ public final class NvmlMeter implements EnergyMeter {
                 throw new IllegalStateException("NVML: nvmlDeviceGetTotalEnergyConsumption: " + nvml.nvmlErrorString(r));
             }
             return v.getValue();
-        }, index));
+        }, index, model));
     }
 
     @Override
@@ -92,5 +99,11 @@ public final class NvmlMeter implements EnergyMeter {
     @Override
     public String source() {
         return "measured:nvml:gpu" + device;
+    }
+
+    /** The GPU's model as NVML names it, e.g. {@code NVIDIA H100 80GB HBM3}. */
+    @Override
+    public Optional<String> hardware() {
+        return Optional.ofNullable(name).filter(n -> !n.isEmpty());
     }
 }

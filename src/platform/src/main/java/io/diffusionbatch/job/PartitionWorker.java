@@ -1,6 +1,7 @@
 package io.diffusionbatch.job;
 
 import io.diffusionbatch.energy.EnergyMeter;
+import io.diffusionbatch.energy.Hardware;
 import io.diffusionbatch.engine.GeneratedItem;
 import io.diffusionbatch.engine.GenerationSpec;
 import io.diffusionbatch.ledger.DatabaseWatch;
@@ -190,7 +191,8 @@ public class PartitionWorker implements Tasklet {
         Path target = store.publish(run.outputDir(), w.file());
         return new ItemResult(p.requestId(), p.index(), target.getFileName().toString(), w.sha256(), w.mediaType(),
                 w.bytes(), run.engine().identity().sha256(), run.params().sampler(), run.params().guidance(), position,
-                partition, worker, w.item().counters(), joules, meter.source());
+                partition, worker, w.item().counters(), joules, meter.source(),
+                Hardware.of(w.item().counters().device(), meter).orElse(null));
     }
 
     /** File name of an item without extension: zero-padded index and seed, e.g. {@code 00000042-7}. */

@@ -55,8 +55,8 @@ public class ResultStore {
             jdbc.batchUpdate("INSERT INTO item_stats (request_id, idx, model_sha256, sampler, steps, nfe, guidance, batch_size, "
                             + "batch_position, partition_name, tokenize_seconds, text_encode_seconds, denoise_seconds, "
                             + "decode_seconds, write_seconds, device, execution_provider, threads, params_total, "
-                            + "unet_flops_per_eval, flops_per_sample, energy_joules, energy_source) "
-                            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                            + "unet_flops_per_eval, flops_per_sample, energy_joules, energy_source, hardware) "
+                            + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                             + "ON CONFLICT (request_id, idx) DO UPDATE SET model_sha256 = EXCLUDED.model_sha256, "
                             + "sampler = EXCLUDED.sampler, steps = EXCLUDED.steps, nfe = EXCLUDED.nfe, guidance = EXCLUDED.guidance, "
                             + "batch_size = EXCLUDED.batch_size, batch_position = EXCLUDED.batch_position, "
@@ -66,7 +66,8 @@ public class ResultStore {
                             + "device = EXCLUDED.device, execution_provider = EXCLUDED.execution_provider, "
                             + "threads = EXCLUDED.threads, params_total = EXCLUDED.params_total, "
                             + "unet_flops_per_eval = EXCLUDED.unet_flops_per_eval, flops_per_sample = EXCLUDED.flops_per_sample, "
-                            + "energy_joules = EXCLUDED.energy_joules, energy_source = EXCLUDED.energy_source",
+                            + "energy_joules = EXCLUDED.energy_joules, energy_source = EXCLUDED.energy_source, "
+                            + "hardware = EXCLUDED.hardware",
                     results, results.size(), (ps, r) -> {
                         ItemCounters c = r.counters();
                         ps.setLong(1, r.requestId());
@@ -92,6 +93,7 @@ public class ResultStore {
                         ps.setLong(21, c.cost().flopsPerSample());
                         ps.setObject(22, r.energyJoules(), java.sql.Types.DOUBLE);
                         ps.setString(23, r.energySource());
+                        ps.setString(24, r.hardware());
                     });
             // one statement per (run, worker): the counters' statement trigger runs once per micro-batch
             Map<List<Object>, List<Long>> groups = new LinkedHashMap<>();

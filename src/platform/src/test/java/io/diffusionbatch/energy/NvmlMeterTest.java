@@ -18,11 +18,13 @@ class NvmlMeterTest {
     @Test
     void joulesAreMillijouleCounterDifferences() {
         AtomicLong mj = new AtomicLong(5_000_000_123L);
-        NvmlMeter m = new NvmlMeter(mj::get, 1);
+        NvmlMeter m = new NvmlMeter(mj::get, 1, "NVIDIA L4");
         long before = m.read();
         mj.addAndGet(2_500);
         assertThat(m.joulesBetween(before, m.read())).isEqualTo(2.5);
         assertThat(m.source()).isEqualTo("measured:nvml:gpu1");
+        assertThat(m.hardware()).as("the GPU's model, recorded with each item").contains("NVIDIA L4");
+        assertThat(new NvmlMeter(mj::get, 0, null).hardware()).isEmpty();
     }
 
     @Test

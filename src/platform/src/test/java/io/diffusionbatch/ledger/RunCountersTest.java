@@ -69,7 +69,7 @@ class RunCountersTest {
         ModelCost cost = new ModelCost(1, 2, 3, 4, 5, 6, 7, 0);
         ItemCounters c = new ItemCounters(6, 3, 8, 0.001, 0.002, 0.1, 0.01, 0.003, "cpu", "CPUExecutionProvider", 2, cost);
         return new ItemResult(run, index, index + ".png", "0".repeat(64), "image/png", 100, "f".repeat(64), "euler", 2.0,
-                (int) (index % 8), "partition" + worker, worker, c, null, null);
+                (int) (index % 8), "partition" + worker, worker, c, null, null, "Test CPU");
     }
 
     @Test
