@@ -156,6 +156,11 @@ public class JobDispatcher implements SmartLifecycle {
         for (Long id : executions.ids()) { // only this process's: other replicas' jobs are theirs to stop
             try {
                 operator.stop(id);
+                // cluster mode: partitions no worker took yet stop now (the running ones after their micro-batch)
+                int stopped = partitions.stopQueued(id);
+                if (stopped > 0) {
+                    LOG.info("job execution {}: {} partitions not yet taken by a worker stopped", id, stopped);
+                }
             } catch (Exception e) {
                 LOG.warn("cannot stop job execution {}: {}", id, e.getMessage());
             }

@@ -247,11 +247,32 @@ public class PartitionStore {
                 .param(jobExecutionId).update();
     }
 
-    /** The queued partitions' step execution ids (oldest first): their requests may need sending again. */
-    public List<Long> queued(int limit) {
-        return jdbc.sql("SELECT step_execution_id FROM partitions WHERE state = 'queued' "
-                        + "ORDER BY priority DESC, queued_at, step_execution_id LIMIT ?")
-                .param(limit).query(Long.class).list();
+    /**
+     * Stops the partitions of a job execution that no worker has claimed yet (its manager stops the
+     * job): their step executions become STOPPED (VERSION raised), so the manager's wait for its
+     * partitions ends when the running ones have stopped, not never; the restarted job runs them.
+     * Partitions being claimed at the same moment are either claimed first or stopped, never both
+     * (the step execution's row is locked by both).
+     *
+     * @return how many were stopped
+     */
+    public int stopQueued(long jobExecutionId) {
+        return tx.execute(s -> {
+            List<Long> ids = jdbc.sql("SELECT p.step_execution_id FROM partitions p JOIN batch_step_execution e "
+                            + "ON e.step_execution_id = p.step_execution_id WHERE p.job_execution_id = ? "
+                            + "AND p.state = 'queued' AND e.status = 'STARTING' FOR UPDATE OF p, e")
+                    .param(jobExecutionId).query(Long.class).list();
+            for (long id : ids) {
+                jdbc.sql("UPDATE partitions SET state = 'abandoned', finished_at = now() WHERE step_execution_id = ?")
+                        .param(id).update();
+                jdbc.sql("UPDATE batch_step_execution SET status = 'STOPPED', exit_code = 'STOPPED', "
+                                + "exit_message = 'stopped before a worker took it: its manager stopped', "
+                                + "end_time = localtimestamp, last_updated = localtimestamp, version = version + 1 "
+                                + "WHERE step_execution_id = ?")
+                        .param(id).update();
+            }
+            return ids.size();
+        });
     }
 
     /** How many partitions are in {@code state} ({@code queued}, {@code running}, ...) now. */

@@ -188,6 +188,23 @@ class PartitionStoreTest {
     }
 
     @Test
+    void aStoppingManagerStopsThePartitionsNoWorkerTookAndLeavesTheRunningOnes() {
+        long r = run(994);
+        List<Long> ids = steps(r, 3);
+        queue(r, ids, 994, null);
+        PartitionStore.Claim running = claim("w1:1:a", ids).orElseThrow();
+        setStatus(running.stepExecutionId(), "STARTED");
+        long job = running.jobExecutionId();
+        assertThat(store.stopQueued(job)).isEqualTo(2);
+        for (long id : ids) {
+            assertThat(status(id)).isEqualTo(id == running.stepExecutionId() ? "STARTED" : "STOPPED");
+        }
+        assertThat(claim("w2:1:b", ids)).as("nothing left to take").isEmpty();
+        assertThat(store.holds(running.stepExecutionId(), "w1:1:a")).as("the running one goes on").isTrue();
+        assertThat(store.stopQueued(job)).isZero();
+    }
+
+    @Test
     void onlyThePartitionsHolderGetsItsItems() {
         long r = run(995);
         long prompt = jdbc.sql("INSERT INTO prompts (text) VALUES ('p') RETURNING id").query(Long.class).single();
