@@ -1,6 +1,7 @@
 package io.diffusionbatch.web;
 
 import io.diffusionbatch.ledger.ItemAudit;
+import io.diffusionbatch.ledger.PartitionStore;
 import io.diffusionbatch.ledger.ItemRecord;
 import io.diffusionbatch.ledger.ItemRef;
 import io.diffusionbatch.audit.Reproducer;
@@ -51,9 +52,12 @@ public class PagesController {
     private final QualityStore quality;
     private final RejectionStore rejections;
     private final OutputRoot root;
+    private final PartitionStore partitions;
 
     public PagesController(DashboardStore store, ItemAudit audit, Reproducer reproducer, RunFiguresReader figures,
-                           QualityStore quality, RejectionStore rejections, OutputRoot root) {
+                           QualityStore quality, RejectionStore rejections, OutputRoot root,
+                           PartitionStore partitions) {
+        this.partitions = partitions;
         this.store = store;
         this.audit = audit;
         this.reproducer = reproducer;
@@ -83,6 +87,7 @@ public class PagesController {
         int fidImages = quality.find(id).map(QualityStore.RunQualityRow::fidItems).orElse(0);
         model.addAttribute("p", Views.run(r, root, figures.read(id), fidImages, store.stageTimes(id),
                 store.cells(id, from, from + Views.SHEET_PAGE), page));
+        model.addAttribute("partitions", Views.partitions(partitions.attempts(id)));
         return "dashboard/run";
     }
 

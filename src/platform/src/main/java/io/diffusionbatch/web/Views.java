@@ -77,6 +77,32 @@ public final class Views {
     }
 
     /** Page {@code page} of {@code pages}; {@code previous}/{@code next} are null at the ends. */
+    /** Cluster mode: one claim of a partition by a worker. */
+    public record PartitionRow(String partition, int attempt, String worker, String started, String seconds,
+                               String outcome) {
+    }
+
+    /** The partitions a run's workers ran, attempt by attempt; absent in local mode. */
+    public record Partitions(List<PartitionRow> rows) {
+    }
+
+    /** The run page's partitions section, or null when no worker ran any (local mode). */
+    public static Partitions partitions(List<io.diffusionbatch.ledger.PartitionStore.Attempt> attempts) {
+        if (attempts.isEmpty()) {
+            return null;
+        }
+        List<PartitionRow> rows = new java.util.ArrayList<>();
+        for (io.diffusionbatch.ledger.PartitionStore.Attempt a : attempts) {
+            String seconds = a.endedAt() == null ? "running"
+                    : String.format(java.util.Locale.ROOT, "%.1f",
+                    java.time.Duration.between(a.startedAt(), a.endedAt()).toMillis() / 1000.0);
+            String name = a.name().substring(a.name().lastIndexOf(':') + 1);
+            rows.add(new PartitionRow(name, a.attempt(), a.worker(), Format.time(a.startedAt()), seconds,
+                    a.outcome() == null ? "running" : a.outcome()));
+        }
+        return new Partitions(rows);
+    }
+
     public record Pager(long run, int page, long pages, Integer previous, Integer next) {
     }
 

@@ -3,6 +3,7 @@ package io.diffusionbatch.web;
 import io.diffusionbatch.ledger.ItemStatus;
 import io.diffusionbatch.ledger.RunFigures;
 import io.diffusionbatch.ledger.DashboardStore;
+import io.diffusionbatch.ledger.PartitionStore;
 import io.diffusionbatch.ledger.DashboardStore.QualityPoint;
 import io.diffusionbatch.ledger.RejectionStore;
 import io.diffusionbatch.ledger.RunStatus;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.regex.Matcher;
@@ -175,6 +177,24 @@ class DashboardPagesTest {
                 .contains(">" + Templates.esc("14.00 (n = 500)") + "<");
         assertThat(section(html, "<div id=\"chart-adherence\">", "</div>")).as("adherence has no FID sample size")
                 .doesNotContain("hollow");
+    }
+
+    @Test
+    void runPageListsEachWorkersClaimOfAPartitionInClusterModeAndNothingInLocalMode() {
+        RunSummary r = new RunSummary(8, "req", RunStatus.RUNNING, "tiny", "ddim", 6, 100, 30, 1, 0, Instant.EPOCH, null,
+                null, "runs/x");
+        Views.RunPage page = Views.run(r, new OutputRoot(Path.of("/out")), Optional.empty(), 0,
+                new DashboardStore.StageTimes(0, 0, 0, 0, 0, 0), List.of(), 1);
+        Instant t = Instant.parse("2026-12-07T06:00:00Z");
+        String html = Templates.render("dashboard/run", Map.of("p", page, "partitions", Views.partitions(List.of(
+                new PartitionStore.Attempt(11, "generatePartition:partition0", 1, "w<1>:7:a", t, t.plusMillis(2500), "lost"),
+                new PartitionStore.Attempt(11, "generatePartition:partition0", 2, "w2:8:b", t.plusSeconds(31), null, null)))));
+        String table = section(html, "<table id=\"partitions\">", "</table>");
+        assertThat(table).contains("<td>partition0</td>").contains("w&lt;1&gt;:7:a").contains(">2.5<")
+                .contains("data-outcome=\"lost\"").contains("data-outcome=\"running\"");
+        assertThat(count(table, "<tr>")).isEqualTo(3);
+        assertThat(Views.partitions(List.of())).as("local mode: no section").isNull();
+        assertThat(Templates.render("dashboard/run", page)).doesNotContain("id=\"partitions\"");
     }
 
     @Test

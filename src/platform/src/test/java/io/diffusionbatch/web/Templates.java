@@ -23,8 +23,13 @@ final class Templates {
 
     /** Renders {@code templates/VIEW.mustache} with {@code page} as the model attribute {@code p}, as the controllers do. */
     static String render(String view, Object page) {
+        return render(view, Map.of("p", page));
+    }
+
+    /** Renders {@code templates/VIEW.mustache} with these model attributes. */
+    static String render(String view, Map<String, Object> model) {
         try (Reader r = reader(view)) {
-            return COMPILER.compile(r).execute(Map.of("p", page));
+            return COMPILER.compile(r).execute(model);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
