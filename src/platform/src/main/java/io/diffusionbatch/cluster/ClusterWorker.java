@@ -3,6 +3,7 @@ package io.diffusionbatch.cluster;
 import io.diffusionbatch.intake.KafkaClients;
 import io.diffusionbatch.job.GenerationJobConfig;
 import io.diffusionbatch.job.PartitionGuard;
+import io.diffusionbatch.job.RunContexts;
 import io.diffusionbatch.job.ServerInstance;
 import io.diffusionbatch.job.ServerRegistration;
 import io.diffusionbatch.ledger.DatabaseWatch;
@@ -85,6 +86,9 @@ public class ClusterWorker implements SmartLifecycle, PartitionGuard {
     private final AtomicInteger busy = new AtomicInteger();
     private final Set<Long> held = ConcurrentHashMap.newKeySet();
     private final Set<Long> givenBack = ConcurrentHashMap.newKeySet();
+    /** Partitions held per run: a run's context (its request, perhaps large) is dropped with its last one. */
+    private final Map<Long, Integer> perRun = new ConcurrentHashMap<>();
+    private final RunContexts runs;
     private volatile Long hint;
     private volatile boolean running;
     private volatile boolean draining;
@@ -94,8 +98,9 @@ public class ClusterWorker implements SmartLifecycle, PartitionGuard {
     private Thread heartbeat;
 
     public ClusterWorker(PartitionStore partitions, ServerInstance instance, ServerRegistration registration,
-                         JobRepository repository, Step partitionStep, DiffusionProperties props) {
+                         JobRepository repository, Step partitionStep, RunContexts runs, DiffusionProperties props) {
         this.partitions = partitions;
+        this.runs = runs;
         this.instance = instance;
         this.registration = registration;
         this.props = props;
@@ -270,6 +275,7 @@ public class ClusterWorker implements SmartLifecycle, PartitionGuard {
     private void run(PartitionStore.Claim claim) {
         busy.incrementAndGet();
         held.add(claim.stepExecutionId());
+        perRun.merge(claim.requestId(), 1, Integer::sum);
         pauseOrResume();
         LOG.info("{} of run {} (step execution {}, attempt {}) runs here", claim.name(), claim.requestId(),
                 claim.stepExecutionId(), claim.attempt());
@@ -294,6 +300,9 @@ public class ClusterWorker implements SmartLifecycle, PartitionGuard {
                             claim.name(), claim.requestId(), e.getMessage());
                 }
                 held.remove(claim.stepExecutionId());
+                if (perRun.compute(claim.requestId(), (k, n) -> n == null || n <= 1 ? null : n - 1) == null) {
+                    runs.evict(claim.requestId()); // read again, with its progress, if another partition comes
+                }
                 busy.decrementAndGet();
                 wakeUp();
             }
