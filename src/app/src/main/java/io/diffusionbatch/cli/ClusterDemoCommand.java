@@ -206,15 +206,15 @@ final class ClusterDemoCommand extends PlatformCommand {
         List<String> jvm = List.of("-Xmx768m", "-XX:+UseSerialGC");
         final ChildProcess head;
         if (serve) {
-            head = role("serve", Roles.SERVER, jvm, dir, logs, common, settings,
+            head = role("serve", "serve", jvm, dir, logs, common, settings,
                     Map.of("diffusion.web.port", "0", "diffusion.job.concurrency", Integer.toString(workers)));
         } else {
-            head = role("manager", Roles.MANAGER, jvm, dir, logs, common, settings, Map.of("diffusion.web.port", "0"));
+            head = role("manager", "manager", jvm, dir, logs, common, settings, Map.of("diffusion.web.port", "0"));
         }
         head.awaitLine(STARTED, START);
         if (!serve) {
             for (int i = 1; i <= workers; i++) {
-                ChildProcess w = role("worker-" + i, Roles.WORKER, jvm, dir, logs, common, settings, Map.of());
+                ChildProcess w = role("worker-" + i, "worker", jvm, dir, logs, common, settings, Map.of());
                 workerByPid.put(Long.toString(w.pid()), w);
             }
         }
