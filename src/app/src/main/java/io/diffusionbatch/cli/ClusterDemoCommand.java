@@ -213,15 +213,21 @@ final class ClusterDemoCommand extends PlatformCommand {
         }
         head.awaitLine(STARTED, START);
         if (!serve) {
+            // one after the other: JVMs starting together on a small machine miss their start-up checks'
+            // timeouts (a worker exited with 'cannot reach Kafka' when three started at once on 2 cores)
             for (int i = 1; i <= workers; i++) {
-                ChildProcess w = role("worker-" + i, "worker", jvm, dir, logs, common, settings, Map.of());
+                ChildProcess w = role("worker-" + i, "worker", jvm, dir, logs, common, settings,
+                        Map.of("spring.datasource.hikari.maximum-pool-size", "5"));
                 workerByPid.put(Long.toString(w.pid()), w);
+                w.awaitLine(STARTED, START);
             }
         }
         // the parent's own view of the ledger and Kafka: a client context (no dispatcher, no workers)
         List<String> clientArgs = new ArrayList<>();
         common.forEach((k, v) -> clientArgs.add("--" + k + "=" + v));
         clientArgs.add("--diffusion.data-dir=" + dir.resolve("client"));
+        // the embedded PostgreSQL allows 60 connections; every process's pool holds up to 12 by default
+        clientArgs.add("--spring.datasource.hikari.maximum-pool-size=3");
         clientArgs.addAll(settings);
         client = DiffusionBatchApplication.start(Roles.CLIENT, clientArgs.toArray(String[]::new));
         for (ChildProcess w : workerByPid.values()) {
