@@ -47,6 +47,7 @@ public final class Main {
                 new ServeCommand(err),
                 new ManagerCommand(err),
                 new WorkerCommand(err),
+                new ClusterDemoCommand(out, err),
                 new SubmitCommand(out, err),
                 new DoctorCommand(out),
                 new RunsCommand(out),

@@ -39,6 +39,8 @@ class CommandLineTest {
             entry("serve", List.of("--data-dir", "--help")),
             entry("manager", List.of("--data-dir", "--help")),
             entry("worker", List.of("--data-dir", "--help")),
+            entry("cluster-demo", List.of("--workers", "--kill-worker", "--items", "--steps", "--threads", "--partitions",
+                    "--rounds", "--serve", "--keep", "--data-dir", "--help")),
             entry("submit", List.of("--wait", "--timeout", "--no-server-check", "--data-dir", "--help")),
             entry("doctor", List.of("--data-dir", "--help")),
             entry("runs", List.of("--limit", "--data-dir", "--help")),
@@ -70,7 +72,7 @@ class CommandLineTest {
     @Test
     void theCommandsAreTheDocumentedOnesInTheirOrder() {
         assertThat(model().getSubcommands().keySet()).containsExactly("generate", "bench", "evaluate", "demo", "serve",
-                "manager", "worker", "submit", "doctor", "runs", "show", "cancel", "retry", "item", "reproduce", "report", "compare", "sweep",
+                "manager", "worker", "cluster-demo", "submit", "doctor", "runs", "show", "cancel", "retry", "item", "reproduce", "report", "compare", "sweep",
                 "platform-bench", "dashboard-bench", "completion", "help");
     }
 

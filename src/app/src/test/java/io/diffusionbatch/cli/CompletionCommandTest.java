@@ -54,7 +54,7 @@ class CompletionCommandTest {
         String text = Files.readString(script);
         PrintStream sink = new PrintStream(new ByteArrayOutputStream());
         List<String> commands = List.copyOf(Main.commandLine(sink, sink).getSubcommands().keySet());
-        assertThat(commands).hasSize(22);
+        assertThat(commands).hasSize(23);
         for (String c : commands) {
             assertThat(text).contains(" " + c);
         }

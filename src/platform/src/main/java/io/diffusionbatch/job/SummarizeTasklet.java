@@ -95,14 +95,20 @@ public class SummarizeTasklet implements Tasklet {
      * Time spent generating, over every execution of the run (a resumed run counts each attempt, not
      * only the last): per execution, from the first partition's start to the last partition's end
      * (or, for a partition that never ended because its process died, its last recorded chunk),
-     * summed. The downtime between a crash and the resume is not counted.
+     * summed. The downtime between a crash and the resume is not counted. The partitions' times are read
+     * from the job repository, the current execution's too: in cluster mode the manager's copies of its
+     * partition step executions are never started here (the workers run and save them), so their start
+     * times in its memory stay null, and the run's wall time and items/s came out 0.
      */
     private double generateSeconds(JobExecution current) {
         double total = 0;
         for (JobExecution listed : repository.getJobExecutions(current.getJobInstance())) {
-            JobExecution je = listed.getId() == current.getId() ? current : repository.getJobExecution(listed.getId());
+            JobExecution je = repository.getJobExecution(listed.getId());
+            if (je == null && listed.getId() == current.getId()) {
+                je = current;
+            }
             if (je != null) {
-                total += generateSeconds(je.getStepExecutions(), je == current);
+                total += generateSeconds(je.getStepExecutions(), listed.getId() == current.getId());
             }
         }
         return total;
