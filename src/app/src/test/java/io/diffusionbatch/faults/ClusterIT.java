@@ -56,10 +56,14 @@ class ClusterIT {
             + MAX_POLL_INTERVAL_MS, "--logging.level.org.apache.kafka.clients.consumer=WARN",
             "--logging.level.io.diffusionbatch.cluster.ClusterWorker=DEBUG"};
     private static final Duration RUN = Duration.ofSeconds(180);
+    /** Steps of the runs a test interrupts: their partitions last long enough to kill or stop a process mid-way. */
+    private static final int LONG_STEPS = 500;
+    /** Steps of the first test's items: each of its partitions lasts two poll intervals at least. */
+    private static final int BIG_STEPS = 250;
 
     private static Cluster cluster;
     private static ServerProcess manager;
-    /** The workers started so far (dead ones included, in diagnostics): see {@link #liveWorkers}. */
+    /** The workers started so far (dead ones too): see {@link #ensureWorkers}. */
     private static final List<ServerProcess> workers = new ArrayList<>();
     private static int started;
     /** Managers started by name so far (manager-1, -2, -3 by the tests; more only after a failure). */
@@ -396,10 +400,6 @@ class ClusterIT {
 
     // ---- helpers ----
 
-    /** Steps of the runs a test interrupts: their partitions last long enough to kill or stop a process mid-way. */
-    private static final int LONG_STEPS = 500;
-    /** Steps of the first test's items: each of its partitions lasts two poll intervals at least. */
-    private static final int BIG_STEPS = 150;
 
     /** A partition held by a live worker process that has made {@code itemsDone} of its items. */
     private record Held(long stepExecutionId, String name, String worker, ServerProcess process, long itemsDone) {
@@ -491,7 +491,7 @@ class ClusterIT {
         }
     }
 
-    /** Every item of the run attempted once, no output of another run in its folder. */
+    /** Every item of the run attempted once. */
     private static void assertMadeOnce(long run) throws Exception {
         assertThat(cluster.scalar("SELECT count(*) FROM items WHERE attempts <> 1 AND request_id = ?", run))
                 .as("items of run " + run + " attempted other than once").isZero();
