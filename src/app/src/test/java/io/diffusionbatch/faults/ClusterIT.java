@@ -81,7 +81,7 @@ class ClusterIT {
     @BeforeAll
     static void services() throws Exception {
         long t0 = System.nanoTime();
-        cluster = Cluster.start("diffusion-cluster-");
+        cluster = Cluster.start("diffusion-cluster-it-"); // not ClusterTest's prefix
         manager = cluster.manager("manager-1", JOB);
         for (int i = 0; i < 3; i++) {
             startWorker();
