@@ -126,11 +126,38 @@ public final class Cluster implements AutoCloseable {
      * values with commas); does not wait for it.
      */
     public ServerProcess replica(String name, String... extra) throws IOException {
-        Set<String> keys = Stream.of(extra).map(Cluster::key).collect(java.util.stream.Collectors.toSet());
-        List<String> args = new ArrayList<>(serverArgs(name));
-        args.removeIf(a -> a.startsWith("--") && keys.contains(key(a)));
-        args.addAll(List.of(extra));
-        return replica(name, args);
+        return launch("serve", name, merged(serverArgs(name), List.of(extra)));
+    }
+
+    /**
+     * Cluster mode's settings added to {@link #serverArgs} for its roles: a short lease (6 s: long
+     * enough to heartbeat under load, short enough that a lost partition is re-queued soon) and a
+     * fast poll (500 ms: partition ends, expired leases, an idle worker's look at the queue).
+     */
+    public static final List<String> CLUSTER_ARGS = List.of("--diffusion.job.lease=PT6S",
+            "--diffusion.cluster.poll-interval=500ms");
+
+    /**
+     * Starts cluster mode's manager {@code name} ({@code diffusion-batch.jar manager}) with
+     * {@link #serverArgs}, {@link #CLUSTER_ARGS} and {@code extra} (which win, as for {@link #replica});
+     * does not wait for it.
+     */
+    public ServerProcess manager(String name, String... extra) throws IOException {
+        return launch("manager", name, merged(merged(serverArgs(name), CLUSTER_ARGS), List.of(extra)));
+    }
+
+    /** Starts cluster mode's worker {@code name} ({@code diffusion-batch.jar worker}), as {@link #manager}. */
+    public ServerProcess worker(String name, String... extra) throws IOException {
+        return launch("worker", name, merged(merged(serverArgs(name), CLUSTER_ARGS), List.of(extra)));
+    }
+
+    /** {@code args} with {@code extra} added, each extra key replacing the same key of {@code args}. */
+    private static List<String> merged(List<String> args, List<String> extra) {
+        Set<String> keys = extra.stream().map(Cluster::key).collect(java.util.stream.Collectors.toSet());
+        List<String> out = new ArrayList<>(args);
+        out.removeIf(a -> a.startsWith("--") && keys.contains(key(a)));
+        out.addAll(extra);
+        return out;
     }
 
     private static String key(String arg) {
@@ -140,10 +167,19 @@ public final class Cluster implements AutoCloseable {
 
     /** Starts a replica with exactly these arguments, its log in {@code logs/NAME.log}; does not wait for it. */
     public ServerProcess replica(String name, List<String> args) throws IOException {
+        return launch("serve", name, args);
+    }
+
+    /**
+     * Starts {@code diffusion-batch.jar COMMAND} ({@code serve}, {@code manager}, {@code worker}) with
+     * exactly these arguments, its log in {@code logs/NAME.log}; does not wait for it.
+     */
+    public ServerProcess launch(String command, String name, List<String> args) throws IOException {
         List<String> jvm = new ArrayList<>(JVM);
         // a crash report beside the log, not in the working tree
         jvm.add("-XX:ErrorFile=" + dir.resolve("logs").resolve(name + "-hs_err_%p.log"));
-        ServerProcess p = ServerProcess.serve(name, jvm, args, Map.of(), null, dir.resolve("logs").resolve(name + ".log"));
+        ServerProcess p = ServerProcess.start(command, name, jvm, args, Map.of(), null,
+                dir.resolve("logs").resolve(name + ".log"));
         replicas.add(p);
         return p;
     }
@@ -249,6 +285,53 @@ public final class Cluster implements AutoCloseable {
                 return rs.next() ? rs.getObject(1) : null;
             }
         }
+    }
+
+    /** Every row, each as column label to value in column order. */
+    public List<Map<String, Object>> rows(String sql, Object... params) throws SQLException {
+        try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(), "postgres", "postgres");
+             PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                s.setObject(i + 1, params[i]);
+            }
+            try (ResultSet rs = s.executeQuery()) {
+                List<Map<String, Object>> out = new ArrayList<>();
+                int n = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int i = 1; i <= n; i++) {
+                        row.put(rs.getMetaData().getColumnLabel(i), rs.getObject(i));
+                    }
+                    out.add(row);
+                }
+                return out;
+            }
+        }
+    }
+
+    /**
+     * One attempt at a partition of cluster mode (a row of {@code partition_attempts}); {@code worker}
+     * is the worker's instance ({@code host:pid:random}), {@code outcome} null while it runs.
+     */
+    public record Attempt(long stepExecutionId, String name, int attempt, String worker, Instant startedAt,
+                          Instant endedAt, String outcome) {
+    }
+
+    /** Every attempt at the partitions of {@code run}, in the order they started. */
+    public List<Attempt> attempts(long run) throws SQLException {
+        List<Attempt> out = new ArrayList<>();
+        for (Map<String, Object> r : rows("SELECT a.step_execution_id, p.name, a.attempt, a.worker, a.started_at, "
+                + "a.ended_at, a.outcome FROM partition_attempts a JOIN partitions p USING (step_execution_id) "
+                + "WHERE a.request_id = ? ORDER BY a.started_at, a.step_execution_id, a.attempt", run)) {
+            out.add(new Attempt(((Number) r.get("step_execution_id")).longValue(), (String) r.get("name"),
+                    ((Number) r.get("attempt")).intValue(), (String) r.get("worker"), instant(r.get("started_at")),
+                    instant(r.get("ended_at")), (String) r.get("outcome")));
+        }
+        return out;
+    }
+
+    private static Instant instant(Object timestamp) {
+        return timestamp == null ? null : ((Timestamp) timestamp).toInstant();
     }
 
     /** Waits until the request {@code clientId} is in the ledger; its run id. */

@@ -89,6 +89,11 @@ public final class KafkaProcess implements AutoCloseable {
                         + USER + "\" password=\"" + PASSWORD + "\";");
     }
 
+    /** The node's log file (every start appends to it). */
+    public Path log() {
+        return log;
+    }
+
     /** The last lines of the node's log. */
     public String tail(int lines) {
         return ServerProcess.tail(log, lines);

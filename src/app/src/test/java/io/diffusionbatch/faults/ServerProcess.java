@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One packaged server ({@code target/diffusion-batch.jar serve}) in a process of its own, its
- * output in a log file of its own: what the multi-process ITs start, stop, kill and read. Not
- * thread-safe.
+ * One packaged server ({@code target/diffusion-batch.jar serve}, or cluster mode's {@code manager} or
+ * {@code worker}) in a process of its own, its output in a log file of its own: what the
+ * multi-process ITs start, stop, kill and read. Not thread-safe.
  */
 public final class ServerProcess implements AutoCloseable {
 
@@ -44,9 +44,19 @@ public final class ServerProcess implements AutoCloseable {
      */
     public static ServerProcess serve(String name, List<String> jvmOptions, List<String> args, Map<String, String> env,
                                       Path workDir, Path log) throws IOException {
-        List<String> serve = new ArrayList<>(List.of("serve"));
-        serve.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(ExternalJar.java(jvmOptions, serve));
+        return start("serve", name, jvmOptions, args, env, workDir, log);
+    }
+
+    /**
+     * Starts {@code java [jvmOptions] -jar target/diffusion-batch.jar COMMAND [args]}, where
+     * {@code command} is one that runs until stopped and prints the start banner ({@code serve},
+     * {@code manager}, {@code worker}); the other parameters as {@link #serve}.
+     */
+    public static ServerProcess start(String command, String name, List<String> jvmOptions, List<String> args,
+                                      Map<String, String> env, Path workDir, Path log) throws IOException {
+        List<String> commandLine = new ArrayList<>(List.of(command));
+        commandLine.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(ExternalJar.java(jvmOptions, commandLine));
         if (workDir != null) {
             pb.directory(workDir.toFile());
         }
@@ -99,6 +109,11 @@ public final class ServerProcess implements AutoCloseable {
     /** SIGKILL ({@code kill -9}), and waits for the end: no shutdown hook runs. */
     public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor();
+    }
+
+    /** SIGTERM (a clean stop), and returns at once: {@link #awaitExit} waits for the end. */
+    public void terminate() {
+        process.destroy();
     }
 
     /** SIGTERM (a clean stop: the running job stops after its micro-batch), SIGKILL after 60 s. */
