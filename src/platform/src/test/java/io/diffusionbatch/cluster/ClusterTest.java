@@ -142,6 +142,8 @@ class ClusterTest {
                 .allSatisfy(w -> assertThat(workerIds()).contains(w));
         assertThat(jdbc().sql("SELECT count(*) FROM partitions WHERE request_id = ? AND state = 'done'")
                 .param(run.id()).query(Long.class).single()).isEqualTo(4);
+        assertThat(jdbc().sql("SELECT items_per_second FROM run_stats WHERE request_id = ?").param(run.id())
+                .query(Double.class).single()).as("throughput from the workers' step times").isPositive();
         assertThat(jdbc().sql("SELECT DISTINCT hardware FROM item_stats WHERE request_id = ?").param(run.id())
                 .query((rs, n) -> Optional.ofNullable(rs.getString(1))).list())
                 .as("the processor that made each item").containsExactly(
