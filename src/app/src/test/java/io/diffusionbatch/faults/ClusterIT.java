@@ -44,7 +44,7 @@ class ClusterIT {
             // the test's PostgreSQL takes 60 connections (LocalPostgres), and a pool opens all of its own at
             // start: 12 each (the default) would refuse the fifth process of the seven alive at times
             "--spring.datasource.hikari.maximum-pool-size=6"};
-    /** The workers' {@code max.poll.interval.ms}: a partition of the first test runs at least twice as long. */
+    /** The workers' {@code max.poll.interval.ms}: every partition of the first test runs longer, the longest twice as long. */
     private static final int MAX_POLL_INTERVAL_MS = 4_000;
     /**
      * Workers: their partition consumer must poll at least every {@link #MAX_POLL_INTERVAL_MS} (were a
@@ -59,7 +59,7 @@ class ClusterIT {
     /** Steps of the runs a test interrupts: their partitions last long enough to kill or stop a process mid-way. */
     private static final int LONG_STEPS = 500;
     /** Steps of the first test's items: each of its partitions lasts two poll intervals at least. */
-    private static final int BIG_STEPS = 250;
+    private static final int BIG_STEPS = 400;
 
     private static Cluster cluster;
     private static ServerProcess manager;
@@ -104,7 +104,7 @@ class ClusterIT {
      * workers, each partition exactly once (one attempt, {@code completed}), and every item was made by
      * the worker whose attempt completed its partition. The request of each partition sent twice more
      * to the partition topic while the run went on (the workers read all three) changes nothing of
-     * that. Each partition runs at least twice the workers' {@code max.poll.interval.ms}, with
+     * that. Every partition runs longer than the workers' {@code max.poll.interval.ms} (the longest twice as long), with
      * no poll timeout (neither in the workers' logs nor in the broker's: no worker left its group).
      */
     @Test
@@ -138,11 +138,14 @@ class ClusterIT {
                 "worker-3");
         assertItemsMadeByTheCompletingWorker(run);
 
-        List<Long> seconds = attempts.stream().map(a -> Duration.between(a.startedAt(), a.endedAt()).toSeconds()).toList();
-        System.out.printf("partitions of %d items ran %s s (workers' max.poll.interval.ms %d)%n", prompts * seeds / 6,
-                seconds, MAX_POLL_INTERVAL_MS);
-        assertThat(seconds).as("seconds each partition ran (else make them longer)")
-                .allSatisfy(t -> assertThat(t).isGreaterThanOrEqualTo(2L * MAX_POLL_INTERVAL_MS / 1000));
+        List<Long> millis = attempts.stream().map(a -> Duration.between(a.startedAt(), a.endedAt()).toMillis()).toList();
+        System.out.printf("partitions of %d items ran %s ms (workers' max.poll.interval.ms %d)%n", prompts * seeds / 6,
+                millis, MAX_POLL_INTERVAL_MS);
+        // the partitions of the worker that took two ran half as long as the others (CI saw 4 to 8 s at 250 steps)
+        assertThat(millis).as("milliseconds each partition ran (else make them longer)")
+                .allSatisfy(t -> assertThat(t).isGreaterThan((long) MAX_POLL_INTERVAL_MS));
+        assertThat(java.util.Collections.max(millis)).as("the longest partition").isGreaterThanOrEqualTo(
+                2L * MAX_POLL_INTERVAL_MS);
         for (ServerProcess w : workers) {
             assertThat(ServerProcess.logSince(w.log(), 0).toLowerCase()).as("log of " + w.name())
                     .doesNotContain("poll timeout has expired");
@@ -303,8 +306,9 @@ class ClusterIT {
         assertThat(cluster.value("SELECT status FROM batch_job_execution WHERE job_execution_id = "
                 + "(SELECT max(job_execution_id) FROM partitions WHERE request_id = ?)", run))
                 .as("the job execution of the stopped manager").isEqualTo("STOPPED");
-        assertThat(cluster.scalar("SELECT count(*) FROM partitions WHERE request_id = ? AND state <> 'done'", run))
-                .as("partitions still queued or running once the manager stopped").isZero();
+        // those no worker had taken were stopped by the manager itself ('abandoned'); the running ones ended 'done'
+        assertThat(cluster.scalar("SELECT count(*) FROM partitions WHERE request_id = ? AND state IN ('queued', "
+                + "'running')", run)).as("partitions still queued or running once the manager stopped").isZero();
         assertThat(cluster.attempts(run)).as("attempts of the first execution")
                 .allSatisfy(a -> assertThat(a.outcome()).isIn("completed", "stopped"))
                 .anySatisfy(a -> assertThat(a.outcome()).isEqualTo("stopped"));
