@@ -474,11 +474,29 @@ public class JobDispatcher implements SmartLifecycle {
                     + status + (cause == null ? "" : " because the database was unreachable"), cause);
         }
         outages = 0;
+        if (status == BatchStatus.FAILED && !running
+                && je.getAllFailureExceptions().stream().anyMatch(JobDispatcher::isConcurrentUpdate)) {
+            // stopping: Spring Batch's stop saved the step execution while the step saved it too (seen when a
+            // server stopped during summarize); not the run's failure: the restart re-runs the failed step
+            LOG.info("run {}: job execution {} failed while this server stopped ({}); it resumes at the next start",
+                    r.id(), je.getId(), FailureReason.of(je));
+            return;
+        }
         if (status == BatchStatus.FAILED) {
             String why = FailureReason.of(je);
             cleanup.sweep(r.id()); // files moved into place whose rows never committed
             lifecycle.finish(r.id(), RunStatus.FAILED, why, Map.of("reason", String.valueOf(why)));
         }
+    }
+
+    /** Whether a failure was a lost race on the job repository's optimistic lock (anywhere in its causes). */
+    private static boolean isConcurrentUpdate(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof OptimisticLockingFailureException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void failUnlessOutage(RequestRow r, Exception e) {
