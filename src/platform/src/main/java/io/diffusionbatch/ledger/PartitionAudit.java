@@ -1,10 +1,14 @@
 package io.diffusionbatch.ledger;
 
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Read-only questions about how cluster mode ran a run (tables {@code partition_attempts},
@@ -15,13 +19,15 @@ import java.util.List;
 @Repository
 public class PartitionAudit {
 
-    /** How items.worker names a process ({@code host:pid}) from an instance id ({@code host:pid:random}). */
+    /** {@link #process} in SQL. */
     private static final String PROCESS_OF = "split_part(%1$s, ':', 1) || ':' || split_part(%1$s, ':', 2)";
 
     private final JdbcClient jdbc;
+    private final PartitionStore partitions;
 
-    public PartitionAudit(JdbcClient jdbc) {
+    public PartitionAudit(JdbcClient jdbc, PartitionStore partitions) {
         this.jdbc = jdbc;
+        this.partitions = partitions;
     }
 
     /**
@@ -43,19 +49,27 @@ public class PartitionAudit {
     public record Once(long items, long done, long outputs, long distinctPaths, long madeAgain) {
     }
 
-    /** Every attempt at the run's partitions, in the order they started, with the items each made. */
+    /**
+     * Every attempt at the run's partitions, in the order they started ({@link PartitionStore#attempts}),
+     * with the items each made: one grouped count of the run's done items by partition and process.
+     */
     public List<AttemptItems> attempts(long requestId) {
-        return jdbc.sql("SELECT a.step_execution_id, p.name, a.attempt, a.worker, a.started_at, a.ended_at, a.outcome, "
-                        + "(SELECT count(*) FROM items i JOIN item_stats s ON s.request_id = i.request_id AND s.idx = i.idx "
-                        + "WHERE i.request_id = a.request_id AND i.status = 'done' AND s.partition_name = p.name "
-                        + "AND i.worker = " + PROCESS_OF.formatted("a.worker") + ") "
-                        + "FROM partition_attempts a JOIN partitions p ON p.step_execution_id = a.step_execution_id "
-                        + "WHERE a.request_id = ? ORDER BY a.started_at, a.step_execution_id, a.attempt")
+        Map<List<String>, Long> made = new HashMap<>();
+        jdbc.sql("SELECT s.partition_name, i.worker, count(*) FROM items i JOIN item_stats s "
+                        + "ON s.request_id = i.request_id AND s.idx = i.idx WHERE i.request_id = ? AND i.status = 'done' "
+                        + "GROUP BY s.partition_name, i.worker")
                 .param(requestId)
-                .query((rs, n) -> new AttemptItems(rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getString(4),
-                        RequestStore.instant(rs.getTimestamp(5)), RequestStore.instant(rs.getTimestamp(6)),
-                        rs.getString(7), rs.getLong(8)))
-                .list();
+                .query((RowCallbackHandler) rs -> made.put(Arrays.asList(rs.getString(1), rs.getString(2)), rs.getLong(3)));
+        return partitions.attempts(requestId).stream()
+                .map(a -> new AttemptItems(a.stepExecutionId(), a.name(), a.attempt(), a.worker(), a.startedAt(),
+                        a.endedAt(), a.outcome(), made.getOrDefault(Arrays.asList(a.name(), process(a.worker())), 0L)))
+                .toList();
+    }
+
+    /** How {@code items.worker} names a process ({@code host:pid}) from an instance id ({@code host:pid:random}). */
+    static String process(String instance) {
+        String[] parts = instance.split(":", -1);
+        return parts.length < 2 ? instance : parts[0] + ":" + parts[1];
     }
 
     /** The run's partitions that a worker holds now, with the items each holder has made of it so far. */

@@ -205,6 +205,12 @@ class PartitionStoreTest {
     }
 
     @Test
+    void anAttemptsItemsAreThoseItsProcessMadeAsItemsWorkerNamesIt() {
+        assertThat(PartitionAudit.process("pod-7:1234:ab12cd34")).isEqualTo("pod-7:1234");
+        assertThat(PartitionAudit.process("vm:99")).isEqualTo("vm:99");
+    }
+
+    @Test
     void onlyThePartitionsHolderGetsItsItems() {
         long r = run(995);
         long prompt = jdbc.sql("INSERT INTO prompts (text) VALUES ('p') RETURNING id").query(Long.class).single();
