@@ -38,7 +38,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The worker role: runs the partitions managers dispatch, {@code diffusion.cluster.slots} at a time,
@@ -83,7 +82,7 @@ public class ClusterWorker implements SmartLifecycle, PartitionGuard {
     private final Duration poll;
     private final int slots;
     private final Object wake = new Object();
-    private final AtomicInteger busy = new AtomicInteger();
+    /** The partitions this worker runs now (their step execution ids): one per busy slot. */
     private final Set<Long> held = ConcurrentHashMap.newKeySet();
     private final Set<Long> givenBack = ConcurrentHashMap.newKeySet();
     /** Partitions held per run: a run's context (its request, perhaps large) is dropped with its last one. */
@@ -181,11 +180,6 @@ public class ClusterWorker implements SmartLifecycle, PartitionGuard {
         return Integer.MAX_VALUE - 100;
     }
 
-    /** How many partitions this worker runs now. */
-    public int busySlots() {
-        return busy.get();
-    }
-
     @Override
     public void beforeBatch(StepExecution step) {
         if (draining && held.contains(step.getId())) {
@@ -240,7 +234,7 @@ public class ClusterWorker implements SmartLifecycle, PartitionGuard {
     private void claimLoop() {
         while (running) {
             try {
-                if (busy.get() < slots) {
+                if (held.size() < slots) {
                     Long preferred = hint;
                     hint = null;
                     var claim = partitions.claim(instance.id(), lease, preferred);
@@ -264,7 +258,7 @@ public class ClusterWorker implements SmartLifecycle, PartitionGuard {
 
     /** While every slot is busy the consumer stays in its group without taking requests. */
     private void pauseOrResume() {
-        boolean full = busy.get() >= slots;
+        boolean full = held.size() >= slots;
         if (full && !container.isPauseRequested()) {
             container.pause();
         } else if (!full && container.isPauseRequested()) {
@@ -273,7 +267,6 @@ public class ClusterWorker implements SmartLifecycle, PartitionGuard {
     }
 
     private void run(PartitionStore.Claim claim) {
-        busy.incrementAndGet();
         held.add(claim.stepExecutionId());
         perRun.merge(claim.requestId(), 1, Integer::sum);
         pauseOrResume();
@@ -299,11 +292,10 @@ public class ClusterWorker implements SmartLifecycle, PartitionGuard {
                     LOG.warn("{} of run {}: end not recorded ({}); a manager does it when the lease runs out",
                             claim.name(), claim.requestId(), e.getMessage());
                 }
-                held.remove(claim.stepExecutionId());
                 if (perRun.compute(claim.requestId(), (k, n) -> n == null || n <= 1 ? null : n - 1) == null) {
                     runs.evict(claim.requestId()); // read again, with its progress, if another partition comes
                 }
-                busy.decrementAndGet();
+                held.remove(claim.stepExecutionId()); // the slot is free
                 wakeUp();
             }
         });

@@ -39,7 +39,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Starts runs on a thread of its own (never on the Kafka consumer's poll thread): first the runs
@@ -88,8 +87,7 @@ public class JobDispatcher implements SmartLifecycle {
     /** Manager role: the runs driven at once (each job's thread waits for its workers); null: one at a time, inline. */
     private final ExecutorService jobs;
     private final int maxRuns;
-    private final AtomicInteger active = new AtomicInteger();
-    /** The runs this process drives now (manager role: the recovery pass leaves them alone). */
+    /** The runs this process drives on job threads now (manager role: the recovery pass leaves them alone). */
     private final Set<Long> driving = ConcurrentHashMap.newKeySet();
     /** Set by a job thread whose run an outage interrupted: the loop recovers interrupted runs. */
     private volatile boolean recoverNeeded;
@@ -230,14 +228,14 @@ public class JobDispatcher implements SmartLifecycle {
                         }
                     }
                     Optional<RequestRow> interrupted;
-                    while (running && active.get() < maxRuns
+                    while (running && driving.size() < maxRuns
                             && (interrupted = requests.claimInterrupted(instance.id(), lease, driving)).isPresent()) {
                         RequestRow r = interrupted.get();
                         drive(r.id(), () -> resume(r));
                     }
-                    recover = active.get() >= maxRuns; // all slots busy: look again when one frees
+                    recover = driving.size() >= maxRuns; // all slots busy: look again when one frees
                 }
-                Optional<RequestRow> next = active.get() < maxRuns ? requests.nextWaiting() : Optional.empty();
+                Optional<RequestRow> next = driving.size() < maxRuns ? requests.nextWaiting() : Optional.empty();
                 if (next.isPresent()) {
                     RequestRow r = next.get();
                     if (requests.markStarted(r.id(), instance.id(), lease)) {
@@ -319,7 +317,6 @@ public class JobDispatcher implements SmartLifecycle {
             run.run();
             return;
         }
-        active.incrementAndGet();
         driving.add(requestId);
         try {
             jobs.execute(() -> {
@@ -334,13 +331,11 @@ public class JobDispatcher implements SmartLifecycle {
                     }
                 } finally {
                     driving.remove(requestId);
-                    active.decrementAndGet();
                     wakeUp();
                 }
             });
         } catch (RuntimeException e) { // stopping: the executor takes no more; the run resumes at the next start
             driving.remove(requestId);
-            active.decrementAndGet();
             throw e;
         }
     }
