@@ -1,5 +1,8 @@
 package io.diffusionbatch.intake;
 
+import io.diffusionbatch.dataset.DatasetSpec;
+import io.diffusionbatch.dataset.DatasetSpecParser;
+import io.diffusionbatch.dataset.InvalidSpecException;
 import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.ledger.NewRequest;
 import io.diffusionbatch.ledger.RejectionStore;
@@ -7,6 +10,7 @@ import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.request.GenerationRequest;
 import io.diffusionbatch.request.InvalidRequestException;
+import io.diffusionbatch.platform.ModelRegistry;
 import io.diffusionbatch.request.ModelCatalog;
 import io.diffusionbatch.request.OutputLocation;
 import io.diffusionbatch.request.RequestLimits;
@@ -38,14 +42,35 @@ public class RequestIntake {
     private final ModelCatalog catalog;
     private final RequestLimits limits;
     private final Path outputRoot;
+    private final DatasetSpecParser specs;
 
-    public RequestIntake(RequestStore requests, RejectionStore rejections, ModelCatalog catalog, RequestLimits limits,
+    public RequestIntake(RequestStore requests, RejectionStore rejections, ModelRegistry catalog, RequestLimits limits,
                          OutputRoot outputRoot) {
         this.requests = requests;
         this.rejections = rejections;
         this.catalog = catalog;
         this.limits = limits;
         this.outputRoot = outputRoot.path();
+        this.specs = new DatasetSpecParser(catalog, m -> catalog.evaluator(m).isPresent(), limits);
+    }
+
+    /**
+     * A dataset night's embedded spec must meet the spec's rules and be the spec the request was made from (its
+     * name), so that the export step never meets a spec it cannot read.
+     */
+    private void checkDataset(GenerationRequest r) throws InvalidRequestException {
+        DatasetSpec spec;
+        try {
+            spec = specs.parse(JSON.readTree(r.dataset().specJson()));
+        } catch (InvalidSpecException e) {
+            throw new InvalidRequestException(e.violations().stream().map(v -> new Violation(
+                    "dataset.spec" + (v.field().equals("$") ? "" : "." + v.field()), v.rule(), v.message())).toList(),
+                    r.requestId());
+        }
+        if (!spec.name().equals(r.dataset().name())) {
+            throw new InvalidRequestException(List.of(new Violation("dataset.name", Violation.Rules.PATTERN,
+                    "must be the spec's name '" + spec.name() + "', was '" + r.dataset().name() + "'")), r.requestId());
+        }
     }
 
     /**
@@ -56,6 +81,9 @@ public class RequestIntake {
         GenerationRequest r;
         try {
             r = RequestParser.parse(payload, limits, catalog);
+            if (r.dataset() != null) {
+                checkDataset(r);
+            }
             Files.createDirectories(outputRoot);
             OutputLocation.resolve(outputRoot, r.output().location());
         } catch (InvalidRequestException e) {

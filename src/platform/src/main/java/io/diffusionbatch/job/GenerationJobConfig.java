@@ -30,7 +30,7 @@ import java.nio.file.Path;
  * The {@code generate} job: {@code expand} (COPY the items) → {@code generate} (partitioned by
  * item range; the partition handler is a bean of its own: threads of this process, or in the
  * manager role {@code cluster.ManagerPartitioning}'s, which sends partitions to worker processes) → {@code assess} (the model's evaluator reads the
- * outputs back: adherence and FID) → {@code summarize}. One job instance per request
+ * outputs back: adherence and FID) → {@code export} (dataset nights only: {@link ExportTasklet}) → {@code summarize}. One job instance per request
  * (identifying parameter {@value #REQUEST_ID}); restarting it resumes only unfinished partitions,
  * and inside them only pending items.
  */
@@ -45,10 +45,15 @@ public class GenerationJobConfig {
     public static final String PARTITION_STEP = "generatePartition";
 
     @Bean
-    Job generateJob(JobRepository repository, Step expandStep, Step generateStep, Step assessStep, Step summarizeStep,
-                    LocalExecutions executions) {
+    Job generateJob(JobRepository repository, Step expandStep, Step generateStep, Step assessStep, Step exportStep,
+                    Step summarizeStep, LocalExecutions executions) {
         return new JobBuilder(JOB, repository).listener(executions).start(expandStep).next(generateStep)
-                .next(assessStep).next(summarizeStep).build();
+                .next(assessStep).next(exportStep).next(summarizeStep).build();
+    }
+
+    @Bean
+    Step exportStep(JobRepository repository, PlatformTransactionManager tm, ExportTasklet tasklet) {
+        return new StepBuilder("export", repository).tasklet(tasklet, tm).build();
     }
 
     @Bean

@@ -20,10 +20,11 @@ import java.util.Objects;
  * @param labels    the request's labels; never null, immutable, sorted by key
  * @param maxWorkers cluster mode: at most this many of the run's partitions run at once (1 … 1000), so a
  *                   large run leaves workers to others; null = no cap
+ * @param dataset    the dataset night this request is (its export follows the run); null = an ordinary request
  */
 public record GenerationRequest(String requestId, String kind, String model, PromptSource prompts, SeedSpec seeds,
                                 RequestParams params, OutputSpec output, int priority, Map<String, String> labels,
-                                Integer maxWorkers) {
+                                Integer maxWorkers, DatasetTag dataset) {
 
     public static final String IMAGE = "image";
     public static final String VIDEO = "video";
@@ -48,7 +49,7 @@ public record GenerationRequest(String requestId, String kind, String model, Pro
     /** A request without a cap on its workers. */
     public GenerationRequest(String requestId, String kind, String model, PromptSource prompts, SeedSpec seeds,
                              RequestParams params, OutputSpec output, int priority, Map<String, String> labels) {
-        this(requestId, kind, model, prompts, seeds, params, output, priority, labels, null);
+        this(requestId, kind, model, prompts, seeds, params, output, priority, labels, null, null);
     }
 
     /** Number of work items, computed without building them (saturates at Long.MAX_VALUE). */

@@ -32,6 +32,13 @@ final class RequestJson {
         if (r.maxWorkers() != null) {
             root.put("maxWorkers", r.maxWorkers());
         }
+        if (r.dataset() != null) {
+            ObjectNode ds = root.putObject("dataset");
+            ds.put("name", r.dataset().name());
+            ds.put("night", r.dataset().night().toString());
+            ds.put("specSha256", r.dataset().specSha256());
+            ds.set("spec", MAPPER.readTree(r.dataset().specJson()));
+        }
         return MAPPER.writeValueAsString(root);
     }
 

@@ -68,12 +68,15 @@ public final class RequestParser {
     static final List<String> PREDICTION_TYPES = List.of("epsilon", "v_prediction", "sample");
 
     private static final List<String> ROOT_FIELDS = List.of("$schema", "requestId", "kind", "model", "prompts",
-            "seeds", "params", "output", "priority", "labels", "maxWorkers");
+            "seeds", "params", "output", "priority", "labels", "maxWorkers", "dataset");
     private static final List<String> PARAM_FIELDS = List.of("sampler", "steps", "guidance", "guidanceRescale", "eta",
             "width", "height", "frames", "fps", "negativePrompt", "timestepSpacing", "predictionType");
     private static final List<String> ENTRY_FIELDS = List.of("prompt", "negative", "seed", "labels");
     private static final List<String> OUTPUT_FIELDS = List.of("location", "format");
     private static final List<String> RANGE_FIELDS = List.of("count", "base");
+    private static final List<String> DATASET_FIELDS = List.of("name", "night", "specSha256", "spec");
+    private static final Pattern DATASET_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final List<String> TEMPLATE_FIELDS = List.of("template", "slots", "negative");
     private RequestParser() {
     }
@@ -267,6 +270,8 @@ public final class RequestParser {
             Long maxWorkers = root.has("maxWorkers") ? integer(root.get("maxWorkers"), "maxWorkers", 1,
                     GenerationRequest.MAX_WORKERS) : null;
             boolean maxWorkersBad = root.has("maxWorkers") && maxWorkers == null;
+            DatasetTag dataset = root.has("dataset") ? dataset(root.get("dataset")) : null;
+            boolean datasetBad = root.has("dataset") && dataset == null;
 
             if (model != null && kind != null && !model.kind().equals(kind)) {
                 add("kind", Violation.Rules.KIND_MISMATCH, "the request's kind is " + kind + " but model '"
@@ -315,14 +320,62 @@ public final class RequestParser {
             }
             if (!violations.isEmpty() || prompts == null || seeds == null || params == null || output == null
                     || priority == null || labels == null || kind == null || modelName == null || requestId == null
-                    || maxWorkersBad) {
+                    || maxWorkersBad || datasetBad) {
                 if (violations.isEmpty()) {
                     add("$", Violation.Rules.REQUIRED, "the request is incomplete");
                 }
                 throw failure(requestId);
             }
             return new GenerationRequest(requestId, kind, modelName, prompts, seeds, params, output,
-                    priority.intValue(), labels, maxWorkers == null ? null : maxWorkers.intValue());
+                    priority.intValue(), labels, maxWorkers == null ? null : maxWorkers.intValue(), dataset);
+        }
+
+        /**
+         * The {@code dataset} field's form: name, night (a date), the spec's sha256, and the spec (an object whose
+         * canonical JSON has that hash). The spec's own rules are intake's to check.
+         */
+        private DatasetTag dataset(JsonNode n) {
+            if (!n.isObject()) {
+                add("dataset", Violation.Rules.TYPE, "must be an object, was " + typeName(n));
+                return null;
+            }
+            fields(n, "dataset", DATASET_FIELDS);
+            String name = required(n, "name", "dataset") ? text(n.get("name"), "dataset.name", 63) : null;
+            if (name != null && !DATASET_NAME.matcher(name).matches()) {
+                add("dataset.name", Violation.Rules.PATTERN, "must match " + DATASET_NAME.pattern() + ", was '"
+                        + shorten(name) + "'");
+                name = null;
+            }
+            String nightText = required(n, "night", "dataset") ? text(n.get("night"), "dataset.night", 10) : null;
+            java.time.LocalDate night = null;
+            if (nightText != null) {
+                try {
+                    night = java.time.LocalDate.parse(nightText);
+                } catch (java.time.format.DateTimeParseException e) {
+                    add("dataset.night", Violation.Rules.PATTERN, "must be a date YYYY-MM-DD, was '" + nightText + "'");
+                }
+            }
+            String sha = required(n, "specSha256", "dataset") ? text(n.get("specSha256"), "dataset.specSha256", 64)
+                    : null;
+            if (sha != null && !SHA256.matcher(sha).matches()) {
+                add("dataset.specSha256", Violation.Rules.PATTERN, "must be 64 lowercase hex digits");
+                sha = null;
+            }
+            String spec = null;
+            if (required(n, "spec", "dataset")) {
+                if (!n.get("spec").isObject()) {
+                    add("dataset.spec", Violation.Rules.TYPE, "must be an object (the spec's canonical JSON)");
+                } else {
+                    spec = RequestJson.MAPPER.writeValueAsString(n.get("spec"));
+                    if (sha != null && !sha.equals(sha256(spec))) {
+                        add("dataset.specSha256", Violation.Rules.CHECKSUM, "is not the sha256 of dataset.spec's JSON ("
+                                + sha256(spec) + ")");
+                        spec = null;
+                    }
+                }
+            }
+            return name == null || night == null || sha == null || spec == null ? null
+                    : new DatasetTag(name, night, sha, spec);
         }
 
         /**
@@ -813,6 +866,15 @@ public final class RequestParser {
 
     private static String fmt(double d) {
         return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+    }
+
+    private static String sha256(String s) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String shorten(String s) {

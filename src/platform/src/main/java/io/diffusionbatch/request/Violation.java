@@ -60,6 +60,8 @@ public record Violation(String field, String rule, String message) {
         public static final String NO_INPUT_ROOT = "no-input-root";
         public static final String UNREADABLE = "unreadable";
         public static final String ENGINE = "engine";
+        /** A hash that does not match what it covers ({@code dataset.specSha256}). */
+        public static final String CHECKSUM = "checksum";
         /** A width, height or frame count the model cannot make (its VAE's factor, or a size fixed in its graph). */
         public static final String MODEL_SIZE = io.diffusionbatch.engine.ParamViolation.MODEL_SIZE;
         /** A setting that does not fit the kind of model (guidance of an unconditional one, frames of an image one). */
