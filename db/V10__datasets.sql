@@ -36,3 +36,11 @@ CREATE TABLE dataset_exclusions (
     detail     TEXT   NOT NULL,   -- e.g. "colour: read blue, prompted red"
     PRIMARY KEY (request_id, idx)
 );
+
+-- Scheduled nights sent: the first server (serve replica or manager) to insert a night's request id
+-- sends it; the others see the row and do not, so replicas never send one night twice.
+CREATE TABLE dataset_firings (
+    client_request_id TEXT        PRIMARY KEY,
+    fired_by          TEXT        NOT NULL,   -- the server that sent it
+    fired_at          TIMESTAMPTZ NOT NULL DEFAULT now()
+);

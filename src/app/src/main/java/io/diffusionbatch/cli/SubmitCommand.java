@@ -7,7 +7,6 @@ import io.diffusionbatch.job.EventType;
 import io.diffusionbatch.ledger.DatabaseProbe;
 import io.diffusionbatch.ledger.RunStatsStore;
 import io.diffusionbatch.ledger.ServerRow;
-import io.diffusionbatch.ledger.ServerRow;
 import io.diffusionbatch.ledger.ServerStore;
 import io.diffusionbatch.platform.DependencyFailure;
 import io.diffusionbatch.platform.DependencyFailure.Service;
@@ -92,14 +91,7 @@ final class SubmitCommand extends PlatformCommand {
                         + "'java -jar target/diffusion-batch.jar serve' (or run 'demo')");
             }
             DiffusionProperties props = ctx.getBean(DiffusionProperties.class);
-            KafkaProbe.check(props.kafka());
-            if (!noServerCheck && ctx.getBean(ServerStore.class).live(props.job().lease()).stream()
-                    .noneMatch(ServerRow::readsRequests)) {
-                throw new DependencyFailure(Service.SERVER, "no live server uses the ledger at "
-                        + DatabaseProbe.address(ctx.getEnvironment().getProperty("spring.datasource.url", "?"))
-                        + " (none wrote a heartbeat in the last " + props.job().lease().toSeconds() + " s), so nobody "
-                        + "would read the request: start one with 'serve', or pass --no-server-check to queue it", null);
-            }
+            checkReader(ctx, props, noServerCheck);
             String key = requestIdOf(payload);
             try (EventFollower follower = EventFollower.open(ctx);
                  KafkaProducer<String, byte[]> producer = KafkaClients.producer(props.kafka(), "cli-submit")) {
@@ -139,6 +131,22 @@ final class SubmitCommand extends PlatformCommand {
                 ctx.getBean(RunStatsStore.class).find(run).ifPresent(s -> RunReport.summary(s, out));
                 return r.type() == EventType.COMPLETED ? 0 : 1;
             }
+        }
+    }
+
+    /**
+     * Before a request is sent: Kafka answers, and (unless {@code noServerCheck}) a live server reads requests.
+     *
+     * @throws DependencyFailure when either does not hold
+     */
+    static void checkReader(ConfigurableApplicationContext ctx, DiffusionProperties props, boolean noServerCheck) {
+        KafkaProbe.check(props.kafka());
+        if (!noServerCheck && ctx.getBean(ServerStore.class).live(props.job().lease()).stream()
+                .noneMatch(ServerRow::readsRequests)) {
+            throw new DependencyFailure(Service.SERVER, "no live server uses the ledger at "
+                    + DatabaseProbe.address(ctx.getEnvironment().getProperty("spring.datasource.url", "?"))
+                    + " (none wrote a heartbeat in the last " + props.job().lease().toSeconds() + " s), so nobody "
+                    + "would read the request: start one with 'serve', or pass --no-server-check to queue it", null);
         }
     }
 

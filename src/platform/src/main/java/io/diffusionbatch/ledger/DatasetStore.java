@@ -151,4 +151,16 @@ public class DatasetStore {
         template.update("UPDATE dataset_nights SET status = 'pruned', pruned_at = now() WHERE request_id = ?",
                 requestId);
     }
+
+    /** Whether the ledger has a request for this dataset's night (any version of its spec). */
+    public boolean nightRequested(String dataset, LocalDate night) {
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM requests WHERE labels ->> 'dataset' = ? "
+                + "AND labels ->> 'dataset.night' = ?)").params(dataset, night.toString()).query(Boolean.class).single();
+    }
+
+    /** Claims the sending of a scheduled night: true for the first caller only, across every server. */
+    public boolean claimFiring(String clientRequestId, String server) {
+        return template.update("INSERT INTO dataset_firings (client_request_id, fired_by) VALUES (?, ?) "
+                + "ON CONFLICT DO NOTHING", clientRequestId, server) == 1;
+    }
 }

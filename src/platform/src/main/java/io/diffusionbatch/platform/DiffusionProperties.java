@@ -27,13 +27,35 @@ import java.util.TreeMap;
  * @param models     the model catalog: request {@code model} names → folders
  * @param limits     what intake refuses beyond the request contract's own limits; null: the defaults
  * @param cluster    the manager and worker roles (remote partitioning); null: the defaults
+ * @param datasets   nightly dataset specs; null: the defaults
  */
 @ConfigurationProperties("diffusion")
 public record DiffusionProperties(Path dataDir, Path outputRoot, Kafka kafka, Job job, Energy energy,
-                                  Quality quality, Map<String, Model> models, Limits limits, Cluster cluster) {
+                                  Quality quality, Map<String, Model> models, Limits limits, Cluster cluster,
+                                  Datasets datasets) {
 
     public DiffusionProperties {
         cluster = cluster == null ? new Cluster(null, 0, 0, 0, 0, null) : cluster;
+        datasets = datasets == null ? new Datasets(null, true) : datasets;
+    }
+
+    /**
+     * Nightly dataset synthesis (docs/DATASETS.md).
+     *
+     * @param dir      the folder of dataset specs ({@code NAME.yaml}) that {@code serve} and the manager schedule and
+     *                 {@code dataset run NAME} reads; relative: under the working directory, else under the
+     *                 distribution's folder; null = {@code config/datasets}
+     * @param schedule whether {@code serve} and the manager run the specs' schedules (default true)
+     */
+    public record Datasets(Path dir, boolean schedule) {
+        public Datasets {
+            dir = dir == null ? Path.of("config", "datasets") : dir;
+        }
+
+        /** {@link #dir} resolved as the model folders are (working directory, else {@code home}). */
+        public Path resolvedDir(String home) {
+            return ModelPaths.path(dir, home);
+        }
     }
 
     /**
