@@ -189,6 +189,11 @@ public final class DatasetSpecParser {
             String defaultFormat = catalogModel != null && catalogModel.isVideo() ? "mp4" : "png";
             String format = root.has("format") ? oneOf(root.get("format"), "format", List.of("png", "mp4"))
                     : defaultFormat;
+            if (format != null && catalogModel != null && catalogModel.isVideo() != format.equals("mp4")) {
+                add("format", Violation.Rules.FORMAT_KIND, "model '" + model + "' makes " + catalogModel.kind()
+                        + "s, which an export holds as " + defaultFormat + ", not " + format);
+                format = null;
+            }
             DatasetSpec.Gate gate = root.has("gate") ? gate(root.get("gate")) : null;
             if (gate != null && model != null && catalogModel != null && !hasEvaluator.test(model)) {
                 add("gate", Rules.NO_EVALUATOR, "model '" + model + "' has no evaluator, so nothing can judge its "
@@ -210,7 +215,7 @@ public final class DatasetSpecParser {
             }
             String location = root.has("location") ? text(root.get("location"), "location", 900)
                     : name == null ? null : "datasets/" + name;
-            Integer priority = root.has("priority") ? integer(root.get("priority"), "priority", -1000, 1000) : 0;
+            Integer priority = root.has("priority") ? integer(root.get("priority"), "priority", -1000, 1000) : Integer.valueOf(0);
             Integer maxWorkers = root.has("maxWorkers") ? integer(root.get("maxWorkers"), "maxWorkers", 1, 1000) : null;
             Map<String, String> labels = root.has("labels") ? labels(root.get("labels")) : Map.of();
             if (templates != null && templates.isEmpty()) {
@@ -426,12 +431,12 @@ public final class DatasetSpecParser {
             fields(node, "seeds", List.of("policy", "count", "base"));
             String policy = node.has("policy") ? oneOf(node.get("policy"), "seeds.policy",
                     List.of(DatasetSpec.Seeds.FIXED, DatasetSpec.Seeds.DATE)) : DatasetSpec.Seeds.FIXED;
-            Integer count = node.has("count") ? integer(node.get("count"), "seeds.count", 0, 10_000) : 1;
+            Integer count = node.has("count") ? integer(node.get("count"), "seeds.count", 0, 10_000) : Integer.valueOf(1);
             if (count != null && count == 0) {
                 add("seeds.count", Rules.NO_ITEMS, "must be at least 1 seed per prompt, was 0");
                 return null;
             }
-            Long base = node.has("base") ? longValue(node.get("base"), "seeds.base", 0, MAX_SEED) : 0L;
+            Long base = node.has("base") ? longValue(node.get("base"), "seeds.base", 0, MAX_SEED) : Long.valueOf(0);
             if (DatasetSpec.Seeds.DATE.equals(policy) && node.has("base")) {
                 add("seeds.base", Violation.Rules.UNKNOWN_FIELD, "is for policy fixed only: policy date derives "
                         + "the seeds from the name and the night");
@@ -451,7 +456,7 @@ public final class DatasetSpecParser {
             String verdict = node.has("verdict") ? oneOf(node.get("verdict"), "gate.verdict",
                     List.of(DatasetSpec.Gate.ADHERENT, DatasetSpec.Gate.NONE)) : DatasetSpec.Gate.ADHERENT;
             Double min = node.has("minScore") ? fraction(node.get("minScore"), "gate.minScore") : null;
-            Double max = node.has("maxRejected") ? fraction(node.get("maxRejected"), "gate.maxRejected") : 1.0;
+            Double max = node.has("maxRejected") ? fraction(node.get("maxRejected"), "gate.maxRejected") : Double.valueOf(1);
             if (verdict == null || max == null || (node.has("minScore") && min == null)) {
                 return null;
             }
@@ -481,7 +486,7 @@ public final class DatasetSpecParser {
                 formats = formats.stream().filter(seen::contains).toList();
             }
             Integer shard = node.has("shardSize") ? integer(node.get("shardSize"), "export.shardSize", 1, 1_000_000)
-                    : 1000;
+                    : Integer.valueOf(1000);
             return shard == null ? null : new DatasetSpec.Export(formats, shard);
         }
 
@@ -490,8 +495,8 @@ public final class DatasetSpecParser {
                 return null;
             }
             fields(node, "splits", List.of("validation", "test", "by"));
-            Double v = node.has("validation") ? fraction(node.get("validation"), "splits.validation") : 0.0;
-            Double t = node.has("test") ? fraction(node.get("test"), "splits.test") : 0.0;
+            Double v = node.has("validation") ? fraction(node.get("validation"), "splits.validation") : Double.valueOf(0);
+            Double t = node.has("test") ? fraction(node.get("test"), "splits.test") : Double.valueOf(0);
             String by = node.has("by") ? oneOf(node.get("by"), "splits.by",
                     List.of(DatasetSpec.Splits.BY_PROMPT, DatasetSpec.Splits.BY_ITEM)) : DatasetSpec.Splits.BY_PROMPT;
             if (v == null || t == null || by == null) {
