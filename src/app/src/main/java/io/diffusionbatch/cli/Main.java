@@ -58,6 +58,7 @@ public final class Main {
                 new ReproduceCommand(out),
                 new ReportCommand(out),
                 new CompareCommand(out),
+                DatasetCommand.commandLine(out),
                 new SweepCommand(out, err),
                 new PlatformBenchCommand(out, err),
                 new DashboardBenchCommand(out, err),

@@ -51,6 +51,7 @@ class CommandLineTest {
             entry("reproduce", List.of("--out", "--data-dir", "--help")),
             entry("report", List.of("--format", "--data-dir", "--help")),
             entry("compare", List.of("--data-dir", "--help")),
+            entry("dataset", List.of("--help")),
             entry("sweep", List.of("--model", "--prompts", "--limit", "--samplers", "--steps", "--guidance", "--seed",
                     "--id", "--out", "--timeout", "--max-fid", "--min-adherence", "--data-dir", "--help")),
             entry("platform-bench", List.of("--request", "--rounds", "--expand-items", "--skip-expand", "--data-dir",
@@ -72,7 +73,7 @@ class CommandLineTest {
     @Test
     void theCommandsAreTheDocumentedOnesInTheirOrder() {
         assertThat(model().getSubcommands().keySet()).containsExactly("generate", "bench", "evaluate", "demo", "serve",
-                "manager", "worker", "cluster-demo", "submit", "doctor", "runs", "show", "cancel", "retry", "item", "reproduce", "report", "compare", "sweep",
+                "manager", "worker", "cluster-demo", "submit", "doctor", "runs", "show", "cancel", "retry", "item", "reproduce", "report", "compare", "dataset", "sweep",
                 "platform-bench", "dashboard-bench", "completion", "help");
     }
 
@@ -170,6 +171,40 @@ class CommandLineTest {
         for (String command : OPTIONS.keySet()) {
             assertThat(help.out()).containsPattern("(?m)^  " + command + " ");
         }
+    }
+
+    /** The subcommands of {@code dataset}, and their options as README documents them. */
+    private static final Map<String, List<String>> DATASET_OPTIONS = Map.ofEntries(
+            entry("list", List.of("--dataset", "--limit", "--data-dir", "--help")),
+            entry("show", List.of("--data-dir", "--help")),
+            entry("diff", List.of("--data-dir", "--help")));
+
+    @Test
+    void datasetHasItsSubcommandsWithTheirOptionsHelpAndErrors() {
+        CommandLine dataset = model().getSubcommands().get("dataset");
+        assertThat(dataset.getSubcommands().keySet()).containsExactly("list", "show", "diff");
+        for (Map.Entry<String, CommandLine> c : dataset.getSubcommands().entrySet()) {
+            assertThat(c.getValue().getCommandSpec().options().stream().map(OptionSpec::longestName))
+                    .as(c.getKey()).containsExactlyInAnyOrderElementsOf(DATASET_OPTIONS.get(c.getKey()));
+            CliRun help = CliRun.of("dataset", c.getKey(), "--help");
+            assertThat(help.code()).isZero();
+            assertThat(help.out()).startsWith("Usage: diffusion-batch dataset " + c.getKey());
+            CliRun nope = CliRun.of("dataset", c.getKey(), "--nope");
+            assertThat(nope.code()).isEqualTo(2);
+            assertThat(nope.err()).startsWith("error: --nope: unknown option");
+        }
+        CliRun bare = CliRun.of("dataset");
+        assertThat(bare.code()).isEqualTo(2);
+        assertThat(bare.out()).startsWith("Usage: diffusion-batch dataset").contains("list").contains("show")
+                .contains("diff");
+        assertThat(CliRun.of("dataset", "show").err()).startsWith("error: ID: required");
+        assertThat(CliRun.of("dataset", "diff", "1").err()).startsWith("error: B: required");
+        CliRun badId = CliRun.of("dataset", "show", "Shapes/2026-1-1");
+        assertThat(badId.code()).isEqualTo(2);
+        assertThat(badId.err()).startsWith("error: ID: must be a run id (a number), a request id "
+                + "(dataset:NAME:YYYY-MM-DD:HASH12) or NAME/YYYY-MM-DD, was 'Shapes/2026-1-1'");
+        assertThat(CliRun.of("dataset", "diff", "1", "x").err()).startsWith("error: B: must be a run id");
+        assertThat(CliRun.of("dataset", "list", "--limit", "0").err()).startsWith("error: --limit: must be >= 1, was 0");
     }
 
     @Test

@@ -54,7 +54,7 @@ class CompletionCommandTest {
         String text = Files.readString(script);
         PrintStream sink = new PrintStream(new ByteArrayOutputStream());
         List<String> commands = List.copyOf(Main.commandLine(sink, sink).getSubcommands().keySet());
-        assertThat(commands).hasSize(23);
+        assertThat(commands).hasSize(24);
         for (String c : commands) {
             assertThat(text).contains(" " + c);
         }
@@ -73,5 +73,7 @@ class CompletionCommandTest {
         assertThat(complete(script, "diffusion-batch generate --format ")).containsExactly("png", "npy", "gif", "mp4");
         assertThat(complete(script, "diffusion-batch report --format ")).containsExactly("md", "csv", "json");
         assertThat(complete(script, "diffusion-batch submit --")).contains("--wait", "--timeout", "--data-dir");
+        assertThat(complete(script, "diffusion-batch dataset ")).contains("list", "show", "diff");
+        assertThat(complete(script, "diffusion-batch dataset list --")).contains("--dataset", "--limit");
     }
 }

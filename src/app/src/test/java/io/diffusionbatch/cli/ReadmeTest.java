@@ -20,13 +20,20 @@ class ReadmeTest {
     void theReadmeNamesEveryCommandAndEveryOption() throws Exception {
         String readme = Files.readString(Path.of("README.md"));
         PrintStream sink = new PrintStream(new ByteArrayOutputStream());
-        for (Map.Entry<String, CommandLine> c : Main.commandLine(sink, sink).getSubcommands().entrySet()) {
-            assertThat(readme).as(c.getKey()).containsPattern("(diffusion-batch\\.jar |\\| |`)" + Pattern.quote(c.getKey()) + "\\b");
+        names(readme, "", Main.commandLine(sink, sink));
+        assertThat(readme).contains("--version").contains("`2` bad usage or bad input");
+    }
+
+    /** Every subcommand of {@code parent} is named after its parent's name ({@code dataset list}), with its options. */
+    private static void names(String readme, String prefix, CommandLine parent) {
+        for (Map.Entry<String, CommandLine> c : parent.getSubcommands().entrySet()) {
+            String name = prefix + c.getKey();
+            assertThat(readme).as(name).containsPattern("(diffusion-batch\\.jar |\\| |`)" + Pattern.quote(name) + "\\b");
             for (OptionSpec o : c.getValue().getCommandSpec().options()) {
-                assertThat(readme).as(c.getKey() + " " + o.longestName())
+                assertThat(readme).as(name + " " + o.longestName())
                         .containsPattern(Pattern.quote(o.longestName()) + "(?![\\w-])");
             }
+            names(readme, name + " ", c.getValue());
         }
-        assertThat(readme).contains("--version").contains("`2` bad usage or bad input");
     }
 }

@@ -9,9 +9,11 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,7 +85,7 @@ class KubernetesManifestTest {
             Map<String, Long> kinds = BUILT.get(o).stream().collect(Collectors.groupingBy(HasMetadata::getKind,
                     Collectors.counting()));
             assertThat(kinds).as(o).containsEntry("Deployment", 2L).containsEntry("Service", 2L)
-                    .containsEntry("PodDisruptionBudget", 2L).containsEntry("ConfigMap", 1L)
+                    .containsEntry("PodDisruptionBudget", 2L).containsEntry("ConfigMap", 2L).containsEntry("CronJob", 1L)
                     .containsEntry("PersistentVolumeClaim", 2L).containsEntry("ScaledObject", 1L);
             assertThat(BUILT.get(o)).as(o + ": one namespace")
                     .allSatisfy(x -> assertThat(x.getMetadata().getNamespace()).isEqualTo("diffusion-batch"));
@@ -216,7 +218,7 @@ class KubernetesManifestTest {
         assertThat(keys.knows("DIFFUSION_MODELS_MYMODEL_PATH")).as("the catalog is a map").isTrue();
         assertThat(keys.knows("SPRING_DATASOURCE_HIKARI_MAXIMUM_POOL_SIZE")).isTrue();
         assertThat(keys.knows("DIFFUSION_JOB_THREDS")).isFalse();
-        assertThat(keys.knows("DIFFUSION_OUTPUTROOTS")).isFalse();
+        assertThat(keys.knows("DIFFUSION_JOB_THREDSS")).isFalse();
         assertThat(keys.knows("SPRING_DATASOURCE_URLL")).isFalse();
         assertThat(keys.knows("DIFFUSION_CLUSTER_SLOT")).isFalse();
 
@@ -484,8 +486,7 @@ class KubernetesManifestTest {
         assertThat(read(K8S.resolve("base/config/application.yaml")))
                 .as("k8s/base/config/application.yaml must equal config/application.yaml: copy it again").isEqualTo(repo);
         for (String o : OVERLAYS) {
-            var cm = (io.fabric8.kubernetes.api.model.ConfigMap) BUILT.get(o).stream()
-                    .filter(x -> x.getKind().equals("ConfigMap")).findFirst().orElseThrow();
+            var cm = configMap(o, "diffusion-config");
             assertThat(cm.getData()).as(o).containsOnlyKeys("application.yaml");
             assertThat(cm.getData().get("application.yaml")).as(o).isEqualTo(repo);
             assertThat(cm.getData().get("application.yaml")).as("a changed copy is seen").isNotEqualTo(repo + "#\n");
@@ -495,6 +496,79 @@ class KubernetesManifestTest {
                 assertThat(container(d).getVolumeMounts()).anyMatch(m -> m.getMountPath().equals("/app/config"));
             }
         }
+    }
+
+    // ------------------------------------------------------------------ the nightly dataset CronJob
+
+    static final Path SPEC = Path.of("config/datasets/shapes-nightly.yaml");
+    static final Path SPEC_COPY = K8S.resolve("base/datasets/shapes-nightly.yaml");
+
+    @Test
+    void theDatasetCronJobSubmitsTheSpecOnceANightAsTheManagerReachesTheServices() throws IOException {
+        JsonNode spec = new YAMLMapper().readTree(SPEC_COPY.toFile());
+        for (String o : OVERLAYS) {
+            HasMetadata cron = ofKind(o, "CronJob", HasMetadata.class).get(0);
+            JsonNode s = Manifests.tree(cron).path("spec");
+            assertThat(s.path("schedule").asText()).as(o + ": 5-field cron, the spec's schedule.cron")
+                    .matches("\\S+( \\S+){4}").isEqualTo(spec.path("schedule").path("cron").asText());
+            assertThat(s.path("timeZone").asText()).isEqualTo("Etc/UTC");
+            assertThat(s.path("concurrencyPolicy").asText()).isEqualTo("Forbid");
+            for (String f : List.of("startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit")) {
+                assertThat(s.path(f).asInt()).as(f).isPositive();
+            }
+            assertThat(s.path("jobTemplate").path("spec").path("backoffLimit").asInt()).isPositive();
+            PodSpec pod = ManifestChecks.podSpec(cron);
+            assertThat(pod.getRestartPolicy()).isEqualTo("OnFailure");
+            Container c = pod.getContainers().get(0);
+            assertThat(c.getCommand()).as("submit only: no --wait").endsWith("dataset", "run",
+                    "/config/datasets/" + SPEC_COPY.getFileName()).doesNotContain("--wait");
+            assertThat(ManifestChecks.env(cron, keys)).as(o).isEmpty();
+            assertThat(ManifestChecks.resources(cron)).as(o).isEmpty();
+            assertThat(ManifestChecks.pod(cron)).as(o).isEmpty();
+            Container manager = container(deployment(o, "manager"));
+            for (String v : List.of("SPRING_PROFILES_ACTIVE", "SPRING_DATASOURCE_URL", "SPRING_DATASOURCE_USERNAME",
+                    "SPRING_DATASOURCE_PASSWORD", "DIFFUSION_KAFKA_BOOTSTRAP_SERVERS", "DIFFUSION_KAFKA_TOPICS_CREATE",
+                    "DIFFUSION_OUTPUT_ROOT")) {
+                assertThat(envVar(c, v)).as(o + " " + v + " as the manager's").isEqualTo(envVar(manager, v));
+            }
+            var datasets = configMap(o, "diffusion-datasets");
+            assertThat(datasets.getData()).containsOnlyKeys(SPEC_COPY.getFileName().toString());
+            assertThat(datasets.getData().get(SPEC_COPY.getFileName().toString())).isEqualTo(read(SPEC_COPY));
+            String volume = pod.getVolumes().stream().filter(v -> v.getConfigMap() != null
+                    && v.getConfigMap().getName().equals(datasets.getMetadata().getName())).findFirst().orElseThrow().getName();
+            assertThat(c.getVolumeMounts()).anyMatch(m -> m.getName().equals(volume) && m.getMountPath().equals("/config/datasets"));
+            assertThat(pod.getVolumes()).anyMatch(v -> v.getConfigMap() != null
+                    && v.getConfigMap().getName().equals(configMap(o, "diffusion-config").getMetadata().getName()));
+        }
+        ObjectNode tree = ((ObjectNode) Manifests.tree(ofKind("overlays/cpu", "CronJob", HasMetadata.class).get(0))).deepCopy();
+        ObjectNode pod = (ObjectNode) tree.at("/spec/jobTemplate/spec/template/spec");
+        pod.remove("enableServiceLinks");
+        ((ObjectNode) pod.at("/containers/0/env/0")).put("name", "DIFFUSION_JOB_THREDS");
+        HasMetadata bad = Manifests.decode(tree);
+        assertThat(ManifestChecks.pod(bad)).singleElement().asString().contains("enableServiceLinks");
+        assertThat(ManifestChecks.env(bad, keys)).singleElement().asString().contains("DIFFUSION_JOB_THREDS");
+        ((ObjectNode) tree.at("/spec/jobTemplate/spec")).put("backofLimit", 4);
+        assertThatThrownBy(() -> Manifests.decode(tree)).as("a misspelled field of the Job").hasMessageContaining("backofLimit");
+        ((ObjectNode) tree.at("/spec/jobTemplate/spec")).remove("backofLimit");
+        ((ObjectNode) pod.at("/containers/0")).put("imagePullPolicyy", "Always");
+        assertThatThrownBy(() -> Manifests.decode(tree)).as("and of its pod").hasMessageContaining("imagePullPolicyy");
+    }
+
+    /** The spec the CronJob mounts is a copy of the repository's (kustomize reads no file outside its folder). */
+    @Test
+    void theDatasetSpecCopyIsTheRepositorysSpec() {
+        Assumptions.assumeTrue(Files.exists(SPEC), SPEC + " does not exist yet: " + SPEC_COPY + " is a placeholder");
+        assertThat(read(SPEC_COPY)).as(SPEC_COPY + " must equal " + SPEC + ": copy it again").isEqualTo(read(SPEC));
+    }
+
+    private static EnvVar envVar(Container c, String name) {
+        return c.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static io.fabric8.kubernetes.api.model.ConfigMap configMap(String build, String generated) {
+        return (io.fabric8.kubernetes.api.model.ConfigMap) BUILT.get(build).stream()
+                .filter(x -> x.getKind().equals("ConfigMap") && x.getMetadata().getName().startsWith(generated + "-"))
+                .findFirst().orElseThrow();
     }
 
     // ------------------------------------------------------------------ helpers

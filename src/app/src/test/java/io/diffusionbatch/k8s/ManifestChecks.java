@@ -116,6 +116,22 @@ final class ManifestChecks {
         return role(c).equals("manager") || role(c).equals("worker");
     }
 
+    /** Whether a container runs the server jar (a role or a command such as {@code dataset run}). */
+    static boolean runsServer(Container c) {
+        return c.getCommand() != null && c.getCommand().contains("/app/diffusion-batch-server.jar");
+    }
+
+    /** The pod spec of a Deployment's pod template, or of a CronJob's ({@link Manifests#cronJobPod}, a copy). */
+    static PodSpec podSpec(HasMetadata o) {
+        if (o instanceof Deployment d) {
+            return d.getSpec().getTemplate().getSpec();
+        }
+        if (o.getKind().equals("CronJob")) {
+            return Manifests.cronJobPod(o);
+        }
+        throw new IllegalArgumentException(name(o) + " has no pod template here");
+    }
+
     static String name(HasMetadata o) {
         return o.getKind() + " " + o.getMetadata().getName();
     }
@@ -227,9 +243,9 @@ final class ManifestChecks {
     }
 
     /** Every env var of every container binds to a real configuration key. */
-    static List<String> env(Deployment d, ConfigKeys keys) {
+    static List<String> env(HasMetadata d, ConfigKeys keys) {
         List<String> bad = new ArrayList<>();
-        for (Container c : containers(d.getSpec().getTemplate().getSpec())) {
+        for (Container c : containers(podSpec(d))) {
             if (c.getEnv() == null) {
                 continue;
             }
@@ -248,9 +264,9 @@ final class ManifestChecks {
     }
 
     /** Every container, init containers too, requests and limits cpu and memory. */
-    static List<String> resources(Deployment d) {
+    static List<String> resources(HasMetadata d) {
         List<String> bad = new ArrayList<>();
-        for (Container c : containers(d.getSpec().getTemplate().getSpec())) {
+        for (Container c : containers(podSpec(d))) {
             ResourceRequirements r = c.getResources();
             for (String kind : List.of("requests", "limits")) {
                 Map<String, Quantity> q = r == null ? null : kind.equals("requests") ? r.getRequests() : r.getLimits();
@@ -274,9 +290,9 @@ final class ManifestChecks {
     }
 
     /** Pod hygiene: no Service env vars, non-root, read-only root with an emptyDir at /tmp, no token. */
-    static List<String> pod(Deployment d) {
+    static List<String> pod(HasMetadata d) {
         List<String> bad = new ArrayList<>();
-        PodSpec pod = d.getSpec().getTemplate().getSpec();
+        PodSpec pod = podSpec(d);
         if (!Boolean.FALSE.equals(pod.getEnableServiceLinks())) {
             bad.add(name(d) + ": enableServiceLinks must be false (a Service's DIFFUSION_* variables would bind as settings)");
         }
@@ -299,7 +315,7 @@ final class ManifestChecks {
             if (!emptyDir) {
                 bad.add(name(d) + " container " + c.getName() + ": /tmp must be an emptyDir (the root is read-only)");
             }
-            if (isApp(c)) {
+            if (runsServer(c)) {
                 String root = env(c, "DIFFUSION_OUTPUT_ROOT").orElse(null);
                 boolean shared = root != null && c.getVolumeMounts() != null && c.getVolumeMounts().stream()
                         .anyMatch(m -> m.getMountPath().equals(root) && rwx(pod, m.getName()));

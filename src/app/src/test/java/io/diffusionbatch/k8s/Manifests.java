@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.internal.KubernetesDeserializer;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.BeanDescription;
@@ -160,6 +162,9 @@ final class Manifests {
         }
         String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
         try {
+            if (apiVersion.equals("batch/v1") && kind.equals("CronJob")) {
+                return cronJob(doc, what);
+            }
             if (CUSTOM_GROUPS.contains(group)) {
                 GenericKubernetesResource r = STRICT.treeToValue(doc, GenericKubernetesResource.class);
                 // the metadata of a custom resource is the API's ObjectMeta: strictly too
@@ -175,6 +180,52 @@ final class Manifests {
             throw new AssertionError(what + " does not decode strictly: " + e.getOriginalMessage() + " at "
                     + e.getPathReference(), e);
         }
+    }
+
+    /** The fields of batch/v1 CronJobSpec and JobSpec (the API reference of Kubernetes 1.32). */
+    static final Set<String> CRON_JOB_SPEC = Set.of("concurrencyPolicy", "failedJobsHistoryLimit", "jobTemplate",
+            "schedule", "startingDeadlineSeconds", "successfulJobsHistoryLimit", "suspend", "timeZone");
+    static final Set<String> JOB_SPEC = Set.of("activeDeadlineSeconds", "backoffLimit", "backoffLimitPerIndex",
+            "completionMode", "completions", "managedBy", "manualSelector", "maxFailedIndexes", "parallelism",
+            "podFailurePolicy", "podReplacementPolicy", "selector", "successPolicy", "suspend", "template",
+            "ttlSecondsAfterFinished");
+
+    /**
+     * A CronJob, as a {@link GenericKubernetesResource}: fabric8's batch model is not among the test's dependencies,
+     * so its own fields and its Job's are checked against {@link #CRON_JOB_SPEC} and {@link #JOB_SPEC} (numbers
+     * where the API has integers), and its metadata and pod template are decoded strictly with the core model.
+     */
+    private static HasMetadata cronJob(ObjectNode doc, String what) {
+        JsonNode spec = doc.path("spec");
+        JsonNode job = spec.path("jobTemplate").path("spec");
+        unknown(what + " spec", spec, CRON_JOB_SPEC);
+        unknown(what + " spec.jobTemplate", spec.path("jobTemplate"), Set.of("metadata", "spec"));
+        unknown(what + " spec.jobTemplate.spec", job, JOB_SPEC);
+        for (String f : List.of("startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit")) {
+            if (spec.has(f) && !spec.get(f).isInt()) {
+                throw new AssertionError(what + ": spec." + f + " must be an integer");
+            }
+        }
+        if (job.has("backoffLimit") && !job.get("backoffLimit").isInt()) {
+            throw new AssertionError(what + ": spec.jobTemplate.spec.backoffLimit must be an integer");
+        }
+        STRICT.treeToValue(doc.path("metadata"), ObjectMeta.class);
+        STRICT.treeToValue(job.path("template"), PodTemplateSpec.class);
+        return STRICT.treeToValue(doc, GenericKubernetesResource.class);
+    }
+
+    private static void unknown(String where, JsonNode node, Set<String> known) {
+        for (String f : node.propertyNames()) {
+            if (!known.contains(f)) {
+                throw new AssertionError(where + ": unknown field '" + f + "'");
+            }
+        }
+    }
+
+    /** The pod template's spec of a CronJob decoded by {@link #decode} (a copy: changes to it are not kept). */
+    static PodSpec cronJobPod(HasMetadata cronJob) {
+        return STRICT.treeToValue(tree(cronJob).path("spec").path("jobTemplate").path("spec").path("template")
+                .path("spec"), PodSpec.class);
     }
 
     /** Decodes every document of a built YAML stream. */

@@ -6,6 +6,7 @@ import io.diffusionbatch.audit.Reproducer;
 import io.diffusionbatch.ledger.RunFigures;
 import io.diffusionbatch.chart.SvgChart;
 import io.diffusionbatch.ledger.DashboardStore;
+import io.diffusionbatch.ledger.DatasetAudit;
 import io.diffusionbatch.ledger.DashboardStore.QualityPoint;
 import io.diffusionbatch.ledger.RejectionStore;
 import io.diffusionbatch.ledger.RunSummary;
@@ -184,6 +185,41 @@ public final class Views {
 
     /** {@code /rejected}. */
     public record RejectedPage(Layout layout, boolean hasRejections, List<RejectedRow> rejections) {
+    }
+
+    /**
+     * A night of a dataset, as {@code /datasets} lists it.
+     *
+     * @param message why the night failed; null otherwise
+     * @param gate   {@code passed}, {@code failed}, or {@link Format#MISSING} before the export
+     * @param splits {@code train 54, validation 6}, or {@link Format#MISSING} before the export
+     * @param card   whether the night has an export, whose card {@code /datasets/RUN/card} serves
+     */
+    public record NightRow(String night, long run, String status, String message, long exported, long rejected,
+                           long missing, long total, String splits, String gate, boolean card) {
+    }
+
+    /** A dataset and its nights, newest first. */
+    public record DatasetRows(String name, List<NightRow> nights) {
+    }
+
+    /** {@code /datasets}. */
+    public record DatasetsPage(Layout layout, boolean hasNights, List<DatasetRows> datasets) {
+    }
+
+    /** {@code /datasets}: the nights grouped by dataset, datasets in the order of their newest night. */
+    public static DatasetsPage datasets(List<DatasetAudit.Night> nights) {
+        Map<String, List<NightRow>> byDataset = new LinkedHashMap<>();
+        for (DatasetAudit.Night n : nights) {
+            String splits = n.splits().isEmpty() ? Format.MISSING : n.splits().entrySet().stream()
+                    .map(e -> e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", "));
+            String gate = n.gatePassed() == null ? Format.MISSING : n.gatePassed() ? "passed" : "failed";
+            byDataset.computeIfAbsent(n.dataset(), k -> new ArrayList<>()).add(new NightRow(n.night(), n.run(),
+                    n.status().text(), n.message(), n.itemsExported(), n.itemsRejected(),
+                    n.itemsMissing(), n.itemsTotal(), splits, gate, n.exportDir() != null));
+        }
+        List<DatasetRows> rows = byDataset.entrySet().stream().map(e -> new DatasetRows(e.getKey(), e.getValue())).toList();
+        return new DatasetsPage(new Layout("Datasets", null), !rows.isEmpty(), rows);
     }
 
     /** An error page: status and message, never a stack trace. */
