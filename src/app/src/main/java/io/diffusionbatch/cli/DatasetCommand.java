@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
  * Not thread-safe.
  */
 @Command(name = "dataset", sortOptions = false, commandListHeading = "%nCommands:%n",
-        description = {"Nightly dataset synthesis: run a spec for a night, list nights, show one, diff two."})
+        description = {"Nightly dataset synthesis: run a spec for a night, list nights, show one, diff two, export one again."})
 final class DatasetCommand implements Callable<Integer> {
 
     @Spec
@@ -31,9 +31,10 @@ final class DatasetCommand implements Callable<Integer> {
     }
 
     /** The {@code dataset} command with its subcommands, printing to {@code out}. */
-    static CommandLine commandLine(PrintStream out) {
+    static CommandLine commandLine(PrintStream out, PrintStream err) {
         CommandLine dataset = new CommandLine(new DatasetCommand(out));
-        List.of(new DatasetListCommand(out), new DatasetShowCommand(out), new DatasetDiffCommand(out))
+        List.of(new DatasetRunCommand(out, err), new DatasetListCommand(out), new DatasetShowCommand(out),
+                        new DatasetDiffCommand(out), new DatasetExportCommand(out))
                 .forEach(dataset::addSubcommand);
         return dataset;
     }

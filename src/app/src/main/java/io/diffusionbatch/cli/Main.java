@@ -58,7 +58,7 @@ public final class Main {
                 new ReproduceCommand(out),
                 new ReportCommand(out),
                 new CompareCommand(out),
-                DatasetCommand.commandLine(out),
+                DatasetCommand.commandLine(out, err),
                 new SweepCommand(out, err),
                 new PlatformBenchCommand(out, err),
                 new DashboardBenchCommand(out, err),

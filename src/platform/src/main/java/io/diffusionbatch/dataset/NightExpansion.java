@@ -23,16 +23,19 @@ import java.util.regex.Pattern;
  *       nested in order of first use in the template, the last varying fastest. {@code sample N}: N draws from
  *       SplitMix64 seeded with {@code combination.seed}; each draw picks a template by weight, then each of its
  *       slots' values by weight (in order of first use), each pick from one 53-bit uniform
- *       {@code u = (next >>> 11) / 2^53} as the first value whose cumulative weight exceeds u.</li>
+ *       {@code u = (next >>> 11) / 2^53} as the first value whose cumulative weight exceeds u, the last value when
+ *       none does (weights may sum to 1 − 10^-6). A template's {@code negative} is kept as written (no placeholders
+ *       are filled in it).</li>
  *   <li>Each prompt's labels: its slot values by slot name, and {@code dataset.template}: the template's index.</li>
  *   <li>Seeds. The base is {@code seeds.base} (policy fixed) or, for policy date, the first 8 bytes of
  *       SHA-256("dataset-seeds:NAME:YYYY-MM-DD") as an unsigned number modulo (2^53 − span), span = the seeds the
  *       night needs. {@code product}: every prompt gets seeds base … base+count−1 (the request's {@code seeds}).
  *       {@code sample}: draw d's s-th item gets its own seed base + d·count + s, so a prompt drawn twice never
- *       repeats an image.</li>
+ *       repeats an image; the request's own {@code seeds} is then {@code {count: 1, base: 0}}, unused.</li>
  *   <li>The request: id {@link DatasetSpec#requestId}, the model's kind (by the format: mp4 → video), the spec's
  *       params, output {@link DatasetSpec#runLocation}, priority, maxWorkers, the spec's labels plus
- *       {@code dataset}, {@code dataset.night}, {@code dataset.spec}, and {@code dataset}: the name, the night, the
+ *       {@code dataset} (the name), {@code dataset.night} (YYYY-MM-DD), {@code dataset.spec} (the first 12 hex digits
+ *       of the spec's sha256), and {@code dataset}: the name, the night, the
  *       spec's sha256 and its canonical JSON (what the export step reads).</li>
  * </ol>
  * Stateless and thread-safe.

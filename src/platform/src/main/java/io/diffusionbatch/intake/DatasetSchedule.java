@@ -14,6 +14,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.core.env.Environment;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
@@ -59,6 +60,7 @@ public class DatasetSchedule implements SmartLifecycle {
     private final Clock clock;
     private @Nullable ThreadPoolTaskScheduler scheduler;
 
+    @Autowired
     public DatasetSchedule(DiffusionProperties props, DatasetStore store, ModelRegistry models, RequestLimits limits,
                            ServerInstance instance, Environment env) {
         this(props, store, new DatasetSpecParser(models, m -> models.evaluator(m).isPresent(), limits), instance.id(),
