@@ -168,8 +168,12 @@ public final class DatasetCard {
         b.append("| ").append(name).append(" | ").append(v == null ? "-" : num(v)).append(" |\n");
     }
 
-    private static String num(double v) {
-        return String.format(Locale.ROOT, "%.6g", v);
+    /** Six significant digits, without trailing zeros or exponent: 0.1, 16, 0.000119056. */
+    static String num(double v) {
+        if (!Double.isFinite(v)) {
+            return String.valueOf(v);
+        }
+        return new java.math.BigDecimal(v).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
     }
 
     private static String cell(String s) {

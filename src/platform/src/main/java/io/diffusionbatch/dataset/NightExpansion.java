@@ -101,7 +101,7 @@ public final class NightExpansion {
         ds.put("name", spec.name());
         ds.put("night", night.toString());
         ds.put("specSha256", spec.sha256());
-        ds.set("spec", spec.toNode());
+        ds.put("spec", spec.canonicalJson()); // text: the ledger's JSONB would reorder an object's keys
         return Json.MAPPER.writeValueAsString(root);
     }
 

@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param name       the spec's name; never null
  * @param night      the night; never null
  * @param specSha256 sha256 of {@code specJson} (UTF-8), lowercase hex; never null
- * @param specJson   the spec's canonical JSON, as embedded; never null
+ * @param specJson   the spec's canonical JSON, as embedded (a string: JSONB would reorder an object); never null
  */
 public record DatasetTag(String name, LocalDate night, String specSha256, String specJson) {
 

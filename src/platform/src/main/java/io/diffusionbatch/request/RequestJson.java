@@ -37,7 +37,7 @@ final class RequestJson {
             ds.put("name", r.dataset().name());
             ds.put("night", r.dataset().night().toString());
             ds.put("specSha256", r.dataset().specSha256());
-            ds.set("spec", MAPPER.readTree(r.dataset().specJson()));
+            ds.put("spec", r.dataset().specJson());
         }
         return MAPPER.writeValueAsString(root);
     }

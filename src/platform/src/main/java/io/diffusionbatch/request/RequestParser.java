@@ -331,8 +331,8 @@ public final class RequestParser {
         }
 
         /**
-         * The {@code dataset} field's form: name, night (a date), the spec's sha256, and the spec (an object whose
-         * canonical JSON has that hash). The spec's own rules are intake's to check.
+         * The {@code dataset} field's form: name, night (a date), the spec's sha256, and the spec (its canonical JSON
+         * as a string, with that hash). The spec's own rules are intake's to check.
          */
         private DatasetTag dataset(JsonNode n) {
             if (!n.isObject()) {
@@ -363,10 +363,13 @@ public final class RequestParser {
             }
             String spec = null;
             if (required(n, "spec", "dataset")) {
-                if (!n.get("spec").isObject()) {
-                    add("dataset.spec", Violation.Rules.TYPE, "must be an object (the spec's canonical JSON)");
-                } else {
-                    spec = RequestJson.MAPPER.writeValueAsString(n.get("spec"));
+                // the spec's JSON as text: a JSON object in the ledger's JSONB would lose its key order, and a
+                // spec's slot values (a mapping of value to weight) are in order
+                spec = text(n.get("spec"), "dataset.spec", limits.maxPayloadBytes());
+                if (spec != null && !spec.startsWith("{")) {
+                    add("dataset.spec", Violation.Rules.TYPE, "must be the spec's canonical JSON, an object as text");
+                    spec = null;
+                } else if (spec != null) {
                     if (sha != null && !sha.equals(sha256(spec))) {
                         add("dataset.specSha256", Violation.Rules.CHECKSUM, "is not the sha256 of dataset.spec's JSON ("
                                 + sha256(spec) + ")");

@@ -122,7 +122,7 @@ class DatasetExportTest {
                 1.5, 0.2, null, null, "cpu (CPU)", null), null, "c".repeat(64)));
         assertThat(card).startsWith("---\n").contains("QUALITY GATE FAILED", "| train | 8 | 1 |",
                 "| **total** | 4 |", "| gate-verdict | 3 |", "colour: read blue, prompted red", "b".repeat(64),
-                spec.sha256(), "| NFE | 20.0000 |", "| energy (J) | - |");
+                spec.sha256(), "| NFE | 20 |", "| GFLOPs | 1.5 |", "| energy (J) | - |");
         assertThat(DatasetCard.render(new DatasetCard.Content(spec, LocalDate.of(2026, 12, 7), "x", 42, "b".repeat(64),
                 12, Map.of("train", 8L), Map.of("train", 1), Map.of(), List.of(), 0, null,
                 new DatasetCard.Figures(null, null, null, null, null, null, null), null, "c".repeat(64))))
