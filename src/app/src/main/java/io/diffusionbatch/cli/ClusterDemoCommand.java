@@ -190,6 +190,7 @@ final class ClusterDemoCommand extends PlatformCommand {
 
         Map<String, String> common = new LinkedHashMap<>();
         common.put("diffusion.local.mode", "off");
+        common.put("diffusion.datasets.schedule", "false"); // a demo sends no dataset nights of its own
         common.put("spring.datasource.url", jdbc);
         common.put("spring.datasource.username", "postgres");
         common.put("spring.datasource.password", "postgres");

@@ -66,7 +66,9 @@ final class DemoCommand extends PlatformCommand {
         request.put("requestId", requestId);
         ((ObjectNode) request.path("output")).put("location", "demo/" + requestId);
         long t0 = System.nanoTime();
-        try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("server", spring)) {
+        // the demo runs its own request only, not the dataset specs' schedules
+        try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("server",
+                withDefault(spring, "diffusion.datasets.schedule", "false"))) {
             ServeCommand.banner(ctx, t0, err);
             DiffusionProperties props = ctx.getBean(DiffusionProperties.class);
             EventFollower.Outcome r;

@@ -95,7 +95,9 @@ final class PlatformBenchCommand extends PlatformCommand {
         String[] spring = springArgs();
         ObjectNode template = (ObjectNode) JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
 
-        try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("server", spring)) {
+        // measured without the dataset specs' schedules sending nights of their own
+        try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("server",
+                withDefault(spring, "diffusion.datasets.schedule", "false"))) {
             DiffusionProperties props = ctx.getBean(DiffusionProperties.class);
             err.printf(Locale.ROOT, "services up %.1f s after process start%n",
                     Duration.between(processStart, Instant.now()).toMillis() / 1e3);

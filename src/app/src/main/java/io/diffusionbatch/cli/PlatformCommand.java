@@ -91,6 +91,19 @@ abstract class PlatformCommand implements Callable<Integer> {
         return new ParameterException(spec.commandLine(), message);
     }
 
+    /**
+     * The Spring arguments with {@code --key=value} in front unless they set {@code key} themselves: a default of
+     * this command that the user may override.
+     */
+    static String[] withDefault(String[] spring, String key, String value) {
+        if (java.util.Arrays.stream(spring).anyMatch(a -> a.startsWith("--" + key + "="))) {
+            return spring;
+        }
+        List<String> args = new ArrayList<>(List.of("--" + key + "=" + value));
+        args.addAll(List.of(spring));
+        return args.toArray(String[]::new);
+    }
+
     static boolean isSpringSetting(String arg) {
         return SPRING_PREFIXES.stream().anyMatch(p -> arg.startsWith(p) && arg.length() > p.length());
     }

@@ -175,14 +175,16 @@ class CommandLineTest {
 
     /** The subcommands of {@code dataset}, and their options as README documents them. */
     private static final Map<String, List<String>> DATASET_OPTIONS = Map.ofEntries(
+            entry("run", List.of("--date", "--wait", "--timeout", "--no-server-check", "--data-dir", "--help")),
             entry("list", List.of("--dataset", "--limit", "--data-dir", "--help")),
             entry("show", List.of("--data-dir", "--help")),
-            entry("diff", List.of("--data-dir", "--help")));
+            entry("diff", List.of("--data-dir", "--help")),
+            entry("export", List.of("--data-dir", "--help")));
 
     @Test
     void datasetHasItsSubcommandsWithTheirOptionsHelpAndErrors() {
         CommandLine dataset = model().getSubcommands().get("dataset");
-        assertThat(dataset.getSubcommands().keySet()).containsExactly("list", "show", "diff");
+        assertThat(dataset.getSubcommands().keySet()).containsExactly("run", "list", "show", "diff", "export");
         for (Map.Entry<String, CommandLine> c : dataset.getSubcommands().entrySet()) {
             assertThat(c.getValue().getCommandSpec().options().stream().map(OptionSpec::longestName))
                     .as(c.getKey()).containsExactlyInAnyOrderElementsOf(DATASET_OPTIONS.get(c.getKey()));
@@ -199,6 +201,8 @@ class CommandLineTest {
                 .contains("diff");
         assertThat(CliRun.of("dataset", "show").err()).startsWith("error: ID: required");
         assertThat(CliRun.of("dataset", "diff", "1").err()).startsWith("error: B: required");
+        assertThat(CliRun.of("dataset", "run").err()).startsWith("error: SPEC: required");
+        assertThat(CliRun.of("dataset", "export").err()).startsWith("error: RUN: required");
         CliRun badId = CliRun.of("dataset", "show", "Shapes/2026-1-1");
         assertThat(badId.code()).isEqualTo(2);
         assertThat(badId.err()).startsWith("error: ID: must be a run id (a number), a request id "

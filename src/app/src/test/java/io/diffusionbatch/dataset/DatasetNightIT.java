@@ -37,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * shard with every field; the gate excludes exactly what the evaluator rejected and the card's counts add up; a
  * night already run is not sent again; {@code dataset export} writes the same bytes again; a second night of the
  * same (fixed-seed) spec, interrupted by {@code kill -9} and resumed by a new start, exports data files identical
- * to the first night's.
+ * to the first night's; retention (keep 1) then deletes the first night's export and outputs and marks it pruned.
  */
 class DatasetNightIT {
 
@@ -62,7 +62,7 @@ class DatasetNightIT {
             gate: {verdict: adherent, maxRejected: 0.5}
             export: {shardSize: 50}
             splits: {validation: 0.2}
-            retention: {keep: 5}
+            retention: {keep: 1}
             """;
     private static final int ITEMS = 204;
 
@@ -183,7 +183,9 @@ class DatasetNightIT {
         server = serve(data, specs, log);
         LocalServices second = awaitServices(data, server, log);
         Path export2;
+        Path runDir1;
         try (Connection c = DriverManager.getConnection(second.jdbcUrl(), "postgres", "postgres")) {
+            runDir1 = outputs.resolve(text(c, "SELECT output_dir FROM requests WHERE id = " + run1));
             long deadline = System.nanoTime() + Duration.ofSeconds(300).toNanos();
             while (scalar(c, "SELECT count(*) FROM dataset_nights WHERE request_id = " + run2) == 0) {
                 assertThat(System.nanoTime()).as("night 2 exported after the restart; log:\n" + tail(log))
@@ -192,7 +194,12 @@ class DatasetNightIT {
             }
             export2 = outputs.resolve(text(c, "SELECT export_dir FROM dataset_nights WHERE request_id = " + run2));
             assertThat(text(c, "SELECT status FROM requests WHERE id = " + run2)).isEqualTo("completed");
+            assertThat(text(c, "SELECT status FROM dataset_nights WHERE request_id = " + run1)).isEqualTo("pruned");
+            assertThat(scalar(c, "SELECT count(*) FROM items WHERE request_id = " + run1))
+                    .as("a pruned night's rows stay").isEqualTo(ITEMS);
         }
+        assertThat(export1).as("retention deleted night 1's export").doesNotExist();
+        assertThat(runDir1).as("and its run's outputs").doesNotExist();
         Map<String, String> night2 = hashes(export2);
         night1.remove("README.md"); // the card names its night and its run's measured seconds
         night2.remove("README.md");

@@ -107,6 +107,9 @@ public class ExportTasklet implements Tasklet {
      */
     public DatasetStore.@Nullable Night export(long requestId) throws IOException, InvalidSpecException {
         RequestRow run = requests.find(requestId).orElseThrow(() -> new IllegalArgumentException("no run " + requestId));
+        if (!Json.MAPPER.readTree(run.spec()).has("dataset")) {
+            return null; // an ordinary run: nothing to export
+        }
         GenerationRequest request;
         try {
             request = RequestParser.parse(run.spec().getBytes(StandardCharsets.UTF_8), limits, models);
