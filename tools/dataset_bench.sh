@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Export throughput of nightly datasets and its share of a night's wall time (docs/BENCHMARKS.md,
 # "Nightly datasets (issue 17)"). One `serve` on a fresh data folder; three specs with the same items
-# (ITEMS of shapes-ldm at 8 steps), exporting imagefolder + WebDataset, imagefolder only and WebDataset
+# (ITEMS of shapes-ldm at 8 steps, no gate: every item exported), exporting imagefolder + WebDataset, imagefolder only and WebDataset
 # only. Each night runs through Kafka and the job (`dataset run --wait`); its export step's seconds and
 # the run's wall time (accepted → finished) come from the ledger. Then `dataset export RUN` writes each
 # night again ROUNDS times (warm: the outputs in the page cache), whose seconds it prints.
@@ -31,8 +31,7 @@ templates:
       position: [in the centre, at the top left, at the bottom, on the right]
 combination: {sample: $prompts, seed: 1}
 seeds: {policy: fixed, count: 4, base: 0}
-params: {steps: 8}
-gate: {verdict: adherent, maxRejected: 1}
+params: {steps: 8, guidance: 5.0}
 export: {formats: [$2], shardSize: 100}
 splits: {validation: 0.1}
 EOF
@@ -60,7 +59,8 @@ for name in bench-both bench-folder bench-tars; do
   read -r wall rate <<< "$(sql "SELECT extract(epoch FROM r.finished_at - r.accepted_at), s.items_per_second FROM requests r JOIN run_stats s ON s.request_id = r.id WHERE r.id = $run")"
   times=()
   for _ in $(seq 1 "$rounds"); do
-    t=$(java -jar "$jar" dataset export "$run" --data-dir "$data/data" 2>/dev/null | sed -E 's/.* in ([0-9.]+) s$/\1/')
+    t=$(java -jar "$jar" dataset export "$run" --data-dir "$data/data" 2>/dev/null | grep '^dataset ' \
+      | sed -E 's/.* in ([0-9.]+) s$/\1/')
     times+=("$t")
   done
   best=$(printf '%s\n' "${times[@]}" | sort -g | head -1)

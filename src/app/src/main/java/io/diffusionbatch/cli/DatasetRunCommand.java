@@ -18,13 +18,13 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
@@ -58,16 +58,8 @@ final class DatasetRunCommand extends PlatformCommand {
             description = "The night (default: today in the spec's schedule zone, else UTC).")
     private String date;
 
-    @Option(names = "--wait", arity = "0", description = "Follow the run and its export to the end.")
-    private boolean wait;
-
-    @Option(names = "--timeout", paramLabel = "S",
-            description = "Give up after S seconds (default: 60; with --wait, 86400).")
-    private Integer timeout;
-
-    @Option(names = "--no-server-check", arity = "0", description = "Send even when no live server uses the "
-            + "ledger: the request waits in Kafka for one.")
-    private boolean noServerCheck;
+    @Mixin
+    private SendOptions send;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -80,7 +72,6 @@ final class DatasetRunCommand extends PlatformCommand {
     @Override
     public Integer call() {
         String[] spring = springArgs();
-        int seconds = timeout != null ? timeout : wait ? 24 * 3600 : 60;
         try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", spring)) {
             if (ctx.containsBean("localServices")) {
                 throw usage("no server is running for this data directory: start one with "
@@ -111,12 +102,12 @@ final class DatasetRunCommand extends PlatformCommand {
                 if (known.isPresent()) {
                     err.println("night " + night + " of " + spec.name() + " is already run " + known.get().id() + " ("
                             + known.get().status() + "); not sent again");
-                    if (!wait) {
+                    if (!send.wait) {
                         out.println("run " + known.get().id());
                         return 0;
                     }
                 } else {
-                    SubmitCommand.checkReader(ctx, props, noServerCheck);
+                    send.checkReader(ctx, props);
                     try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(props.kafka(), "cli-dataset")) {
                         RecordMetadata md = DatasetNights.send(producer, props.kafka().requestsTopic(), spec, night);
                         err.println("sent " + spec.name() + " night " + night + " (" + spec.itemCount() + " items) to "
@@ -125,7 +116,7 @@ final class DatasetRunCommand extends PlatformCommand {
                         throw new IllegalStateException(e.getMessage(), e);
                     }
                 }
-                EventFollower.Outcome r = follower.follow(requestId, !wait, Duration.ofSeconds(seconds), err);
+                EventFollower.Outcome r = follower.follow(requestId, !send.wait, send.timeout(), err);
                 return report(r, ctx);
             }
         }

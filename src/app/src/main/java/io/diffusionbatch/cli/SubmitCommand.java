@@ -2,14 +2,8 @@ package io.diffusionbatch.cli;
 
 import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.intake.KafkaClients;
-import io.diffusionbatch.intake.KafkaProbe;
 import io.diffusionbatch.job.EventType;
-import io.diffusionbatch.ledger.DatabaseProbe;
 import io.diffusionbatch.ledger.RunStatsStore;
-import io.diffusionbatch.ledger.ServerRow;
-import io.diffusionbatch.ledger.ServerStore;
-import io.diffusionbatch.platform.DependencyFailure;
-import io.diffusionbatch.platform.DependencyFailure.Service;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
 import io.diffusionbatch.platform.DiffusionProperties;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -17,7 +11,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -26,7 +20,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.UUID;
 
 /**
@@ -56,16 +49,8 @@ final class SubmitCommand extends PlatformCommand {
     @Parameters(paramLabel = "FILE", description = "The request, a JSON document (see docs/REQUESTS.md).")
     private Path file;
 
-    @Option(names = "--wait", arity = "0", description = "Follow the run to its end.")
-    private boolean wait;
-
-    @Option(names = "--timeout", paramLabel = "S",
-            description = "Give up after S seconds (default: 60; with --wait, 86400).")
-    private Integer timeout;
-
-    @Option(names = "--no-server-check", arity = "0", description = "Send even when no live server uses the "
-            + "ledger (no heartbeat within the lease, diffusion.job.lease): the request waits in Kafka for one.")
-    private boolean noServerCheck;
+    @Mixin
+    private SendOptions send;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -84,21 +69,20 @@ final class SubmitCommand extends PlatformCommand {
         } catch (IOException e) {
             throw usage("FILE: cannot read " + file + ": " + e.getMessage());
         }
-        int seconds = timeout != null ? timeout : wait ? 24 * 3600 : 60;
         try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", spring)) {
             if (ctx.containsBean("localServices")) {
                 throw usage("no server is running for this data directory: start one with "
                         + "'java -jar target/diffusion-batch.jar serve' (or run 'demo')");
             }
             DiffusionProperties props = ctx.getBean(DiffusionProperties.class);
-            checkReader(ctx, props, noServerCheck);
+            send.checkReader(ctx, props);
             String key = requestIdOf(payload);
             try (EventFollower follower = EventFollower.open(ctx);
                  KafkaProducer<String, byte[]> producer = KafkaClients.producer(props.kafka(), "cli-submit")) {
                 RecordMetadata md = producer.send(new ProducerRecord<>(props.kafka().requestsTopic(), key, payload)).get();
                 err.println("sent " + file + " (" + payload.length + " bytes) to " + md.topic() + "/" + md.partition()
                         + "@" + md.offset() + " as request " + key);
-                EventFollower.Outcome r = follower.follow(key, !wait, Duration.ofSeconds(seconds), err);
+                EventFollower.Outcome r = follower.follow(key, !send.wait, send.timeout(), err);
                 return report(r, ctx);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -131,22 +115,6 @@ final class SubmitCommand extends PlatformCommand {
                 ctx.getBean(RunStatsStore.class).find(run).ifPresent(s -> RunReport.summary(s, out));
                 return r.type() == EventType.COMPLETED ? 0 : 1;
             }
-        }
-    }
-
-    /**
-     * Before a request is sent: Kafka answers, and (unless {@code noServerCheck}) a live server reads requests.
-     *
-     * @throws DependencyFailure when either does not hold
-     */
-    static void checkReader(ConfigurableApplicationContext ctx, DiffusionProperties props, boolean noServerCheck) {
-        KafkaProbe.check(props.kafka());
-        if (!noServerCheck && ctx.getBean(ServerStore.class).live(props.job().lease()).stream()
-                .noneMatch(ServerRow::readsRequests)) {
-            throw new DependencyFailure(Service.SERVER, "no live server uses the ledger at "
-                    + DatabaseProbe.address(ctx.getEnvironment().getProperty("spring.datasource.url", "?"))
-                    + " (none wrote a heartbeat in the last " + props.job().lease().toSeconds() + " s), so nobody "
-                    + "would read the request: start one with 'serve', or pass --no-server-check to queue it", null);
         }
     }
 
