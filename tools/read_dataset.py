@@ -206,7 +206,8 @@ class Night:
         order = self.order.setdefault(split, [])
         listed = set()
         last_index = None
-        for number, line in enumerate(text.split("\n")[:-1] if text.endswith("\n") else text.split("\n"), 1):
+        lines = text.split("\n")[:-1] if text.endswith("\n") else text.split("\n") if text else []
+        for number, line in enumerate(lines, 1):  # an empty file lists nothing (a night with no samples)
             where = f"{meta} line {number}"
             if line.endswith("\r"):
                 self.problems.add(where, "ends with '\\r'; lines end with '\\n' only")
@@ -512,7 +513,8 @@ class Night:
         if text and not text.endswith("\n"):
             self.problems.add(rel, "the last line is not terminated by '\\n'")
         listed = []
-        for number, line in enumerate(text.split("\n")[:-1] if text.endswith("\n") else text.split("\n"), 1):
+        lines = text.split("\n")[:-1] if text.endswith("\n") else text.split("\n") if text else []
+        for number, line in enumerate(lines, 1):  # an empty file lists nothing (a night with no samples)
             where = f"{rel} line {number}"
             m = SUMS_LINE.match(line)
             if not m:

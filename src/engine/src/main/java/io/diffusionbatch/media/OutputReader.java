@@ -1,5 +1,13 @@
 package io.diffusionbatch.media;
 
+import org.jcodec.api.FrameGrab;
+import org.jcodec.api.JCodecException;
+import org.jcodec.common.io.NIOUtils;
+import org.jcodec.common.io.SeekableByteChannel;
+import org.jcodec.common.model.Picture;
+import java.util.ArrayList;
+import java.util.List;
+
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -13,8 +21,10 @@ import javax.imageio.stream.ImageInputStream;
 /**
  * Reads a written item back as floats in [-1, 1], channel-major, the layout the engine produced
  * it in: an image as (C=3, H, W), a video as (F, 3, H, W). PNG and GIF values are the 8-bit
- * samples mapped by {@code v / 127.5 − 1}; npy files are returned as stored. MP4 is not read
- * (no decoder in the JVM). Stateless and thread-safe.
+ * samples mapped by {@code v / 127.5 − 1}; npy files are returned as stored; MP4 (H.264, as {@link Mp4Writer}
+ * writes it) is decoded with jcodec and turned back to RGB by the inverse of the writer's BT.601 limited-range
+ * matrix, chroma repeated over its 2x2 block (lossy: values come back near, not equal). Stateless and
+ * thread-safe.
  */
 public final class OutputReader {
 
@@ -44,7 +54,9 @@ public final class OutputReader {
             case "image/png" -> fromImages(new BufferedImage[] {ImageIO.read(file.toFile())}, file);
             case "image/gif" -> fromImages(gifFrames(file), file);
             case "application/x-npy" -> fromNpy(NpyReader.read(file), file);
-            default -> throw new IllegalArgumentException("media_type: " + mediaType + " cannot be read back (png, gif, npy)");
+            case "video/mp4" -> fromMp4(file);
+            default -> throw new IllegalArgumentException("media_type: " + mediaType
+                    + " cannot be read back (png, gif, npy, mp4)");
         };
     }
 
@@ -90,6 +102,76 @@ public final class OutputReader {
             }
         }
         return new Decoded(frames.length, h, w, data);
+    }
+
+    /** Every frame of an H.264 MP4, cropped to its stored size, as RGB in [-1, 1]. */
+    private static Decoded fromMp4(Path file) throws IOException {
+        List<float[]> frames = new ArrayList<>();
+        int w = -1;
+        int h = -1;
+        try (SeekableByteChannel ch = NIOUtils.readableChannel(file.toFile())) {
+            FrameGrab grab;
+            try {
+                grab = FrameGrab.createFrameGrab(ch);
+            } catch (JCodecException | RuntimeException e) {
+                throw new IOException(file + ": not a readable MP4: " + e.getMessage(), e);
+            }
+            for (Picture p; (p = grab.getNativeFrame()) != null; ) {
+                if (p.getColor().nComp != 3 || p.getColor().compWidth[1] != 1 || p.getColor().compHeight[1] != 1) {
+                    throw new IOException(file + ": frame " + frames.size() + " is " + p.getColor() + ", not YUV 4:2:0");
+                }
+                int fw = p.getCroppedWidth();
+                int fh = p.getCroppedHeight();
+                if (w >= 0 && (fw != w || fh != h)) {
+                    throw new IOException(file + ": frame " + frames.size() + " is " + fw + "x" + fh + ", frame 0 is "
+                            + w + "x" + h);
+                }
+                w = fw;
+                h = fh;
+                frames.add(rgb(p, w, h));
+            }
+        } catch (RuntimeException e) {
+            throw new IOException(file + ": not a readable MP4: " + e.getMessage(), e);
+        }
+        if (frames.isEmpty()) {
+            throw new IOException(file + ": an MP4 without frames");
+        }
+        float[] data = new float[frames.size() * 3 * h * w];
+        for (int f = 0; f < frames.size(); f++) {
+            System.arraycopy(frames.get(f), 0, data, f * 3 * h * w, 3 * h * w);
+        }
+        return new Decoded(frames.size(), h, w, data);
+    }
+
+    /**
+     * One YUV 4:2:0 picture (jcodec stores samples as {@code value - 128}) to (3, H, W) floats: the inverse of
+     * {@link Mp4Writer}'s BT.601 limited-range matrix, {@code R = 1.164383 (Y-16) + 1.596027 (Cr-128)},
+     * {@code G = 1.164383 (Y-16) - 0.391762 (Cb-128) - 0.812968 (Cr-128)},
+     * {@code B = 1.164383 (Y-16) + 2.017232 (Cb-128)}, clamped to 0..255.
+     */
+    private static float[] rgb(Picture p, int w, int h) {
+        byte[] yp = p.getPlaneData(0);
+        byte[] up = p.getPlaneData(1);
+        byte[] vp = p.getPlaneData(2);
+        int stride = p.getPlaneWidth(0);
+        int cstride = p.getPlaneWidth(1);
+        float[] out = new float[3 * h * w];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                double luma = 1.164383 * (yp[y * stride + x] + 128 - 16);
+                double cb = up[(y >> 1) * cstride + (x >> 1)] + 128 - 128;
+                double cr = vp[(y >> 1) * cstride + (x >> 1)] + 128 - 128;
+                int i = y * w + x;
+                out[i] = unit(luma + 1.596027 * cr);
+                out[h * w + i] = unit(luma - 0.391762 * cb - 0.812968 * cr);
+                out[2 * h * w + i] = unit(luma + 2.017232 * cb);
+            }
+        }
+        return out;
+    }
+
+    private static float unit(double v) {
+        return (float) (Math.max(0, Math.min(255, v)) / 127.5 - 1);
     }
 
     private static Decoded fromNpy(NpyArray a, Path file) throws IOException {
