@@ -206,8 +206,7 @@ class Night:
         order = self.order.setdefault(split, [])
         listed = set()
         last_index = None
-        lines = text.split("\n")[:-1] if text.endswith("\n") else text.split("\n") if text else []
-        for number, line in enumerate(lines, 1):  # an empty file lists nothing (a night with no samples)
+        for number, line in enumerate(text.split("\n")[:-1] if text.endswith("\n") else text.split("\n"), 1):
             where = f"{meta} line {number}"
             if line.endswith("\r"):
                 self.problems.add(where, "ends with '\\r'; lines end with '\\n' only")

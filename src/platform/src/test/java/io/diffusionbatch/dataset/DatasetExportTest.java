@@ -81,6 +81,17 @@ class DatasetExportTest {
     }
 
     @Test
+    void aNightWithNoSamplesIsAValidEmptyExport() throws Exception {
+        Path dir = tmp.resolve("empty");
+        write(dir, spec(3), 0);
+        assertThat(Files.size(dir.resolve("SHA256SUMS"))).isZero();
+        assertThat(hashes(dir).keySet()).containsExactly("README.md", "SHA256SUMS");
+        Assumptions.assumeTrue(Python.available(), "python3 is not installed");
+        Python.Result r = Python.tool("read_dataset.py", dir.toString(), "--expect-count", "0");
+        assertThat(r.exit()).as(r.err()).isZero();
+    }
+
+    @Test
     void splitsFollowTheSharesAndAPromptStaysInItsSplit() throws Exception {
         DatasetSpec.Splits s = new DatasetSpec.Splits(0.2, 0.1, DatasetSpec.Splits.BY_PROMPT);
         Map<String, Integer> counts = new TreeMap<>();
