@@ -37,10 +37,11 @@ CREATE TABLE dataset_exclusions (
     PRIMARY KEY (request_id, idx)
 );
 
--- Scheduled nights sent: the first server (serve replica or manager) to insert a night's request id
--- sends it; the others see the row and do not, so replicas never send one night twice.
+-- Scheduled nights sent: the first server (serve replica or manager) to insert a night sends it; the
+-- others see the row and do not, so replicas never send one night twice, whatever spec version each has.
+-- A failed send deletes its row again.
 CREATE TABLE dataset_firings (
-    client_request_id TEXT        PRIMARY KEY,
+    night             TEXT        PRIMARY KEY, -- NAME:YYYY-MM-DD
     fired_by          TEXT        NOT NULL,   -- the server that sent it
     fired_at          TIMESTAMPTZ NOT NULL DEFAULT now()
 );

@@ -34,7 +34,7 @@ final class DatasetCommand implements Callable<Integer> {
     static CommandLine commandLine(PrintStream out, PrintStream err) {
         CommandLine dataset = new CommandLine(new DatasetCommand(out));
         List.of(new DatasetRunCommand(out, err), new DatasetListCommand(out), new DatasetShowCommand(out),
-                        new DatasetDiffCommand(out), new DatasetExportCommand(out))
+                        new DatasetDiffCommand(out), new DatasetExportCommand(out, err))
                 .forEach(dataset::addSubcommand);
         return dataset;
     }

@@ -19,19 +19,23 @@ import java.io.PrintStream;
  */
 @Command(name = "export", sortOptions = false,
         description = {"Write a finished night's export again from the ledger (same bytes as the first time).",
-                "RUN is the night's run id or its request id (dataset:NAME:DATE:HASH)."},
+                "RUN is the night's run id or its request id (dataset:NAME:DATE:HASH); the run must have completed."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:exported (gate passed)", "1:exported, but the night failed its quality gate",
-                "2:no such night, not finished, or bad usage"})
+                "2:no such night, not completed, or bad usage",
+                "3:not exported: an output differs from the ledger or is gone (pruned), or the folder cannot be written",
+                "10:PostgreSQL unreachable or refused the login"})
 final class DatasetExportCommand extends PlatformCommand {
 
     @Parameters(paramLabel = "RUN", description = "The night's run id or request id.")
     private String run;
 
     private final PrintStream out;
+    private final PrintStream err;
 
-    DatasetExportCommand(PrintStream out) {
+    DatasetExportCommand(PrintStream out, PrintStream err) {
         this.out = out;
+        this.err = err;
     }
 
     @Override
@@ -44,7 +48,13 @@ final class DatasetExportCommand extends PlatformCommand {
             if (row.status() != RunStatus.COMPLETED) {
                 throw usage("RUN: run " + row.id() + " is " + row.status() + "; only a completed night is exported");
             }
-            DatasetStore.Night n = ctx.getBean(ExportTasklet.class).export(row.id());
+            DatasetStore.Night n;
+            try {
+                n = ctx.getBean(ExportTasklet.class).export(row.id());
+            } catch (java.io.IOException | io.diffusionbatch.dataset.InvalidSpecException | IllegalStateException e) {
+                err.println("error: run " + row.id() + " not exported: " + e.getMessage());
+                return 3;
+            }
             if (n == null) {
                 throw usage("RUN: run " + row.id() + " is not a dataset night");
             }

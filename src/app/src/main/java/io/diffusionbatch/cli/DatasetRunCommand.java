@@ -34,7 +34,8 @@ import java.util.Optional;
  * {@code dataset run SPEC [--date D] [--wait]}: expands a dataset spec for one night and sends the night's request
  * through Kafka to the running server, like {@code submit}. The request id is derived from (spec, its content hash,
  * night): a night already in the ledger is not sent again (with {@code --wait} it is followed instead), and one
- * that was interrupted resumes on the server. With {@code --wait} it follows the run and its export to the end and
+ * that was interrupted resumes on the server. Without {@code --date}, tonight is not sent when any version of the
+ * spec already ran it (the schedule of a server and a CronJob may both fire). With {@code --wait} it follows the run and its export to the end and
  * prints the night. One instance per command line; not thread-safe.
  */
 @Command(name = "run", sortOptions = false,
@@ -98,6 +99,12 @@ final class DatasetRunCommand extends PlatformCommand {
             LocalDate night = night(spec);
             String requestId = spec.requestId(night);
             Optional<RequestRow> known = ctx.getBean(RequestStore.class).findByClientId(requestId);
+            if (known.isEmpty() && date == null && ctx.getBean(DatasetStore.class).nightRequested(spec.name(), night)) {
+                // tonight already ran from another version of the spec (a schedule and a CronJob both firing)
+                err.println("night " + night + " of " + spec.name() + " is already in the ledger from another version "
+                        + "of the spec; not sent again (name the night with --date to send this version too)");
+                return 0;
+            }
             try (EventFollower follower = EventFollower.open(ctx)) {
                 if (known.isPresent()) {
                     err.println("night " + night + " of " + spec.name() + " is already run " + known.get().id() + " ("

@@ -260,7 +260,7 @@ public record DatasetSpec(String name, String description, String model, List<Te
         if (Seeds.FIXED.equals(seeds.policy())) {
             s.put("base", seeds.base());
         }
-        root.set("params", params.deepCopy());
+        root.set("params", sorted(params)); // key order of params is not content
         root.put("format", format);
         if (gate != null) {
             ObjectNode g = root.putObject("gate");
@@ -295,6 +295,26 @@ public record DatasetSpec(String name, String description, String model, List<Te
         ObjectNode l = root.putObject("labels");
         new java.util.TreeMap<>(labels).forEach(l::put);
         return root;
+    }
+
+    /** The request's params, a copy (the spec is immutable). */
+    @Override
+    public JsonNode params() {
+        return params.deepCopy();
+    }
+
+    private static JsonNode sorted(JsonNode n) {
+        if (n.isObject()) {
+            ObjectNode o = Json.MAPPER.createObjectNode();
+            new java.util.TreeSet<>(n.propertyNames()).forEach(k -> o.set(k, sorted(n.get(k))));
+            return o;
+        }
+        if (n.isArray()) {
+            ArrayNode a = Json.MAPPER.createArrayNode();
+            n.forEach(x -> a.add(sorted(x)));
+            return a;
+        }
+        return n.deepCopy();
     }
 
     static String sha256Hex(byte[] bytes) {

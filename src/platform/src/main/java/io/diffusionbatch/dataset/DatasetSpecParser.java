@@ -2,6 +2,7 @@ package io.diffusionbatch.dataset;
 
 import io.diffusionbatch.dataset.DatasetSpec.Seeds;
 import io.diffusionbatch.request.CatalogModel;
+import io.diffusionbatch.request.ModelCatalog;
 import io.diffusionbatch.request.InvalidRequestException;
 import io.diffusionbatch.request.ModelCatalog;
 import io.diffusionbatch.request.RequestLimits;
@@ -88,7 +89,7 @@ public final class DatasetSpecParser {
 
     /** Parses a spec file's bytes (YAML 1.2 or JSON, UTF-8). */
     public DatasetSpec parse(byte[] yaml) throws InvalidSpecException {
-        Walk w = new Walk();
+        Walk w = new Walk(false);
         if (yaml.length > limits.maxPayloadBytes()) {
             w.add("$", Violation.Rules.TOO_LARGE, "the spec is " + yaml.length + " bytes, more than "
                     + limits.maxPayloadBytes());
@@ -105,12 +106,32 @@ public final class DatasetSpecParser {
                     "is not a valid YAML document" + where + ": " + msg.lines().findFirst().orElse(""));
             throw w.failure();
         }
+        String alias = firstAlias(yaml);
+        if (alias != null) {
+            w.add("$", Violation.Rules.JSON, "uses a YAML alias (" + alias + "): write the value out instead "
+                    + "(aliases are not read as their anchor's value here)");
+            throw w.failure();
+        }
         return parse(root);
+    }
+
+    /** Where the document first uses an alias ({@code *name}), or null when it uses none. */
+    private static @Nullable String firstAlias(byte[] yaml) {
+        org.snakeyaml.engine.v2.api.LoadSettings settings = org.snakeyaml.engine.v2.api.LoadSettings.builder().build();
+        org.snakeyaml.engine.v2.parser.ParserImpl events = new org.snakeyaml.engine.v2.parser.ParserImpl(settings,
+                new org.snakeyaml.engine.v2.scanner.StreamReader(settings, new String(yaml, StandardCharsets.UTF_8)));
+        while (events.hasNext()) {
+            org.snakeyaml.engine.v2.events.Event e = events.next();
+            if (e instanceof org.snakeyaml.engine.v2.events.AliasEvent a) {
+                return "*" + a.getAlias() + e.getStartMark().map(m -> " at line " + (m.getLine() + 1)).orElse("");
+            }
+        }
+        return null;
     }
 
     /** Parses a spec's tree (as a night's request embeds it). */
     public DatasetSpec parse(@Nullable JsonNode root) throws InvalidSpecException {
-        Walk w = new Walk();
+        Walk w = new Walk(false);
         if (root == null || !root.isObject()) {
             w.add("$", Violation.Rules.TYPE, "the spec must be a mapping (YAML) or an object (JSON)");
             throw w.failure();
@@ -126,8 +147,41 @@ public final class DatasetSpecParser {
         return spec;
     }
 
-    /** The night's request through the request parser; its violations named by the spec's fields. */
+    /**
+     * Reads the spec a night's stored request embeds, which intake checked when it accepted the night: its form
+     * only, not against today's catalog and limits (a model since removed, an evaluator since unset, a lower limit
+     * must not stop a night already made from being exported).
+     */
+    public static DatasetSpec parseStored(JsonNode root) throws InvalidSpecException {
+        DatasetSpecParser lenient = new DatasetSpecParser(ModelCatalog.of(java.util.List.of()), m -> true,
+                RequestLimits.DEFAULTS.withMaxItems(Long.MAX_VALUE));
+        Walk w = lenient.new Walk(true);
+        DatasetSpec spec = root != null && root.isObject() ? w.spec(root) : null;
+        if (spec == null) {
+            throw w.failure();
+        }
+        return spec;
+    }
+
+    /**
+     * The night's request through the request parser; its violations named by the spec's fields. A spec whose
+     * request could not be held in one document is refused from an upper bound of its size, before it is built.
+     */
     private void checkRequest(DatasetSpec spec, Walk w) {
+        long entries = NightExpansion.entries(spec);
+        if (entries > NightExpansion.MAX_PROMPTS) {
+            w.add(spec.sample() != null ? "combination.sample" : "templates", Violation.Rules.TOO_MANY_PROMPTS,
+                    "a night would hold " + entries + " prompt entries, more than one request holds ("
+                            + NightExpansion.MAX_PROMPTS + ")");
+            return;
+        }
+        long bound = NightExpansion.sizeBound(spec);
+        if (bound > limits.maxPayloadBytes()) {
+            w.add(spec.sample() != null ? "combination.sample" : "templates", Violation.Rules.TOO_LARGE,
+                    "a night's request could be up to " + bound + " bytes (" + entries + " prompt entries), more than "
+                            + "the limit of " + limits.maxPayloadBytes() + " bytes for one request");
+            return;
+        }
         byte[] request;
         try {
             request = NightExpansion.requestJson(spec, LocalDate.of(2000, 1, 1)).getBytes(StandardCharsets.UTF_8);
@@ -151,6 +205,12 @@ public final class DatasetSpecParser {
     /** One parse's violations and the walk over the tree. */
     private final class Walk {
         private final List<Violation> violations = new ArrayList<>();
+        /** A stored night's spec: its form only, the model not looked up. */
+        private final boolean stored;
+
+        Walk(boolean stored) {
+            this.stored = stored;
+        }
 
         void add(String field, String rule, String message) {
             if (violations.size() < RequestParser.MAX_VIOLATIONS) {
@@ -173,7 +233,7 @@ public final class DatasetSpecParser {
             String description = root.has("description") ? text(root.get("description"), "description", 2000) : "";
             String model = required(root, "model", "") ? text(root.get("model"), "model", 128) : null;
             CatalogModel catalogModel = model == null ? null : catalog.find(model).orElse(null);
-            if (model != null && catalogModel == null) {
+            if (model != null && catalogModel == null && !stored) {
                 add("model", Violation.Rules.UNKNOWN_MODEL, "unknown model '" + model + "'; the catalog has: "
                         + String.join(", ", catalog.names()));
             }
@@ -195,7 +255,7 @@ public final class DatasetSpecParser {
                 format = null;
             }
             DatasetSpec.Gate gate = root.has("gate") ? gate(root.get("gate")) : null;
-            if (gate != null && model != null && catalogModel != null && !hasEvaluator.test(model)) {
+            if (gate != null && model != null && catalogModel != null && !stored && !hasEvaluator.test(model)) {
                 add("gate", Rules.NO_EVALUATOR, "model '" + model + "' has no evaluator, so nothing can judge its "
                         + "items: remove the gate");
             }
@@ -677,6 +737,14 @@ public final class DatasetSpecParser {
         if (f.length != 5) {
             return "must have five fields (minute hour day-of-month month day-of-week), as a Kubernetes CronJob "
                     + "takes it, had " + f.length + ": '" + cron + "'";
+        }
+        if (!c.matches("[0-9A-Za-z*/,\\- ]+") || c.matches(".*\\b[0-9]*[LW]\\b.*")) {
+            return "'" + cron + "' uses syntax a Kubernetes CronJob does not take (L, W, #, ?): use numbers, names, "
+                    + "*, ranges, lists and steps";
+        }
+        if (!f[2].equals("*") && !f[4].equals("*")) {
+            return "'" + cron + "' restricts both day-of-month and day-of-week, which Kubernetes reads as either and "
+                    + "Spring as both: restrict one of them";
         }
         try {
             springCron(c);

@@ -50,12 +50,42 @@ public final class NightExpansion {
     private NightExpansion() {
     }
 
+    /** Prompt entries of the night's request: its prompts ({@code product}) or its items ({@code sample}). */
+    public static long entries(DatasetSpec spec) {
+        return spec.sample() == null ? spec.promptCount() : spec.itemCount();
+    }
+
+    /**
+     * An upper bound of the night's request size in bytes, computed without building it: per entry, the longest
+     * prompt a template makes (its text plus its slots' longest values at each use), its negative, its slot labels
+     * and the JSON around them, every character counted as 6 bytes (a JSON escape), plus the spec itself twice.
+     */
+    public static long sizeBound(DatasetSpec spec) {
+        long perEntry = 0;
+        for (DatasetSpec.Template t : spec.templates()) {
+            long text = t.template().length() + (t.negative() == null ? 0 : t.negative().length()) + 64;
+            for (java.util.Map.Entry<String, java.util.List<DatasetSpec.Weighted>> slot : t.slots().entrySet()) {
+                long longest = slot.getValue().stream().mapToLong(v -> v.value().length()).max().orElse(0);
+                int uses = 0;
+                for (int i = t.template().indexOf("{" + slot.getKey() + "}"); i >= 0;
+                     i = t.template().indexOf("{" + slot.getKey() + "}", i + 1)) {
+                    uses++;
+                }
+                text += longest * (uses + 1) + slot.getKey().length() + 8;
+            }
+            perEntry = Math.max(perEntry, text);
+        }
+        long entries = entries(spec);
+        long bound = Math.multiplyHigh(entries, perEntry * 6) != 0 ? Long.MAX_VALUE : entries * perEntry * 6;
+        return bound > Long.MAX_VALUE / 2 ? Long.MAX_VALUE : bound + 2L * spec.canonicalJson().length() * 6 + 4096;
+    }
+
     /** The night's request document (canonical enough to be sent as is; the server stores its own canonical form). */
     public static String requestJson(DatasetSpec spec, LocalDate night) {
-        long promptCount = spec.promptCount();
-        if (promptCount > MAX_PROMPTS) {
-            throw new IllegalArgumentException("a night makes " + promptCount + " prompts, more than one request holds ("
-                    + MAX_PROMPTS + "); use combination: {sample: N, seed: S} or fewer slot values");
+        long entries = entries(spec);
+        if (entries > MAX_PROMPTS) {
+            throw new IllegalArgumentException("a night makes " + entries + " prompt entries, more than one request "
+                    + "holds (" + MAX_PROMPTS + "); use fewer samples, seeds or slot values");
         }
         List<Prompt> prompts = prompts(spec);
         long base = seedBase(spec, night);
@@ -63,12 +93,12 @@ public final class NightExpansion {
         root.put("requestId", spec.requestId(night));
         root.put("kind", "mp4".equals(spec.format()) ? "video" : "image");
         root.put("model", spec.model());
-        ArrayNode entries = root.putArray("prompts");
+        ArrayNode list = root.putArray("prompts");
         int count = spec.seeds().count();
         for (int d = 0; d < prompts.size(); d++) {
             Prompt p = prompts.get(d);
             for (int s = 0; s < (spec.sample() == null ? 1 : count); s++) {
-                ObjectNode e = entries.addObject();
+                ObjectNode e = list.addObject();
                 e.put("prompt", p.text());
                 if (p.negative() != null) {
                     e.put("negative", p.negative());

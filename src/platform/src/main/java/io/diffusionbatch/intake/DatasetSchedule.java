@@ -121,7 +121,8 @@ public class DatasetSchedule implements SmartLifecycle {
         specs.forEach((file, spec) -> {
             ZoneId zone = ZoneId.of(spec.schedule().zone());
             CronTrigger trigger = new CronTrigger(DatasetSpecParser.springCron(spec.schedule().cron()).toString(), zone);
-            s.schedule(() -> fire(file, ZonedDateTime.now(clock.withZone(zone)).toLocalDate()), trigger);
+            // the night is the date of the firing time, not of when the task got to run (late past midnight)
+            s.schedule(() -> fire(file, night(spec, ZonedDateTime.now(clock.withZone(zone)))), trigger);
             LOG.info("dataset {}: scheduled '{}' ({}), next at {}", spec.name(), spec.schedule().cron(), zone,
                     next(spec, ZonedDateTime.now(clock.withZone(zone))));
             if (DatasetSpec.Schedule.LATEST.equals(spec.schedule().missed())) {
@@ -162,15 +163,26 @@ public class DatasetSchedule implements SmartLifecycle {
         }
     }
 
+    /** Sends the night unless another server claimed it; a failed send gives the claim back. */
     private void send(DatasetSpec spec, LocalDate night) throws IOException {
-        if (!store.claimFiring(spec.requestId(night), server)) {
+        String claim = spec.name() + ":" + night; // any version of the spec: one night is sent once
+        if (!store.claimFiring(claim, server)) {
             LOG.info("dataset {}: night {} was sent by another server", spec.name(), night);
             return;
         }
         try (KafkaProducer<String, byte[]> producer = KafkaClients.producer(props.kafka(), "dataset-schedule")) {
             DatasetNights.send(producer, props.kafka().requestsTopic(), spec, night);
+        } catch (IOException | RuntimeException e) {
+            store.releaseFiring(claim);
+            throw e;
         }
         LOG.info("dataset {}: night {} sent as {}", spec.name(), night, spec.requestId(night));
+    }
+
+    /** The night of the firing at or just before {@code now} (the date of its time in the spec's zone). */
+    static LocalDate night(DatasetSpec spec, ZonedDateTime now) {
+        ZonedDateTime fired = previous(spec, now.plusSeconds(1));
+        return (fired == null ? now : fired).toLocalDate();
     }
 
     static @Nullable ZonedDateTime next(DatasetSpec spec, ZonedDateTime after) {
@@ -181,7 +193,7 @@ public class DatasetSchedule implements SmartLifecycle {
     static @Nullable ZonedDateTime previous(DatasetSpec spec, ZonedDateTime now) {
         CronExpression cron = DatasetSpecParser.springCron(spec.schedule().cron());
         // walk back in growing windows until one holds a firing, then forward to the last firing in it
-        for (long days = 1; days <= 400; days *= 2) {
+        for (long days = 1; days <= 400; days = days == 400 ? 401 : Math.min(days * 2, 400)) {
             ZonedDateTime t = cron.next(now.minusDays(days));
             if (t == null || t.isAfter(now)) {
                 continue;

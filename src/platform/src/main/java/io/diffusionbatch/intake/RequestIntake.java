@@ -3,6 +3,7 @@ package io.diffusionbatch.intake;
 import io.diffusionbatch.dataset.DatasetSpec;
 import io.diffusionbatch.dataset.DatasetSpecParser;
 import io.diffusionbatch.dataset.InvalidSpecException;
+import io.diffusionbatch.dataset.NightExpansion;
 import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.ledger.NewRequest;
 import io.diffusionbatch.ledger.RejectionStore;
@@ -17,9 +18,12 @@ import io.diffusionbatch.request.RequestLimits;
 import io.diffusionbatch.request.RequestParser;
 import io.diffusionbatch.request.Violation;
 import org.springframework.stereotype.Service;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,13 +59,18 @@ public class RequestIntake {
     }
 
     /**
-     * A dataset night's embedded spec must meet the spec's rules and be the spec the request was made from (its
-     * name), so that the export step never meets a spec it cannot read.
+     * A dataset night must be its spec's night: the embedded spec meets the spec's rules, and the request is,
+     * field for field, what {@link NightExpansion} makes of it for that night (id, prompts, seeds, params, output
+     * location, labels). So the export step never meets a spec it cannot read, and a hand-made request cannot
+     * pass other prompts or another folder off as a dataset's night (retention deletes a night's folders).
      */
     private void checkDataset(GenerationRequest r) throws InvalidRequestException {
         DatasetSpec spec;
         try {
             spec = specs.parse(JSON.readTree(r.dataset().specJson()));
+        } catch (JacksonException e) {
+            throw new InvalidRequestException(List.of(new Violation("dataset.spec", Violation.Rules.JSON,
+                    "is not the spec's JSON: " + e.getOriginalMessage())), r.requestId());
         } catch (InvalidSpecException e) {
             throw new InvalidRequestException(e.violations().stream().map(v -> new Violation(
                     "dataset.spec" + (v.field().equals("$") ? "" : "." + v.field()), v.rule(), v.message())).toList(),
@@ -70,6 +79,18 @@ public class RequestIntake {
         if (!spec.name().equals(r.dataset().name())) {
             throw new InvalidRequestException(List.of(new Violation("dataset.name", Violation.Rules.PATTERN,
                     "must be the spec's name '" + spec.name() + "', was '" + r.dataset().name() + "'")), r.requestId());
+        }
+        JsonNode made = JSON.readTree(RequestParser.parse(NightExpansion.requestJson(spec, r.dataset().night())
+                .getBytes(StandardCharsets.UTF_8), limits, catalog).toJson());
+        JsonNode given = JSON.readTree(r.toJson());
+        java.util.Set<String> fields = new java.util.LinkedHashSet<>(made.propertyNames());
+        fields.addAll(given.propertyNames());
+        for (String field : fields) {
+            if (!made.get(field).equals(given.get(field))) {
+                throw new InvalidRequestException(List.of(new Violation(field, Violation.Rules.DATASET_MISMATCH,
+                        "is not what the dataset spec '" + spec.name() + "' makes for night " + r.dataset().night()
+                                + " (send nights with 'dataset run', which makes them)")), r.requestId());
+            }
         }
     }
 

@@ -72,7 +72,8 @@ public class AssessTasklet implements Tasklet {
                 .getLong(GenerationJobConfig.REQUEST_ID);
         RequestRow run = requests.find(requestId).orElseThrow();
         Optional<Path> folder = models.evaluator(run.model());
-        if (folder.isEmpty() || maxItems <= 0) {
+        // a dataset night's gate judges every item: its run is assessed whatever max-items says
+        if (folder.isEmpty() || (maxItems <= 0 && !isDataset(run))) {
             LOG.info("run {}: no quality assessment ({})", requestId,
                     folder.isEmpty() ? "model " + run.model() + " has no evaluator" : "diffusion.quality.max-items is 0");
             return RepeatStatus.FINISHED;
@@ -88,9 +89,7 @@ public class AssessTasklet implements Tasklet {
         Path runDir = root.folder(run.id(), run.outputDir());
         RunAssessment assessment = new RunAssessment(video ? null : evaluator.imageReference());
         long done = items.countByStatus(run.id()).getOrDefault(ItemStatus.DONE, 0L);
-        // a dataset night's gate judges every item, so every item is read whatever max-items says
-        boolean dataset = JSON.readTree(run.spec()).has("dataset");
-        long stride = dataset ? 1 : Math.max(1, (done + maxItems - 1) / maxItems);
+        long stride = isDataset(run) ? 1 : Math.max(1, (done + maxItems - 1) / maxItems);
         List<ItemQualityRow> rows = new ArrayList<>();
         long unreadable = 0;
         long after = -1;
@@ -126,6 +125,10 @@ public class AssessTasklet implements Tasklet {
         LOG.info("run {}: assessed {} outputs ({} unreadable) in {} s: adherence {} over {} captions, FID {} over {}",
                 run.id(), q.assessed(), unreadable, String.format("%.1f", seconds), q.adherence(), q.labelled(), q.fid(),
                 q.fidItems());
+    }
+
+    private static boolean isDataset(RequestRow run) {
+        return JSON.readTree(run.spec()).has("dataset");
     }
 
     /** The output as the evaluator's input, or empty (logged) when it cannot be read or has another geometry. */

@@ -51,6 +51,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /**
  * Step 4 of a dataset night (a request with a {@code dataset} field; other runs pass through): writes the night's
@@ -110,9 +111,15 @@ public class ExportTasklet implements Tasklet {
         if (!Json.MAPPER.readTree(run.spec()).has("dataset")) {
             return null; // an ordinary run: nothing to export
         }
+        // intake checked the request and its spec when it accepted the night; read them again without today's
+        // limits, so that a lower limit set since does not stop a night already made from being exported
         GenerationRequest request;
+        CatalogModel model = models.find(run.model()).orElseThrow(() -> new IllegalStateException("run " + requestId
+                + ": model " + run.model() + " is no longer in the catalog, and a night's metadata needs its settings"));
         try {
-            request = RequestParser.parse(run.spec().getBytes(StandardCharsets.UTF_8), limits, models);
+            request = RequestParser.parse(run.spec().getBytes(StandardCharsets.UTF_8), limits.withMaxItems(Long.MAX_VALUE)
+                    .withMaxPayloadBytes(Integer.MAX_VALUE).withBatchMemory(limits.microBatch(),
+                            RequestLimits.NO_MEMORY_LIMIT), models);
         } catch (InvalidRequestException e) {
             throw new IllegalStateException("run " + requestId + ": its stored request no longer parses: "
                     + e.getMessage(), e);
@@ -122,16 +129,26 @@ public class ExportTasklet implements Tasklet {
             return null;
         }
         long start = System.nanoTime();
-        DatasetSpec spec = new DatasetSpecParser(models, m -> models.evaluator(m).isPresent(), limits)
-                .parse(Json.MAPPER.readTree(tag.specJson()));
-        CatalogModel model = models.find(request.model()).orElseThrow();
+        DatasetSpec spec = DatasetSpecParser.parseStored(Json.MAPPER.readTree(tag.specJson()));
         ObjectNode params = params(request.samplingParams(model), model.isVideo(), request);
         Path runDir = root.folder(run.id(), run.outputDir());
         String exportRel = spec.exportLocation(tag.night());
         Path exportDir = resolve(exportRel);
-        Path staging = exportDir.resolveSibling("." + exportDir.getFileName() + ".staging");
-        deleteTree(staging);
+        String leaf = "." + exportDir.getFileName();
+        sweep(exportDir.getParent(), leaf);
+        // a staging folder of this attempt's own: a second export of the night at once writes its own
+        Path staging = exportDir.resolveSibling(leaf + ".staging-" + UUID.randomUUID().toString().substring(0, 8));
         Files.createDirectories(staging);
+        try {
+            return export(requestId, run, request, tag, spec, params, runDir, exportRel, exportDir, staging, start);
+        } finally {
+            deleteTree(staging); // gone already when the export moved into place
+        }
+    }
+
+    private DatasetStore.Night export(long requestId, RequestRow run, GenerationRequest request, DatasetTag tag,
+                                      DatasetSpec spec, ObjectNode params, Path runDir, String exportRel,
+                                      Path exportDir, Path staging, long start) throws IOException {
 
         QualityGate gate = spec.gate() == null ? null : new QualityGate(spec.gate());
         List<DatasetStore.Exclusion> excluded = new ArrayList<>();
@@ -180,6 +197,10 @@ public class ExportTasklet implements Tasklet {
                         }
                     }
                     ObjectNode itemParams = params.deepCopy();
+                    // what the item was made with, as the ledger recorded it
+                    itemParams.put("sampler", item.sampler());
+                    itemParams.put("steps", item.steps());
+                    itemParams.put("guidance", item.guidance());
                     itemParams.put("nfe", item.nfe());
                     export.add(DatasetExport.metadata(item.index(), spec.splits().assign(item.prompt(), item.seed()),
                             item.prompt(), item.negative(), item.seed(), labels(item.labelsJson()), spec.model(),
@@ -189,9 +210,12 @@ public class ExportTasklet implements Tasklet {
             dataSha = export.finishData();
         }
         double share = total == 0 ? 0 : (double) rejected / total;
+        long exportedCount = export.counts().values().stream().mapToLong(Long::longValue).sum();
         String failure = spec.gate() != null && share > spec.gate().maxRejected()
                 ? String.format(java.util.Locale.ROOT, "%d of %d items (%.4f) rejected, more than the gate's maxRejected "
-                + "%.4f", rejected, total, share, spec.gate().maxRejected()) : null;
+                + "%.4f", rejected, total, share, spec.gate().maxRejected())
+                : exportedCount == 0 && total > 0 ? "no item was exported (" + (total - rejected) + " failed or cancelled, "
+                + rejected + " rejected)" : null;
         RunFigures f = figures.read(requestId).orElse(null);
         DatasetCard.Figures cardFigures = f == null ? new DatasetCard.Figures(null, null, null, null, null, null, null)
                 : new DatasetCard.Figures(f.nfe(), f.flopsPerSample() / 1e9, f.secondsPerSample(),
@@ -207,8 +231,15 @@ public class ExportTasklet implements Tasklet {
                 failure, cardFigures, cardQuality, dataSha));
         DatasetExport.FileSum cardSum = export.writeCard(card);
 
-        deleteTree(exportDir);
+        // the previous export (a night exported again) is renamed away, the new one moved in, then the old deleted:
+        // a crash in between leaves one whole export or none in place, and a stale .old folder the next export sweeps
+        Path old = exportDir.resolveSibling("." + exportDir.getFileName() + ".old-" + UUID.randomUUID().toString()
+                .substring(0, 8));
+        if (Files.exists(exportDir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.move(exportDir, old, StandardCopyOption.ATOMIC_MOVE);
+        }
         Files.move(staging, exportDir, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(old);
         long exported = export.counts().values().stream().mapToLong(Long::longValue).sum();
         long bytes = export.files().stream().mapToLong(DatasetExport.FileSum::bytes).sum()
                 + Files.size(exportDir.resolve("SHA256SUMS")) + cardSum.bytes();
@@ -220,15 +251,45 @@ public class ExportTasklet implements Tasklet {
         LOG.info("run {}: dataset {} night {} exported to {}: {} of {} items ({} rejected by the gate){}", requestId,
                 spec.name(), tag.night(), exportRel, exported, total, rejected, failure == null ? "" : "; FAILED: " + failure);
         if (spec.keepNights() != null) {
-            prune(spec, requestId);
+            prune(spec, requestId, exportRel, run.outputDir());
         }
         return night;
     }
 
-    /** Deletes the files of the dataset's nights beyond its retention (never the night just exported). */
-    private void prune(DatasetSpec spec, long current) {
+    /**
+     * Deletes what earlier exports of this night left beside its folder: {@code .old} folders (superseded
+     * exports) and {@code .staging} folders older than a day (a crashed attempt's).
+     */
+    private static void sweep(Path parent, String leaf) throws IOException {
+        if (!Files.isDirectory(parent)) {
+            return;
+        }
+        java.time.Instant dayAgo = java.time.Instant.now().minus(java.time.Duration.ofDays(1));
+        try (java.util.stream.Stream<Path> siblings = Files.list(parent)) {
+            for (Path p : siblings.toList()) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(leaf + ".old-") || (n.startsWith(leaf + ".staging-")
+                        && Files.getLastModifiedTime(p).toInstant().isBefore(dayAgo))) {
+                    deleteTree(p);
+                }
+            }
+        }
+    }
+
+    /**
+     * Deletes the files of the dataset's nights beyond its retention: never the night just exported nor a folder
+     * it uses, and only folders under the spec's location (a night's rows say where its folders are).
+     */
+    private void prune(DatasetSpec spec, long current, String currentExport, String currentRun) {
+        String under = spec.location() + "/";
         for (DatasetStore.Prunable p : datasets.beyondRetention(spec.name(), spec.keepNights())) {
             if (p.requestId() == current) {
+                continue;
+            }
+            if (!p.exportDir().startsWith(under) || !p.runDir().startsWith(under)
+                    || p.exportDir().equals(currentExport) || p.runDir().equals(currentRun)) {
+                LOG.warn("dataset {}: night {} (run {}) not pruned: its folders {} and {} are not its own under {}",
+                        spec.name(), p.night(), p.requestId(), p.exportDir(), p.runDir(), spec.location());
                 continue;
             }
             try {

@@ -27,6 +27,9 @@ public class DatasetStore {
      * @param sha256      the output's sha256; null when none
      * @param mediaType   the output's media type; null when none
      * @param modelSha256 the model's sha256 the item was made with; null when not made
+     * @param sampler     the sampler it was made with; null when not made
+     * @param steps       its steps; 0 when not made
+     * @param guidance    its guidance scale; 0 when not made
      * @param nfe         network evaluations it took; 0 when not made
      * @param readingsJson what the evaluator read (head → label); null when not assessed
      * @param expectedJson what the prompt asks for (head → label); null when not assessed or not a caption
@@ -35,7 +38,8 @@ public class DatasetStore {
      */
     public record ExportItem(long index, String status, String prompt, @Nullable String negative, long seed,
                              @Nullable String labelsJson, @Nullable String path, @Nullable String sha256,
-                             @Nullable String mediaType, @Nullable String modelSha256, int nfe,
+                             @Nullable String mediaType, @Nullable String modelSha256, @Nullable String sampler,
+                             int steps, double guidance, int nfe,
                              @Nullable String readingsJson, @Nullable String expectedJson, @Nullable Boolean adherent,
                              @Nullable String error) {
     }
@@ -65,7 +69,8 @@ public class DatasetStore {
     public List<ExportItem> items(long requestId, long after, int limit) {
         return jdbc.sql("""
                 SELECT i.idx, i.status, p.text, n.text AS negative, i.seed, i.labels::text AS labels, o.path, o.sha256,
-                       o.media_type, s.model_sha256, COALESCE(s.nfe, 0) AS nfe, q.readings::text AS readings,
+                       o.media_type, s.model_sha256, s.sampler, COALESCE(s.steps, 0) AS steps,
+                       COALESCE(s.guidance, 0) AS guidance, COALESCE(s.nfe, 0) AS nfe, q.readings::text AS readings,
                        q.expected::text AS expected, q.adherent, i.error
                 FROM items i JOIN prompts p ON p.id = i.prompt_id
                      LEFT JOIN prompts n ON n.id = i.negative_id
@@ -77,7 +82,7 @@ public class DatasetStore {
                 .query((rs, k) -> new ExportItem(rs.getLong("idx"), rs.getString("status"), rs.getString("text"),
                         rs.getString("negative"), rs.getLong("seed"), rs.getString("labels"), rs.getString("path"),
                         rs.getString("sha256"), rs.getString("media_type"), rs.getString("model_sha256"),
-                        rs.getInt("nfe"), rs.getString("readings"), rs.getString("expected"),
+                        rs.getString("sampler"), rs.getInt("steps"), rs.getDouble("guidance"), rs.getInt("nfe"), rs.getString("readings"), rs.getString("expected"),
                         (Boolean) rs.getObject("adherent"), rs.getString("error")))
                 .list();
     }
@@ -158,9 +163,18 @@ public class DatasetStore {
                 + "AND labels ->> 'dataset.night' = ?)").params(dataset, night.toString()).query(Boolean.class).single();
     }
 
-    /** Claims the sending of a scheduled night: true for the first caller only, across every server. */
-    public boolean claimFiring(String clientRequestId, String server) {
-        return template.update("INSERT INTO dataset_firings (client_request_id, fired_by) VALUES (?, ?) "
-                + "ON CONFLICT DO NOTHING", clientRequestId, server) == 1;
+    /**
+     * Claims the sending of a scheduled night: true for the first caller only, across every server.
+     *
+     * @param night the night's key, {@code NAME:YYYY-MM-DD}
+     */
+    public boolean claimFiring(String night, String server) {
+        return template.update("INSERT INTO dataset_firings (night, fired_by) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                night, server) == 1;
+    }
+
+    /** Gives a claim back (its send failed), so that the night can be sent again. */
+    public void releaseFiring(String night) {
+        template.update("DELETE FROM dataset_firings WHERE night = ?", night);
     }
 }

@@ -272,6 +272,14 @@ public final class RequestParser {
             boolean maxWorkersBad = root.has("maxWorkers") && maxWorkers == null;
             DatasetTag dataset = root.has("dataset") ? dataset(root.get("dataset")) : null;
             boolean datasetBad = root.has("dataset") && dataset == null;
+            if (!root.has("dataset") && labels != null) {
+                for (String key : labels.keySet()) {
+                    if (key.equals("dataset") || key.startsWith("dataset.")) {
+                        add(member("labels", key), Violation.Rules.RESERVED_LABEL, "labels dataset and dataset.* "
+                                + "belong to dataset nights (a request with a dataset field, made by 'dataset run')");
+                    }
+                }
+            }
 
             if (model != null && kind != null && !model.kind().equals(kind)) {
                 add("kind", Violation.Rules.KIND_MISMATCH, "the request's kind is " + kind + " but model '"

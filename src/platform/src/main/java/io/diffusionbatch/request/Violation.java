@@ -62,6 +62,10 @@ public record Violation(String field, String rule, String message) {
         public static final String ENGINE = "engine";
         /** A hash that does not match what it covers ({@code dataset.specSha256}). */
         public static final String CHECKSUM = "checksum";
+        /** Intake: a request with a {@code dataset} field that is not its spec's night as {@code dataset run} makes it. */
+        public static final String DATASET_MISMATCH = "dataset-mismatch";
+        /** Labels {@code dataset} and {@code dataset.*} on a request without a {@code dataset} field. */
+        public static final String RESERVED_LABEL = "reserved-label";
         /** A width, height or frame count the model cannot make (its VAE's factor, or a size fixed in its graph). */
         public static final String MODEL_SIZE = io.diffusionbatch.engine.ParamViolation.MODEL_SIZE;
         /** A setting that does not fit the kind of model (guidance of an unconditional one, frames of an image one). */

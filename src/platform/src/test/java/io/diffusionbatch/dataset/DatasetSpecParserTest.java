@@ -170,6 +170,74 @@ class DatasetSpecParserTest {
     }
 
     @Test
+    void aSpecWhoseNightCouldNotBeOneRequestIsRefusedBeforeItIsBuilt() {
+        long t0 = System.nanoTime();
+        // 10,000,000 items (the limit) as 10,000,000 entries of their own: refused by count, nothing built
+        assertThat(violations("""
+                name: bomb
+                model: shapes-ldm
+                templates: ["a red circle"]
+                combination: {sample: 250000, seed: 1}
+                seeds: {count: 40}
+                """)).anySatisfy(v -> {
+            assertThat(v.field()).isEqualTo("combination.sample");
+            assertThat(v.rule()).isEqualTo("too-many-prompts");
+        });
+        // 250,000 prompts of 4,000 characters: refused by the size bound
+        String longValue = "x".repeat(1990);
+        StringBuilder values = new StringBuilder();
+        for (int i = 0; i < 500; i++) {
+            values.append(values.isEmpty() ? "" : ", ").append('"').append(longValue).append(i).append('"');
+        }
+        assertThat(violations("""
+                name: wide
+                model: shapes-ldm
+                templates:
+                  - template: "{a}{b}"
+                    slots: {a: [%s], b: [%s]}
+                """.formatted(values, values))).anySatisfy(v -> {
+            assertThat(v.field()).isEqualTo("templates");
+            assertThat(v.rule()).isEqualTo("too-large");
+        });
+        assertThat((System.nanoTime() - t0) / 1e9).as("refused without expanding").isLessThan(10);
+    }
+
+    @Test
+    void yamlAliasesAreRefusedRatherThanReadAsTheirAnchorsName() {
+        assertThat(violations(MINIMAL.replace("colour: [red, blue]", "colour: [&r red, *r]"))).anySatisfy(v -> {
+            assertThat(v.field()).isEqualTo("$");
+            assertThat(v.message()).contains("alias", "*r");
+        });
+    }
+
+    @Test
+    void cronSyntaxThatKubernetesReadsOtherwiseIsRefused() {
+        assertThat(DatasetSpecParser.cronProblem("0 2 * * 1-5")).isNull();
+        assertThat(DatasetSpecParser.cronProblem("@daily")).isNull();
+        assertThat(DatasetSpecParser.cronProblem("0 2 L * *")).contains("L, W");
+        assertThat(DatasetSpecParser.cronProblem("0 2 ? * MON")).contains("L, W");
+        assertThat(DatasetSpecParser.cronProblem("0 2 * * 5#3")).contains("L, W");
+        assertThat(DatasetSpecParser.cronProblem("0 2 13 * 5")).contains("day-of-month and day-of-week");
+    }
+
+    @Test
+    void theOrderOfParamsKeysIsNotContent() throws Exception {
+        String a = MINIMAL + "params: {steps: 12, guidance: 4.0, sampler: ddim}\n";
+        String b = MINIMAL + "params: {sampler: ddim, guidance: 4.0, steps: 12}\n";
+        assertThat(parse(a).sha256()).isEqualTo(parse(b).sha256());
+        assertThat(parse(a).sha256()).isNotEqualTo(parse(MINIMAL + "params: {steps: 13, guidance: 4.0}\n").sha256());
+    }
+
+    @Test
+    void aStoredSpecIsReadWithoutTodaysCatalog() throws Exception {
+        DatasetSpec spec = parse(MINIMAL + "gate: {verdict: adherent}\n");
+        DatasetSpec stored = DatasetSpecParser.parseStored(Json.MAPPER.readTree(spec.canonicalJson()
+                .replace("\"shapes-ldm\"", "\"retired-model\"")));
+        assertThat(stored.model()).isEqualTo("retired-model");
+        assertThat(stored.gate()).isNotNull();
+    }
+
+    @Test
     void templateWeightsMustBeAllOrNoneAndSumToOne() {
         String two = """
                 name: w

@@ -90,11 +90,14 @@ class DatasetScheduleTest {
         LocalDate night = LocalDate.of(2026, 3, 2);
         String id = parsed(file).requestId(night);
         DatasetStore store = server.bean(DatasetStore.class);
-        assertThat(store.claimFiring(id, "server-b")).isTrue(); // b won the race but has not sent yet
+        assertThat(store.claimFiring(name + ":" + night, "server-b")).isTrue(); // b won the race, has not sent yet
         schedule("server-a", Clock.systemUTC()).fire(file, night);
         Thread.sleep(3000);
         assertThat(server.bean(RequestStore.class).findByClientId(id)).as("a left the night to b").isEmpty();
-        assertThat(store.claimFiring(id, "server-c")).isFalse();
+        assertThat(store.claimFiring(name + ":" + night, "server-c")).isFalse();
+        store.releaseFiring(name + ":" + night); // b's send failed
+        schedule("server-a", Clock.systemUTC()).fire(file, night);
+        assertThat(server.awaitFinished(id, Duration.ofSeconds(120)).status()).isEqualTo(RunStatus.COMPLETED);
     }
 
     @Test
@@ -129,6 +132,10 @@ class DatasetScheduleTest {
                 .isEqualTo(ZonedDateTime.of(2026, 3, 4, 2, 30, 0, 0, paris));
         assertThat(DatasetSchedule.previous(spec, ZonedDateTime.of(2026, 3, 5, 2, 30, 0, 0, paris)))
                 .isEqualTo(ZonedDateTime.of(2026, 3, 5, 2, 30, 0, 0, paris));
+        assertThat(DatasetSchedule.night(spec, ZonedDateTime.of(2026, 3, 6, 0, 5, 0, 0, paris)))
+                .as("a firing run late, past midnight, is still the night of its time").isEqualTo(LocalDate.of(2026, 3, 5));
+        assertThat(DatasetSchedule.night(spec, ZonedDateTime.of(2026, 3, 5, 2, 30, 0, 0, paris).minusNanos(1_000_000)))
+                .as("a firing a millisecond early").isEqualTo(LocalDate.of(2026, 3, 5));
         assertThat(DatasetSchedule.next(spec, ZonedDateTime.of(2026, 3, 5, 10, 0, 0, 0, paris)))
                 .isEqualTo(ZonedDateTime.of(2026, 3, 6, 2, 30, 0, 0, paris));
     }
