@@ -11,8 +11,10 @@ import java.util.Map;
  * A night's dataset card, {@code README.md}: Hugging Face front matter (two configs: the imagefolder and the
  * WebDataset shards), then the spec, the model and its sha256, the counts per split, the items the gate or the run
  * left out and why, the run's efficiency figures per sample and its quality figures. Everything in it is read from
- * the ledger, so exporting a night again gives the same card; the figures that are measurements (seconds, energy)
- * differ between two runs of the same night, which is why SHA256SUMS does not list the card. Stateless.
+ * the ledger, so exporting a night again gives the same card (CO2 is the ledger's energy times the grid intensity
+ * the exporting process is configured with, {@code diffusion.energy.grid-g-per-kwh}); the figures that are
+ * measurements (seconds, energy) differ between two runs of the same night, which is why SHA256SUMS does not list
+ * the card. Stateless.
  */
 public final class DatasetCard {
 

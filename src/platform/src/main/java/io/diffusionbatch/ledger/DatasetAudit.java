@@ -52,7 +52,8 @@ public class DatasetAudit {
      * @param spec       the spec's SHA-256 as the export recorded it, else the 12 hex digits of the request's label
      * @param message    why the night failed; null otherwise
      * @param gatePassed null until exported
-     * @param splits     split to items exported in it, in the export's order; empty until exported
+     * @param splits     split to items exported in it, in the export's order (train, validation, test); empty until
+     *                   exported
      * @param exportDir  relative to the output root; null until exported
      * @param cardSha256 SHA-256 of the export's {@code README.md}; null until exported
      */
@@ -86,6 +87,19 @@ public class DatasetAudit {
 
     private static final TypeReference<LinkedHashMap<String, Long>> SPLITS = new TypeReference<>() {
     };
+    private static final java.util.List<String> SPLIT_ORDER = java.util.List.of("train", "validation", "test");
+
+    /** JSONB keeps an object's keys in its own order: the splits as the export writes them, train first. */
+    private static Map<String, Long> inExportOrder(Map<String, Long> splits) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        SPLIT_ORDER.forEach(s -> {
+            if (splits.containsKey(s)) {
+                out.put(s, splits.get(s));
+            }
+        });
+        splits.forEach(out::putIfAbsent);
+        return out;
+    }
 
     private static final String NIGHTS = """
             SELECT r.id, r.client_request_id, r.status AS run_status, r.message AS run_message, r.item_count,
@@ -100,7 +114,8 @@ public class DatasetAudit {
 
     /** A night's items: prompt text, seed, index, output SHA-256 and exclusion. */
     private static final String ITEMS = """
-            SELECT p.text, i.seed, i.idx, o.sha256, e.reason || ': ' || e.detail AS excluded
+            SELECT p.text, i.seed, i.idx, o.sha256, e.reason || ': ' || e.detail AS excluded,
+                   row_number() OVER (PARTITION BY p.text, i.seed ORDER BY i.idx) AS nth
             FROM items i JOIN prompts p ON p.id = i.prompt_id
                  LEFT JOIN outputs o ON o.request_id = i.request_id AND o.idx = i.idx
                  LEFT JOIN dataset_exclusions e ON e.request_id = i.request_id AND e.idx = i.idx
@@ -166,7 +181,8 @@ public class DatasetAudit {
 
     /**
      * Items of the two nights with the same prompt and seed whose outputs' SHA-256 differ (or that only one wrote),
-     * in A's index order.
+     * in A's index order; a (prompt, seed) that a night has more than once (two templates making one text) is
+     * matched in index order, first with first.
      */
     public Capped<ItemPair> outputsDiffer(long a, long b, int first) {
         return pairs("a.sha256 IS DISTINCT FROM b.sha256", "sha256", a, b, first);
@@ -182,6 +198,8 @@ public class DatasetAudit {
         long total = capped("WITH a AS (" + ITEMS + "), b AS (" + ITEMS + ")"
                         + " SELECT a.text, a.seed, a.idx AS idx_a, b.idx AS idx_b, a." + column + " AS va, b." + column
                         + " AS vb, count(*) OVER () AS total FROM a JOIN b ON a.text = b.text AND a.seed = b.seed"
+                        // the n-th item of a (prompt, seed) in A with the n-th in B: no cross product of repeats
+                        + " AND a.nth = b.nth"
                         + " WHERE " + differ + " ORDER BY a.idx, b.idx LIMIT ?",
                 rs -> pairs.add(new ItemPair(rs.getString("text"), rs.getLong("seed"), rs.getLong("idx_a"),
                         rs.getLong("idx_b"), rs.getString("va"), rs.getString("vb"))), a, b, first);
@@ -230,7 +248,8 @@ public class DatasetAudit {
                 hasRow ? rs.getBoolean("gate_passed") : null,
                 hasRow ? rs.getLong("items_total") : rs.getLong("item_count"),
                 rs.getLong("items_exported"), rs.getLong("items_rejected"), rs.getLong("items_missing"),
-                splits == null ? Map.of() : Json.MAPPER.readValue(splits, SPLITS), rs.getString("export_dir"),
+                splits == null ? Map.of() : inExportOrder(Json.MAPPER.readValue(splits, SPLITS)),
+                rs.getString("export_dir"),
                 rs.getString("card_sha256"), rs.getTimestamp("accepted_at").toInstant());
     }
 }

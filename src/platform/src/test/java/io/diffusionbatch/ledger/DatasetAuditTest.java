@@ -4,6 +4,7 @@ import io.diffusionbatch.ledger.DatasetAudit.ItemPair;
 import io.diffusionbatch.ledger.DatasetAudit.Night;
 import io.diffusionbatch.ledger.DatasetAudit.Status;
 import io.diffusionbatch.platform.TestServer;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -128,5 +129,21 @@ class DatasetAuditTest {
         assertThat(excluded.total()).isEqualTo(2);
         assertThat(excluded.first()).containsExactly(new ItemPair(p + "x", 100, 0, 0, null, "gate-score: adherence 0.2 below 0.5"),
                 new ItemPair(p + "z", 102, 2, 2, "failed: engine error", null));
+    }
+
+    @Test
+    void aPromptAndSeedThatANightHasTwiceAreMatchedFirstWithFirst() {
+        String name = TestServer.uniqueId("ds");
+        long a = rows.request(name, "2026-05-01", "completed", null);
+        long b = rows.request(name, "2026-05-02", "completed", null);
+        // two templates making one text: items 0 and 1 of each night share (prompt, seed), with the same outputs
+        rows.items(a, List.of(name + " twice", name + " twice"), List.of("t0", "t1"));
+        rows.items(b, List.of(name + " twice", name + " twice"), List.of("t0", "t1"));
+        JdbcClient jdbc = TestServer.get().jdbc();
+        jdbc.sql("UPDATE items SET seed = 7 WHERE request_id IN (?, ?)").params(a, b).update();
+        assertThat(audit.outputsDiffer(a, b, 20).total()).as("no cross product of the repeats").isZero();
+        jdbc.sql("UPDATE outputs SET sha256 = 'changed' WHERE request_id = ? AND idx = 1").param(b).update();
+        assertThat(audit.outputsDiffer(a, b, 20).first()).containsExactly(new ItemPair(name + " twice", 7, 1, 1, "t1",
+                "changed"));
     }
 }
