@@ -59,7 +59,8 @@ public final class Tensors {
     /**
      * A tensor of the input's type and rank filled with one value: a scalar, its fixed length, or
      * {@code batch} values. Integer inputs get the value truncated towards zero, as the diffusers
-     * ONNX pipelines' {@code np.array([t], dtype=int64)} does with fractional timesteps.
+     * ONNX pipelines' {@code np.array([t], dtype=int64)} does with fractional timesteps; float16 inputs get it
+     * rounded to the nearest float16 (timesteps up to 1000 lose at most 0.25).
      */
     public static OnnxTensor filled(TensorSpec spec, double value, int batch) {
         long[] shape = spec.rank() == 0 ? new long[0] : new long[] {spec.dim(0) > 0 ? spec.dim(0) : batch};
@@ -85,6 +86,12 @@ public final class Tensors {
                     float[] v = new float[n];
                     Arrays.fill(v, (float) value);
                     yield OnnxTensor.createTensor(ENV, FloatBuffer.wrap(v), shape);
+                }
+                case FLOAT16 -> { // a converter's --fp16 export: every float input float16, the timestep too
+                    float[] v = new float[n];
+                    Arrays.fill(v, (float) value);
+                    yield OnnxTensor.createTensor(ENV, Fp16Conversions.convertFloatBufferToFp16Buffer(
+                            FloatBuffer.wrap(v)), shape, OnnxJavaType.FLOAT16);
                 }
                 default -> throw new EngineException("input '" + spec.name() + "': unsupported type " + spec.type());
             };

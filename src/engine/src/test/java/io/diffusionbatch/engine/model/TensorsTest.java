@@ -17,6 +17,12 @@ class TensorsTest {
         try (OnnxTensor t = Tensors.filled(new TensorSpec("timestep", OnnxJavaType.FLOAT, new long[] {-1}), 832.7, 3)) {
             assertThat((float[]) t.getValue()).containsExactly(832.7f, 832.7f, 832.7f);
         }
+        // a float16 timestep (a converter's --fp16 export), rounded to the nearest float16: 832.7 → 832.5
+        try (OnnxTensor t = Tensors.filled(new TensorSpec("timestep", OnnxJavaType.FLOAT16, new long[] {1}), 832.7, 2)) {
+            assertThat(t.getInfo().type).isEqualTo(OnnxJavaType.FLOAT16);
+            assertThat(t.getInfo().getShape()).containsExactly(1);
+            assertThat(ai.onnxruntime.platform.Fp16Conversions.fp16ToFloat(t.getShortBuffer().get(0))).isEqualTo(832.5f);
+        }
         try (OnnxTensor t = Tensors.filled(new TensorSpec("timestep", OnnxJavaType.INT64, new long[0]), 5, 3)) {
             assertThat(t.getInfo().getShape()).isEmpty();
             assertThat((long) t.getValue()).isEqualTo(5);
