@@ -11,8 +11,6 @@ import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.platform.DiffusionBatchApplication;
 import io.diffusionbatch.platform.DiffusionProperties;
-import io.diffusionbatch.platform.ModelRegistry;
-import io.diffusionbatch.request.RequestLimits;
 import io.diffusionbatch.request.Violation;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -74,19 +72,14 @@ final class DatasetRunCommand extends PlatformCommand {
     public Integer call() {
         String[] spring = springArgs();
         try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", spring)) {
-            if (ctx.containsBean("localServices")) {
-                throw usage("no server is running for this data directory: start one with "
-                        + "'java -jar target/diffusion-batch.jar serve' (or run 'demo')");
-            }
+            requireRunningServer(ctx);
             DiffusionProperties props = ctx.getBean(DiffusionProperties.class);
-            ModelRegistry models = ctx.getBean(ModelRegistry.class);
             DatasetSpec spec;
             Path file;
             try {
                 file = DatasetNights.locate(specArg,
                         props.datasets().resolvedDir(ctx.getEnvironment().getProperty("diffusion.home")));
-                spec = DatasetNights.read(file, new DatasetSpecParser(models, m -> models.evaluator(m).isPresent(),
-                        ctx.getBean(RequestLimits.class)));
+                spec = DatasetNights.read(file, ctx.getBean(DatasetSpecParser.class));
             } catch (IOException e) {
                 throw usage("SPEC: " + e.getMessage());
             } catch (InvalidSpecException e) {

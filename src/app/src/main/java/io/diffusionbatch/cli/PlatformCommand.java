@@ -87,6 +87,19 @@ abstract class PlatformCommand implements Callable<Integer> {
         return RunReport.runId(run).orElseThrow(() -> usage("RUN: must be a run id (a number), was '" + run + "'"));
     }
 
+    /**
+     * For commands that talk to a running server: the client context must have found one (in local mode, through
+     * the data directory's services.json) rather than started services of its own.
+     *
+     * @throws ParameterException (exit code 2) saying how to start one
+     */
+    final void requireRunningServer(org.springframework.context.ConfigurableApplicationContext ctx) {
+        if (ctx.containsBean("localServices")) {
+            throw usage("no server is running for this data directory: start one with "
+                    + "'java -jar target/diffusion-batch.jar serve' (or run 'demo')");
+        }
+    }
+
     final ParameterException usage(String message) {
         return new ParameterException(spec.commandLine(), message);
     }

@@ -70,10 +70,7 @@ final class SubmitCommand extends PlatformCommand {
             throw usage("FILE: cannot read " + file + ": " + e.getMessage());
         }
         try (ConfigurableApplicationContext ctx = DiffusionBatchApplication.start("client", spring)) {
-            if (ctx.containsBean("localServices")) {
-                throw usage("no server is running for this data directory: start one with "
-                        + "'java -jar target/diffusion-batch.jar serve' (or run 'demo')");
-            }
+            requireRunningServer(ctx);
             DiffusionProperties props = ctx.getBean(DiffusionProperties.class);
             send.checkReader(ctx, props);
             String key = requestIdOf(payload);

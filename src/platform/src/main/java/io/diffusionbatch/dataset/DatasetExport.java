@@ -1,6 +1,7 @@
 package io.diffusionbatch.dataset;
 
 import io.diffusionbatch.engine.json.Json;
+import io.diffusionbatch.media.ItemWriter;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -188,15 +189,11 @@ public final class DatasetExport implements Closeable {
         Path file = dir.resolve(path);
         Files.createDirectories(file.getParent());
         Files.write(file, bytes);
-        FileSum sum = new FileSum(path, sha256(bytes), bytes.length);
+        FileSum sum = new FileSum(path, ItemWriter.sha256(bytes), bytes.length);
         if (listed) {
             files.add(sum);
         }
         return sum;
-    }
-
-    private static String sha256(byte[] bytes) {
-        return HexFormat.of().formatHex(digest().digest(bytes));
     }
 
     private static MessageDigest digest() {

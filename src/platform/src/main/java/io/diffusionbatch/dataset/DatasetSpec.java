@@ -1,14 +1,14 @@
 package io.diffusionbatch.dataset;
 
 import io.diffusionbatch.engine.json.Json;
+import io.diffusionbatch.media.ItemWriter;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.LocalDate;
 import java.util.HexFormat;
 import java.util.List;
@@ -153,12 +153,7 @@ public record DatasetSpec(String name, String description, String model, List<Te
          */
         public String assign(String prompt, long seed) {
             String key = BY_ITEM.equals(by) ? "split:" + prompt + '\0' + seed : "split:" + prompt;
-            byte[] h = HexFormat.of().parseHex(sha256Hex(key.getBytes(StandardCharsets.UTF_8)));
-            long first = 0;
-            for (int i = 0; i < 8; i++) {
-                first = (first << 8) | (h[i] & 0xff);
-            }
-            double u = (first >>> 11) * 0x1.0p-53;
+            double u = (sha256Prefix(key) >>> 11) * 0x1.0p-53;
             return u < validation ? "validation" : u < validation + test ? "test" : "train";
         }
     }
@@ -203,7 +198,7 @@ public record DatasetSpec(String name, String description, String model, List<Te
 
     /** sha256 of {@link #canonicalJson()} (UTF-8), lowercase hex. */
     public String sha256() {
-        return sha256Hex(canonicalJson().getBytes(StandardCharsets.UTF_8));
+        return ItemWriter.sha256(canonicalJson().getBytes(StandardCharsets.UTF_8));
     }
 
     /** The night's request id: {@code dataset:NAME:YYYY-MM-DD:HASH12} (spec, content hash, night). */
@@ -317,11 +312,9 @@ public record DatasetSpec(String name, String description, String model, List<Te
         return n.deepCopy();
     }
 
-    static String sha256Hex(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    /** The first 8 bytes of SHA-256(text, UTF-8), big-endian, as a (possibly negative) long: 64 uniform bits. */
+    static long sha256Prefix(String text) {
+        return ByteBuffer.wrap(HexFormat.of().parseHex(ItemWriter.sha256(text.getBytes(StandardCharsets.UTF_8)), 0, 16))
+                .getLong();
     }
 }

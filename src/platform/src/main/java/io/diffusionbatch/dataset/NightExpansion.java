@@ -5,7 +5,6 @@ import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -209,12 +208,7 @@ public final class NightExpansion {
         if (DatasetSpec.Seeds.FIXED.equals(spec.seeds().policy())) {
             return spec.seeds().base();
         }
-        byte[] h = java.util.HexFormat.of().parseHex(DatasetSpec.sha256Hex(
-                ("dataset-seeds:" + spec.name() + ":" + night).getBytes(StandardCharsets.UTF_8)));
-        long first = 0;
-        for (int i = 0; i < 8; i++) {
-            first = (first << 8) | (h[i] & 0xff);
-        }
+        long first = DatasetSpec.sha256Prefix("dataset-seeds:" + spec.name() + ":" + night);
         return Long.remainderUnsigned(first, MAX_SEED + 1 - seedSpan(spec));
     }
 

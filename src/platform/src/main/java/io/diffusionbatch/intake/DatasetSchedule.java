@@ -7,9 +7,7 @@ import io.diffusionbatch.job.ServerInstance;
 import io.diffusionbatch.ledger.DatasetStore;
 import io.diffusionbatch.platform.ConditionalOnRole;
 import io.diffusionbatch.platform.DiffusionProperties;
-import io.diffusionbatch.platform.ModelRegistry;
 import io.diffusionbatch.platform.Roles;
-import io.diffusionbatch.request.RequestLimits;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -61,9 +59,9 @@ public class DatasetSchedule implements SmartLifecycle {
     private @Nullable ThreadPoolTaskScheduler scheduler;
 
     @Autowired
-    public DatasetSchedule(DiffusionProperties props, DatasetStore store, ModelRegistry models, RequestLimits limits,
+    public DatasetSchedule(DiffusionProperties props, DatasetStore store, DatasetSpecParser parser,
                            ServerInstance instance, Environment env) {
-        this(props, store, new DatasetSpecParser(models, m -> models.evaluator(m).isPresent(), limits), instance.id(),
+        this(props, store, parser, instance.id(),
                 props.datasets().resolvedDir(env.getProperty("diffusion.home")), Clock.systemUTC());
     }
 

@@ -11,7 +11,6 @@ import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.request.GenerationRequest;
 import io.diffusionbatch.request.InvalidRequestException;
-import io.diffusionbatch.platform.ModelRegistry;
 import io.diffusionbatch.request.ModelCatalog;
 import io.diffusionbatch.request.OutputLocation;
 import io.diffusionbatch.request.RequestLimits;
@@ -48,14 +47,14 @@ public class RequestIntake {
     private final Path outputRoot;
     private final DatasetSpecParser specs;
 
-    public RequestIntake(RequestStore requests, RejectionStore rejections, ModelRegistry catalog, RequestLimits limits,
-                         OutputRoot outputRoot) {
+    public RequestIntake(RequestStore requests, RejectionStore rejections, ModelCatalog catalog, RequestLimits limits,
+                         OutputRoot outputRoot, DatasetSpecParser specs) {
         this.requests = requests;
         this.rejections = rejections;
         this.catalog = catalog;
         this.limits = limits;
         this.outputRoot = outputRoot.path();
-        this.specs = new DatasetSpecParser(catalog, m -> catalog.evaluator(m).isPresent(), limits);
+        this.specs = specs;
     }
 
     /**

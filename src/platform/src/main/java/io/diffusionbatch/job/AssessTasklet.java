@@ -73,23 +73,25 @@ public class AssessTasklet implements Tasklet {
         RequestRow run = requests.find(requestId).orElseThrow();
         Optional<Path> folder = models.evaluator(run.model());
         // a dataset night's gate judges every item: its run is assessed whatever max-items says
-        if (folder.isEmpty() || (maxItems <= 0 && !isDataset(run))) {
+        boolean dataset = JSON.readTree(run.spec()).has("dataset");
+        if (folder.isEmpty() || (maxItems <= 0 && !dataset)) {
             LOG.info("run {}: no quality assessment ({})", requestId,
                     folder.isEmpty() ? "model " + run.model() + " has no evaluator" : "diffusion.quality.max-items is 0");
             return RepeatStatus.FINISHED;
         }
-        assess(run, folder.get());
+        assess(run, folder.get(), dataset);
         return RepeatStatus.FINISHED;
     }
 
-    void assess(RequestRow run, Path folder) {
+    /** @param everyItem judge every item (a dataset night's gate needs them all), whatever max-items says */
+    void assess(RequestRow run, Path folder, boolean everyItem) {
         long start = System.nanoTime();
         ShapesEvaluator evaluator = evaluators.get(folder);
         boolean video = "video".equals(run.kind());
         Path runDir = root.folder(run.id(), run.outputDir());
         RunAssessment assessment = new RunAssessment(video ? null : evaluator.imageReference());
         long done = items.countByStatus(run.id()).getOrDefault(ItemStatus.DONE, 0L);
-        long stride = isDataset(run) ? 1 : Math.max(1, (done + maxItems - 1) / maxItems);
+        long stride = everyItem ? 1 : Math.max(1, (done + maxItems - 1) / maxItems);
         List<ItemQualityRow> rows = new ArrayList<>();
         long unreadable = 0;
         long after = -1;
@@ -125,10 +127,6 @@ public class AssessTasklet implements Tasklet {
         LOG.info("run {}: assessed {} outputs ({} unreadable) in {} s: adherence {} over {} captions, FID {} over {}",
                 run.id(), q.assessed(), unreadable, String.format("%.1f", seconds), q.adherence(), q.labelled(), q.fid(),
                 q.fidItems());
-    }
-
-    private static boolean isDataset(RequestRow run) {
-        return JSON.readTree(run.spec()).has("dataset");
     }
 
     /** The output as the evaluator's input, or empty (logged) when it cannot be read or has another geometry. */

@@ -10,12 +10,16 @@ import io.diffusionbatch.engine.SamplingParams;
 import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.ledger.DatasetStore;
 import io.diffusionbatch.ledger.DatasetStore.ExportItem;
+import io.diffusionbatch.ledger.ItemStatus;
 import io.diffusionbatch.ledger.QualityStore;
 import io.diffusionbatch.ledger.RequestRow;
 import io.diffusionbatch.ledger.RequestStore;
 import io.diffusionbatch.ledger.RunFigures;
 import io.diffusionbatch.ledger.RunFiguresReader;
+import io.diffusionbatch.media.ItemWriter;
+import io.diffusionbatch.output.OutputRefusedException;
 import io.diffusionbatch.output.OutputRoot;
+import io.diffusionbatch.output.OutputStore;
 import io.diffusionbatch.platform.ModelRegistry;
 import io.diffusionbatch.request.CatalogModel;
 import io.diffusionbatch.request.DatasetTag;
@@ -36,6 +40,8 @@ import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -43,10 +49,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,9 +80,10 @@ public class ExportTasklet implements Tasklet {
     private final ModelRegistry models;
     private final RequestLimits limits;
     private final OutputRoot root;
+    private final OutputStore files;
 
     public ExportTasklet(RequestStore requests, DatasetStore datasets, QualityStore quality, RunFiguresReader figures,
-                         ModelRegistry models, RequestLimits limits, OutputRoot root) {
+                         ModelRegistry models, RequestLimits limits, OutputRoot root, OutputStore files) {
         this.requests = requests;
         this.datasets = datasets;
         this.quality = quality;
@@ -87,6 +91,7 @@ public class ExportTasklet implements Tasklet {
         this.models = models;
         this.limits = limits;
         this.root = root;
+        this.files = files;
     }
 
     @Override
@@ -166,11 +171,10 @@ public class ExportTasklet implements Tasklet {
                     total++;
                     Map<String, String> readings = map(item.readingsJson());
                     Map<String, String> expected = map(item.expectedJson());
-                    QualityGate.Rejection no = !"done".equals(item.status()) || item.path() == null
-                            ? new QualityGate.Rejection("cancelled".equals(item.status()) || "pending".equals(item.status())
-                            ? "cancelled" : "failed", item.error() == null ? "no output (" + item.status() + ")"
-                            : item.error())
-                            : gate == null ? null : gate.judge(readings, expected);
+                    QualityGate.Rejection no = missing(item);
+                    if (no == null && gate != null) {
+                        no = gate.judge(readings, expected);
+                    }
                     if (no != null) {
                         excluded.add(new DatasetStore.Exclusion(item.index(), no.reason(), no.detail()));
                         byReason.merge(no.reason(), 1L, Long::sum);
@@ -210,11 +214,11 @@ public class ExportTasklet implements Tasklet {
             dataSha = export.finishData();
         }
         double share = total == 0 ? 0 : (double) rejected / total;
-        long exportedCount = export.counts().values().stream().mapToLong(Long::longValue).sum();
+        long exported = export.counts().values().stream().mapToLong(Long::longValue).sum();
         String failure = spec.gate() != null && share > spec.gate().maxRejected()
                 ? String.format(java.util.Locale.ROOT, "%d of %d items (%.4f) rejected, more than the gate's maxRejected "
                 + "%.4f", rejected, total, share, spec.gate().maxRejected())
-                : exportedCount == 0 && total > 0 ? "no item was exported (" + (total - rejected) + " failed or cancelled, "
+                : exported == 0 && total > 0 ? "no item was exported (" + (total - rejected) + " failed or cancelled, "
                 + rejected + " rejected)" : null;
         RunFigures f = figures.read(requestId).orElse(null);
         DatasetCard.Figures cardFigures = f == null ? new DatasetCard.Figures(null, null, null, null, null, null, null)
@@ -240,7 +244,6 @@ public class ExportTasklet implements Tasklet {
         }
         Files.move(staging, exportDir, StandardCopyOption.ATOMIC_MOVE);
         deleteTree(old);
-        long exported = export.counts().values().stream().mapToLong(Long::longValue).sum();
         long bytes = export.files().stream().mapToLong(DatasetExport.FileSum::bytes).sum()
                 + Files.size(exportDir.resolve("SHA256SUMS")) + cardSum.bytes();
         DatasetStore.Night night = new DatasetStore.Night(requestId, spec.name(), tag.night(), tag.specSha256(),
@@ -314,21 +317,32 @@ public class ExportTasklet implements Tasklet {
         }
     }
 
-    /** The output's bytes, checked against the ledger's sha256 (a changed file is never exported). */
-    private static byte[] read(Path runDir, ExportItem item) throws IOException {
-        Path file = runDir.resolve(item.path()).normalize();
-        if (!file.startsWith(runDir) || Files.isSymbolicLink(file)) {
-            throw new IOException("item " + item.index() + ": output " + item.path() + " is not a file of the run");
+    /** Why an item has no output to export ({@code failed}, or {@code cancelled} when it never ran), or null. */
+    private static QualityGate.@Nullable Rejection missing(ExportItem item) {
+        if (ItemStatus.DONE.sql().equals(item.status()) && item.path() != null) {
+            return null;
         }
-        byte[] bytes = Files.readAllBytes(file);
-        String sha;
-        try {
-            sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        boolean ran = !ItemStatus.CANCELLED.sql().equals(item.status()) && !ItemStatus.PENDING.sql().equals(item.status());
+        return new QualityGate.Rejection(ran ? "failed" : "cancelled",
+                item.error() == null ? "no output (" + item.status() + ")" : item.error());
+    }
+
+    /**
+     * The output's bytes, read through the output store (a link or anything but a regular file of the run is
+     * refused), checked against the ledger's sha256 (a changed file is never exported).
+     */
+    private byte[] read(Path runDir, ExportItem item) throws IOException {
+        byte[] bytes;
+        try (OutputStore.Stored f = files.open(runDir, item.path());
+             InputStream in = Channels.newInputStream(f.channel())) {
+            bytes = in.readAllBytes();
+        } catch (OutputRefusedException e) {
+            throw new IOException("item " + item.index() + ": output " + item.path() + " is not a file of the run: "
+                    + e.getMessage(), e);
         }
+        String sha = ItemWriter.sha256(bytes);
         if (!sha.equals(item.sha256())) {
-            throw new IOException("item " + item.index() + ": " + file + " has sha256 " + sha + " but the ledger "
+            throw new IOException("item " + item.index() + ": " + item.path() + " has sha256 " + sha + " but the ledger "
                     + "recorded " + item.sha256() + "; the file changed after it was made ('reproduce' makes it again)");
         }
         return bytes;

@@ -1,5 +1,6 @@
 package io.diffusionbatch.platform;
 
+import io.diffusionbatch.dataset.DatasetSpecParser;
 import io.diffusionbatch.energy.EnergyMeter;
 import io.diffusionbatch.energy.EnergyMeters;
 import io.diffusionbatch.engine.EngineOptions;
@@ -51,6 +52,12 @@ public class PlatformConfiguration {
     }
 
     /** The contract's limits, with the micro-batch and memory limit of this configuration for the model checks. */
+    /** Dataset specs checked against this catalog (its evaluators decide where a gate may stand) and limits. */
+    @Bean
+    DatasetSpecParser datasetSpecParser(ModelRegistry models, RequestLimits limits) {
+        return new DatasetSpecParser(models, m -> models.evaluator(m).isPresent(), limits);
+    }
+
     @Bean
     RequestLimits requestLimits(DiffusionProperties props) {
         DiffusionProperties.Limits limits = props.limits() != null ? props.limits()

@@ -4,6 +4,7 @@ import io.diffusionbatch.engine.ModelGeometry;
 import io.diffusionbatch.engine.ParamViolation;
 import io.diffusionbatch.engine.SamplingParams;
 import io.diffusionbatch.engine.sampler.Samplers;
+import io.diffusionbatch.media.ItemWriter;
 import io.diffusionbatch.media.OutputFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -378,9 +379,9 @@ public final class RequestParser {
                     add("dataset.spec", Violation.Rules.TYPE, "must be the spec's canonical JSON, an object as text");
                     spec = null;
                 } else if (spec != null) {
-                    if (sha != null && !sha.equals(sha256(spec))) {
+                    if (sha != null && !sha.equals(ItemWriter.sha256(spec.getBytes(StandardCharsets.UTF_8)))) {
                         add("dataset.specSha256", Violation.Rules.CHECKSUM, "is not the sha256 of dataset.spec's JSON ("
-                                + sha256(spec) + ")");
+                                + ItemWriter.sha256(spec.getBytes(StandardCharsets.UTF_8)) + ")");
                         spec = null;
                     }
                 }
@@ -879,14 +880,6 @@ public final class RequestParser {
         return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
     }
 
-    private static String sha256(String s) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static String shorten(String s) {
         return s.length() <= 80 ? s : s.substring(0, 77) + "...";

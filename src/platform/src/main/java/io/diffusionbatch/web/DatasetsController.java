@@ -1,6 +1,7 @@
 package io.diffusionbatch.web;
 
 import io.diffusionbatch.ledger.DatasetAudit;
+import io.diffusionbatch.media.ItemWriter;
 import io.diffusionbatch.output.OutputRefusedException;
 import io.diffusionbatch.output.OutputRoot;
 import io.diffusionbatch.output.OutputStore;
@@ -20,9 +21,6 @@ import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * {@code /datasets}: the datasets and their nights, newest first; {@code /datasets/RUN/card}: an exported night's
@@ -68,7 +66,7 @@ public class DatasetsController {
             throw Params.notFound("run " + id + "'s night (" + night.status().text() + ") has no export");
         }
         byte[] card = read(id, night.exportDir());
-        String sha = sha256(card);
+        String sha = ItemWriter.sha256(card);
         if (!sha.equalsIgnoreCase(night.cardSha256())) {
             throw new ResponseStatusException(HttpStatus.CONFLICT, "the card of run " + id + " on disk differs from"
                     + " what the ledger recorded (SHA-256 " + sha + " on disk, " + night.cardSha256() + " in the"
@@ -92,14 +90,6 @@ public class DatasetsController {
             throw Params.notFound("run " + run + " has no card inside the output root (" + e.getMessage() + ")");
         } catch (IOException | InvalidPathException e) {
             throw Params.notFound("the card of run " + run + " cannot be read");
-        }
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }
