@@ -241,9 +241,11 @@ final class GenerateCommand implements Callable<Integer> {
             throw usage("--" + (prompt != null ? "prompt" : "negative") + ": model " + engine.model().name()
                     + " is unconditional (no text encoder); it takes no prompt");
         }
-        if (negative != null && !params.usesGuidance()) {
-            throw usage("--negative: has no effect with guidance " + params.guidance()
-                    + "; a negative prompt needs guidance > 1");
+        if (negative != null && !engine.unconditionalPass(params)) {
+            throw usage("--negative: has no effect " + (engine.geometry().guidanceEmbedded()
+                    ? "on model " + engine.model().name() + ": it takes guidance as an embedding (a guidance-distilled"
+                    + " consistency model) and runs no unconditional pass"
+                    : "with guidance " + params.guidance() + "; a negative prompt needs guidance > 1"));
         }
     }
 

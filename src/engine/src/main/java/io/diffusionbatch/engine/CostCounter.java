@@ -27,7 +27,7 @@ final class CostCounter {
 
     private final UnetSignature sig;
     private final OnnxNetwork unet;
-    private final OnnxNetwork textEncoder;
+    private final java.util.List<OnnxNetwork> textEncoders;
     private final OnnxNetwork vae;
     private final long contextLength;
     private final long hiddenSize;
@@ -36,17 +36,20 @@ final class CostCounter {
     private final Map<Key, Sizes> cache = new ConcurrentHashMap<>();
 
     /** Networks may be null where the model has none; none of them is run or closed here. */
-    CostCounter(UnetSignature sig, OnnxNetwork unet, OnnxNetwork textEncoder, OnnxNetwork vae, int contextLength,
-                int sizeFactor) {
+    CostCounter(UnetSignature sig, OnnxNetwork unet, java.util.List<OnnxNetwork> textEncoders, OnnxNetwork vae,
+                int contextLength, int sizeFactor) {
         this.sig = sig;
         this.unet = unet;
-        this.textEncoder = textEncoder;
+        this.textEncoders = textEncoders;
         this.vae = vae;
         this.contextLength = contextLength;
         long hidden = sig.encoderHiddenStates() == null ? -1 : sig.encoderHiddenStates().dim(2);
-        if (hidden < 0 && textEncoder != null) {
-            TensorSpec out = textEncoder.outputOrFirst("last_hidden_state");
-            hidden = out.rank() == 3 ? out.dim(2) : -1;
+        if (hidden < 0 && !textEncoders.isEmpty()) { // the encoders' widths joined (SDXL has two)
+            hidden = 0;
+            for (OnnxNetwork te : textEncoders) {
+                TensorSpec out = te.outputOrFirst("last_hidden_state");
+                hidden = hidden >= 0 && out.rank() == 3 && out.dim(2) > 0 ? hidden + out.dim(2) : -1;
+            }
         }
         this.hiddenSize = hidden;
         this.vaeInput = vae == null ? null : vae.inputs().keySet().iterator().next();
@@ -72,9 +75,20 @@ final class CostCounter {
         if (sig.encoderHiddenStates() != null) {
             unetShapes.put("encoder_hidden_states", new long[] {1, contextLength, hiddenSize});
         }
-        PerSample text = textEncoder == null ? null
-                : stats(textEncoder, "input_ids", Map.of("input_ids", new long[] {1, contextLength},
-                        "attention_mask", new long[] {1, contextLength}));
+        if (sig.textEmbeds() != null) {
+            unetShapes.put("text_embeds", new long[] {1, sig.textEmbeds().dim(1)});
+            unetShapes.put("time_ids", new long[] {1, UnetSignature.TIME_IDS});
+        }
+        if (sig.timestepCond() != null) {
+            unetShapes.put("timestep_cond", new long[] {1, sig.guidanceEmbedding()});
+        }
+        PerSample text = null;
+        for (OnnxNetwork te : textEncoders) { // SDXL's two encoders count as one text stage
+            PerSample one = stats(te, "input_ids", Map.of("input_ids", new long[] {1, contextLength},
+                    "attention_mask", new long[] {1, contextLength}));
+            text = text == null ? one : new PerSample(text.params() + one.params(), text.flops() + one.flops(),
+                    text.unresolved() < 0 || one.unresolved() < 0 ? -1 : text.unresolved() + one.unresolved());
+        }
         PerSample vaeStats = vae == null ? null
                 : stats(vae, vaeInput, Map.of(vaeInput, new long[] {1, sig.latentChannels(), k.height(), k.width()}));
         return new Sizes(text, stats(unet, "sample", unetShapes), vaeStats);

@@ -9,6 +9,7 @@ import io.diffusionbatch.engine.model.ModelFolder;
 import io.diffusionbatch.engine.model.ModelNetworks;
 import io.diffusionbatch.engine.model.OnnxNetwork;
 import io.diffusionbatch.engine.model.TensorSpec;
+import io.diffusionbatch.engine.model.TextEncoder;
 import io.diffusionbatch.engine.model.Tensors;
 import io.diffusionbatch.engine.model.UnetSignature;
 import io.diffusionbatch.engine.noise.SeedNoise;
@@ -18,7 +19,6 @@ import io.diffusionbatch.engine.schedule.PredictionType;
 import io.diffusionbatch.engine.schedule.SchedulerConfig;
 import io.diffusionbatch.engine.schedule.TimestepSpacing;
 import io.diffusionbatch.engine.tokenizer.TokenizedPrompt;
-import io.diffusionbatch.engine.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,11 +54,11 @@ public final class Engine implements AutoCloseable {
     private final ExecutionDevice device;
     private final SchedulerConfig scheduler;
     private final boolean consistencyModel;
+    private final boolean turbo;
     private final OnnxNetwork unet;
     private final UnetSignature sig;
-    private final OnnxNetwork textEncoder;
-    private final Tokenizer tokenizer;
-    private final String textOutput;
+    private final List<TextEncoder> textEncoders;
+    private final boolean zeroEmptyNegative;
     private final OnnxNetwork vae;
     private final String vaeInput;
     private final String vaeOutput;
@@ -67,7 +67,11 @@ public final class Engine implements AutoCloseable {
     private final int batchSize;
     private final ModelNetworks networks;
     private final ModelGeometry geometry;
+    private final long[] nativeCells;
     private ModelIdentity identity;
+
+    /** Latent cells along each side when neither the UNet's graph nor its config.json gives a size. */
+    private static final int FALLBACK_CELLS = 64;
 
     private Engine(ModelFolder model, EngineOptions options) {
         this.model = model;
@@ -75,21 +79,24 @@ public final class Engine implements AutoCloseable {
         this.batchSize = options.batchSize();
         try {
             this.scheduler = SchedulerConfig.fromFile(model.schedulerConfig());
-            this.consistencyModel = isLcmScheduler(model.schedulerConfig());
+            String schedulerClass = schedulerClass(model.schedulerConfig());
+            this.consistencyModel = "LCMScheduler".equals(schedulerClass);
+            this.turbo = model.isXl() && "EulerAncestralDiscreteScheduler".equals(schedulerClass)
+                    && scheduler.timestepSpacing() == TimestepSpacing.TRAILING;
         } catch (IllegalArgumentException e) {
             throw new EngineException("model: " + model.schedulerConfig() + ": " + e.getMessage(), e);
         }
         this.networks = ModelNetworks.open(model, device);
         this.unet = networks.unet();
         this.sig = networks.unetSignature();
-        this.textEncoder = networks.textEncoder();
-        this.tokenizer = networks.tokenizer();
-        this.textOutput = networks.textOutput();
+        this.textEncoders = networks.textEncoders();
+        this.zeroEmptyNegative = model.forceZerosForEmptyPrompt();
         this.vae = networks.vaeDecoder();
         this.vaeInput = networks.vaeInput();
         this.vaeOutput = networks.vaeOutput();
         this.sizeFactor = networks.sizeFactor();
-        this.costs = new CostCounter(sig, unet, textEncoder, vae, tokenizer == null ? 0 : tokenizer.maxLength(), sizeFactor);
+        this.costs = new CostCounter(sig, unet, textEncoders.stream().map(TextEncoder::network).toList(), vae,
+                networks.contextLength(), sizeFactor);
         TensorSpec s = sig.sample();
         long w = s.dim(s.rank() - 1);
         long h = s.dim(s.rank() - 2);
@@ -97,7 +104,11 @@ public final class Engine implements AutoCloseable {
                 : vae.outputOrFirst(vaeOutput).dim(1) > 0 ? vae.outputOrFirst(vaeOutput).dim(1) : 3;
         this.geometry = new ModelGeometry(model.name(), sig.isVideo(), model.isConditional(), vae != null, sizeFactor,
                 sig.latentChannels(), pixelChannels, w > 0 ? Math.toIntExact(w * sizeFactor) : 0,
-                h > 0 ? Math.toIntExact(h * sizeFactor) : 0, sig.isVideo() && s.dim(2) > 0 ? (int) s.dim(2) : 0);
+                h > 0 ? Math.toIntExact(h * sizeFactor) : 0, sig.isVideo() && s.dim(2) > 0 ? (int) s.dim(2) : 0,
+                sig.embedsGuidance());
+        long[] configured = ModelFolder.configSize(model.unet().resolveSibling("config.json"), "sample_size");
+        this.nativeCells = new long[] {h > 0 ? h : configured != null ? configured[0] : FALLBACK_CELLS,
+                w > 0 ? w : configured != null ? configured[1] : FALLBACK_CELLS};
     }
 
     /**
@@ -143,15 +154,18 @@ public final class Engine implements AutoCloseable {
         return sizeFactor;
     }
 
-    /** The output size the UNet is made for: its fixed spatial dimensions, else 64 latent cells. */
+    /**
+     * The output width the UNet is made for, in pixels: its graph's fixed spatial dimension, else
+     * unet/config.json {@code sample_size} (an integer, or a list of height and width), as the
+     * reference pipeline takes it, else 64 latent cells; times the VAE's factor.
+     */
     public int nativeWidth() {
-        long w = sig.sample().dim(sig.sample().rank() - 1);
-        return (int) ((w > 0 ? w : 64) * sizeFactor);
+        return Math.toIntExact(nativeCells[1] * sizeFactor);
     }
 
+    /** The output height the UNet is made for; as {@link #nativeWidth()}. */
     public int nativeHeight() {
-        long h = sig.sample().dim(sig.sample().rank() - 2);
-        return (int) ((h > 0 ? h : 64) * sizeFactor);
+        return Math.toIntExact(nativeCells[0] * sizeFactor);
     }
 
     /** Frames of a video model's fixed frame dimension, else 8; 0 for image models. */
@@ -164,25 +178,44 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * This model's default settings: DPM-Solver++ 2M at 20 steps, guidance 7.5 (1 when unconditional); for a
-     * distilled consistency model (its {@code scheduler_config.json} names {@code LCMScheduler}) the {@code lcm}
-     * sampler at 4 steps with guidance 1, i.e. no unconditional pass (guidance was distilled into the network),
-     * so that the UNet runs once per step.
+     * This model's default settings, at its {@linkplain #nativeWidth() native size}:
+     * <ul>
+     *   <li>DPM-Solver++ 2M at 20 steps with guidance 7.5 (1 when unconditional; 5.0 for Stable
+     *       Diffusion XL, its pipeline's default);</li>
+     *   <li>a distilled consistency model (its {@code scheduler_config.json} names {@code LCMScheduler}):
+     *       the {@code lcm} sampler at 4 steps with no unconditional pass; guidance 1 when the guidance
+     *       was distilled into the weights, or, for a UNet that takes it as an embedding
+     *       ({@code timestep_cond}), the LCM pipeline's default w = 8.5;</li>
+     *   <li>SDXL-Turbo (an XL folder whose scheduler is {@code EulerAncestralDiscreteScheduler} with
+     *       {@code timestep_spacing: trailing}, as its release ships it): {@code euler-a} at 1 step with
+     *       guidance 0, i.e. no unconditional pass, as its model card runs it.</li>
+     * </ul>
      */
     public SamplingParams defaultParams() {
         SamplingParams d = SamplingParams.defaults(nativeWidth(), nativeHeight())
-                .withGuidance(isConditional() ? 7.5 : 1.0)
+                .withGuidance(isConditional() ? model.isXl() ? 5.0 : 7.5 : 1.0)
                 .withFrames(nativeFrames());
-        return consistencyModel ? d.withSampler("lcm").withSteps(4).withGuidance(1.0) : d;
+        if (consistencyModel) {
+            return d.withSampler("lcm").withSteps(4).withGuidance(sig.embedsGuidance() ? 8.5 : 1.0);
+        }
+        return turbo ? d.withSampler("euler-a").withSteps(1).withGuidance(0.0) : d;
     }
 
-    /** Whether the model's scheduler config declares {@code "_class_name": "LCMScheduler"}. */
-    private static boolean isLcmScheduler(Path schedulerConfig) {
+    /**
+     * Whether these settings run the UNet a second time for the unconditional (negative-prompt) half
+     * of classifier-free guidance: guidance above 1 on a conditional model that does not take
+     * guidance as an embedding. Where it does not, a negative prompt has no effect.
+     */
+    public boolean unconditionalPass(SamplingParams p) {
+        return geometry.unconditionalPass(p);
+    }
+
+    /** The scheduler config's {@code _class_name}, or null when it names none. */
+    private static String schedulerClass(Path schedulerConfig) {
         try {
-            JsonNode root = Json.MAPPER
-                    .readTree(Files.readString(schedulerConfig));
+            JsonNode root = Json.MAPPER.readTree(Files.readString(schedulerConfig));
             JsonNode name = root == null ? null : root.get("_class_name");
-            return name != null && name.isString() && "LCMScheduler".equals(name.asString());
+            return name != null && name.isString() ? name.asString() : null;
         } catch (IOException | JacksonException e) {
             throw new IllegalArgumentException("cannot read " + schedulerConfig + ": " + e.getMessage(), e);
         }
@@ -266,24 +299,30 @@ public final class Engine implements AutoCloseable {
 
     private List<GeneratedItem> runBatch(SamplingParams p, List<GenerationSpec> batch, StepCallback callback) {
         int n = batch.size();
-        boolean cfg = p.usesGuidance() && isConditional();
+        boolean cfg = unconditionalPass(p);
         Sampler sampler = Samplers.create(p.sampler(), schedulerFor(p), p.steps(), p.eta());
         double[] timesteps = sampler.timesteps();
         int nfe = timesteps.length * (cfg ? 2 : 1);
         ModelCost cost = costs.cost(p, cfg, nfe); // counted (and cached) before any work is timed
 
         long t0 = System.nanoTime();
-        TokenizedPrompt[] tokens = new TokenizedPrompt[cfg ? 2 * n : n];
-        if (isConditional()) {
-            for (int b = 0; b < n; b++) {
-                tokens[b] = tokenizer.encode(batch.get(b).prompt());
-                if (cfg) {
-                    tokens[n + b] = tokenizer.encode(batch.get(b).negativePrompt());
-                }
+        int rows = cfg ? 2 * n : n;
+        String[] prompts = new String[rows];
+        for (int b = 0; b < n; b++) {
+            prompts[b] = batch.get(b).prompt();
+            if (cfg) {
+                prompts[n + b] = batch.get(b).negativePrompt();
+            }
+        }
+        // tokens[encoder][row]
+        TokenizedPrompt[][] tokens = new TokenizedPrompt[textEncoders.size()][rows];
+        for (int e = 0; e < textEncoders.size(); e++) {
+            for (int r = 0; r < rows; r++) {
+                tokens[e][r] = textEncoders.get(e).tokenizer().encode(prompts[r]);
             }
         }
         long t1 = System.nanoTime();
-        float[] embeddings = isConditional() ? Tensors.stack(encodeText(tokens)) : null;
+        Conditioning conditioning = isConditional() ? encodeText(tokens, prompts, cfg ? n : rows, p) : null;
         long t2 = System.nanoTime();
 
         long[] latentShape = latentShape(p);
@@ -296,7 +335,6 @@ public final class Engine implements AutoCloseable {
                 x[b][j] *= sigma;
             }
         }
-        int rows = cfg ? 2 * n : n;
         float[][] prediction = new float[n][];
         for (int i = 0; i < timesteps.length; i++) {
             float scale = (float) sampler.inputScale(i);
@@ -309,7 +347,7 @@ public final class Engine implements AutoCloseable {
                     System.arraycopy(in, b * dim, in, (n + b) * dim, dim);
                 }
             }
-            float[][] out = runUnet(in, rows, embeddings, latentShape, timesteps[i]);
+            float[][] out = runUnet(in, rows, conditioning, latentShape, timesteps[i]);
             for (int b = 0; b < n; b++) {
                 if (cfg) {
                     Guidance.apply(out[b], out[n + b], p.guidance(), p.guidanceRescale());
@@ -330,9 +368,12 @@ public final class Engine implements AutoCloseable {
             ItemCounters c = new ItemCounters(nfe, p.steps(), n, seconds(t1 - t0) / n, seconds(t2 - t1) / n,
                     seconds(t3 - t2) / n, seconds(t4 - t3) / n, 0, device.label(), device.providerName(),
                     device.threads(), cost);
-            boolean truncated = isConditional() && (tokens[b].truncated() || (cfg && tokens[n + b].truncated()));
+            boolean truncated = false;
+            for (TokenizedPrompt[] perEncoder : tokens) {
+                truncated |= perEncoder[b].truncated() || (cfg && perEncoder[n + b].truncated());
+            }
             items.add(new GeneratedItem(batch.get(b), pixels[b], pixelShape, x[b], latentShape, truncated,
-                    isConditional() ? tokens[b].tokenCount() : 0, c));
+                    isConditional() ? tokens[0][b].tokenCount() : 0, c));
         }
         return items;
     }
@@ -357,44 +398,29 @@ public final class Engine implements AutoCloseable {
      * @return wall seconds of the calls
      */
     public double bareLoopSeconds(SamplingParams p, int batch) {
-        if (sig.fixedBatch() > 0 || (textEncoder != null && textEncoder.input("input_ids").dim(0) > 0)
+        if (sig.fixedBatch() > 0 || textEncoders.stream().anyMatch(e -> e.network().input("input_ids").dim(0) > 0)
                 || (vae != null && vae.input(vaeInput).dim(0) > 0)) {
             throw new EngineException("bench: the bare loop needs networks with a dynamic batch dimension");
         }
-        boolean cfg = p.usesGuidance() && isConditional();
+        boolean cfg = unconditionalPass(p);
         int rows = cfg ? 2 * batch : batch;
         long[] latentShape = latentShape(p);
         float[] sample = SeedNoise.gaussian(1, 0, (int) (rows * product(latentShape)));
-        long[] sampleShape = prepend(rows, latentShape);
-        long len = isConditional() ? tokenizer.maxLength() : 0;
-        long[] ids = new long[(int) (rows * len)];
         double[] timesteps = Samplers.create(p.sampler(), schedulerFor(p), p.steps(), p.eta()).timesteps();
         long[] frameShape = sig.isVideo() ? new long[] {latentShape[0], latentShape[2], latentShape[3]} : latentShape;
         int frames = sig.isVideo() ? (int) latentShape[1] : 1;
         float[] latents = java.util.Arrays.copyOf(sample, (int) (batch * product(latentShape)));
+        TokenizedPrompt[][] tokens = new TokenizedPrompt[textEncoders.size()][rows];
+        String[] prompts = new String[rows];
+        java.util.Arrays.fill(prompts, "");
+        for (int e = 0; e < textEncoders.size(); e++) {
+            java.util.Arrays.fill(tokens[e], textEncoders.get(e).tokenizer().encode(""));
+        }
 
         long start = System.nanoTime();
-        float[] embeddings = null;
-        long[] embeddingShape = null;
-        if (isConditional()) {
-            Map<String, OnnxTensor> feed = new HashMap<>();
-            feed.put("input_ids", Tensors.integers(textEncoder.input("input_ids").type(), ids, new long[] {rows, len}));
-            if (textEncoder.inputs().containsKey("attention_mask")) {
-                feed.put("attention_mask", Tensors.integers(textEncoder.input("attention_mask").type(), ids,
-                        new long[] {rows, len}));
-            }
-            OnnxNetwork.Output e = textEncoder.run(feed, textOutput);
-            embeddings = e.data();
-            embeddingShape = e.shape();
-        }
+        Conditioning conditioning = isConditional() ? encodeText(tokens, prompts, rows, p) : null;
         for (double t : timesteps) {
-            Map<String, OnnxTensor> feed = new HashMap<>();
-            feed.put("sample", Tensors.floats(sig.sample(), sample, sampleShape));
-            feed.put("timestep", Tensors.filled(sig.timestep(), t, rows));
-            if (embeddings != null) {
-                feed.put("encoder_hidden_states", Tensors.floats(sig.encoderHiddenStates(), embeddings, embeddingShape));
-            }
-            unet.run(feed, sig.output());
+            unet.run(unetFeed(sample, rows, 0, rows, rows, conditioning, latentShape, t), sig.output());
         }
         if (vae != null) {
             vae.run(new HashMap<>(Map.of(vaeInput, Tensors.floats(vae.input(vaeInput), latents, prepend((long) batch * frames, frameShape)))), vaeOutput);
@@ -421,45 +447,130 @@ public final class Engine implements AutoCloseable {
         return new long[] {f, length / f / hw, latentShape[2] * sizeFactor, latentShape[3] * sizeFactor};
     }
 
-    private float[][] encodeText(TokenizedPrompt[] tokens) {
-        TensorSpec ids = textEncoder.input("input_ids");
-        int len = tokenizer.maxLength();
-        return textEncoder.runRows(tokens.length, ids.dim(0), textOutput, (from, count, rows) -> {
-            Map<String, OnnxTensor> feed = new HashMap<>();
-            long[] shape = {rows, len};
-            long[] flat = new long[rows * len];
-            long[] mask = new long[rows * len];
+    /**
+     * What the UNet is conditioned on, per row: the encoders' hidden states joined token by token
+     * (rows × tokens × width), SDXL's pooled projection (rows × p) and size ids (rows × 6), and a
+     * guidance-distilled model's guidance embedding (one row, the same for all). Absent parts are null.
+     */
+    private record Conditioning(float[] hidden, long tokens, long width, float[] pooled, float[] timeIds,
+                                float[] guidanceEmbedding) {
+    }
+
+    /**
+     * Encodes every row's prompt with every text encoder, as the reference pipelines do: the last
+     * hidden states (SD 1.x/2.x) or both encoders' penultimate ones joined (SDXL) with the second's
+     * pooled projection. For SDXL with {@code force_zeros_for_empty_prompt}, an empty negative prompt
+     * (rows from {@code firstNegative} on) is conditioned on zeros instead.
+     */
+    private Conditioning encodeText(TokenizedPrompt[][] tokens, String[] prompts, int firstNegative, SamplingParams p) {
+        int rows = prompts.length;
+        long len = tokens[0][0].ids().length;
+        List<TextEncoder.Encoded> encoded = new ArrayList<>();
+        long width = 0;
+        float[][] pooled = null;
+        for (int e = 0; e < textEncoders.size(); e++) {
+            TextEncoder.Encoded out = textEncoders.get(e).encode(tokens[e]);
+            encoded.add(out);
+            width += out.hidden()[0].length / len;
+            if (out.pooled() != null) {
+                pooled = out.pooled();
+            }
+        }
+        float[] hidden = new float[(int) (rows * len * width)];
+        long offset = 0;
+        for (TextEncoder.Encoded out : encoded) {
+            int w = (int) (out.hidden()[0].length / len);
             for (int r = 0; r < rows; r++) {
-                TokenizedPrompt t = tokens[from + Math.min(r, count - 1)];
-                System.arraycopy(t.ids(), 0, flat, r * len, len);
-                for (int k = 0; k < Math.min(t.tokenCount(), len); k++) {
-                    mask[r * len + k] = 1;
+                for (int k = 0; k < len; k++) {
+                    System.arraycopy(out.hidden()[r], k * w, hidden, (int) ((r * len + k) * width + offset), w);
                 }
             }
-            feed.put("input_ids", Tensors.integers(ids.type(), flat, shape));
-            if (textEncoder.inputs().containsKey("attention_mask")) {
-                feed.put("attention_mask", Tensors.integers(textEncoder.input("attention_mask").type(), mask, shape));
+            offset += w;
+        }
+        float[] pooledFlat = pooled == null ? null : Tensors.stack(pooled);
+        if (zeroEmptyNegative) {
+            for (int r = firstNegative; r < rows; r++) {
+                if (prompts[r].isEmpty()) {
+                    java.util.Arrays.fill(hidden, (int) (r * len * width), (int) ((r + 1) * len * width), 0f);
+                    if (pooledFlat != null) {
+                        int pw = pooledFlat.length / rows;
+                        java.util.Arrays.fill(pooledFlat, r * pw, (r + 1) * pw, 0f);
+                    }
+                }
             }
-            return feed;
-        });
+        }
+        float[] timeIds = null;
+        if (sig.timeIds() != null) { // (original size, crop top-left, target size), original = target, no crop
+            timeIds = new float[rows * UnetSignature.TIME_IDS];
+            for (int r = 0; r < rows; r++) {
+                float[] ids = {p.height(), p.width(), 0, 0, p.height(), p.width()};
+                System.arraycopy(ids, 0, timeIds, r * ids.length, ids.length);
+            }
+        }
+        float[] guidanceEmbedding = sig.embedsGuidance()
+                ? guidanceEmbedding(p.guidance(), (int) sig.guidanceEmbedding()) : null;
+        return new Conditioning(hidden, len, width, pooledFlat, timeIds, guidanceEmbedding);
+    }
+
+    /**
+     * The guidance embedding of a guidance-distilled consistency model (deliberately the same
+     * computation as diffusers' {@code LatentConsistencyModelPipeline.get_guidance_scale_embedding},
+     * in float32 as there):
+     * <ol>
+     *   <li>w = (guidance − 1) · 1000 (the pipeline subtracts 1: its w is the CFG scale of the paper's
+     *       formulation, where w = 0 is no guidance);</li>
+     *   <li>e_k = exp(−k · ln(10000) / (d/2 − 1)) for k = 0 .. d/2 − 1;</li>
+     *   <li>the embedding is [sin(w · e_k)..., cos(w · e_k)...], padded with one zero when d is odd.</li>
+     * </ol>
+     */
+    static float[] guidanceEmbedding(double guidance, int dim) {
+        int half = dim / 2;
+        float w = (float) (guidance - 1) * 1000.0f;
+        float step = (float) Math.log(10000.0f) / (half - 1);
+        float[] out = new float[dim];
+        for (int k = 0; k < half; k++) {
+            float e = (float) Math.exp((float) k * -step);
+            float arg = w * e;
+            out[k] = (float) Math.sin(arg);
+            out[half + k] = (float) Math.cos(arg);
+        }
+        return out;
     }
 
     /**
      * Runs the UNet on {@code rows} samples stacked in {@code input} (rows × latent size) with their
-     * text embeddings stacked in {@code embeddings} (rows × tokens × hidden, or null).
+     * conditioning (null for unconditional models).
      */
-    private float[][] runUnet(float[] input, int rows, float[] embeddings, long[] latentShape, double timestep) {
-        return unet.runRows(rows, sig.fixedBatch(), sig.output(), (from, count, batch) -> {
-            Map<String, OnnxTensor> feed = new HashMap<>();
-            feed.put("sample", Tensors.floats(sig.sample(), Tensors.slice(input, rows, from, count, batch), prepend(batch, latentShape)));
-            feed.put("timestep", Tensors.filled(sig.timestep(), timestep, batch));
-            if (embeddings != null) {
-                long len = tokenizer.maxLength();
-                feed.put("encoder_hidden_states", Tensors.floats(sig.encoderHiddenStates(), Tensors.slice(embeddings, rows, from, count, batch),
-                        new long[] {batch, len, embeddings.length / rows / len}));
+    private float[][] runUnet(float[] input, int rows, Conditioning c, long[] latentShape, double timestep) {
+        return unet.runRows(rows, sig.fixedBatch(), sig.output(),
+                (from, count, batch) -> unetFeed(input, rows, from, count, batch, c, latentShape, timestep));
+    }
+
+    /** The UNet's feed for rows [from, from + count) padded to {@code batch}. */
+    private Map<String, OnnxTensor> unetFeed(float[] input, int rows, int from, int count, int batch, Conditioning c,
+                                             long[] latentShape, double timestep) {
+        Map<String, OnnxTensor> feed = new HashMap<>();
+        feed.put("sample", Tensors.floats(sig.sample(), Tensors.slice(input, rows, from, count, batch), prepend(batch, latentShape)));
+        feed.put("timestep", Tensors.filled(sig.timestep(), timestep, batch));
+        if (c != null) {
+            feed.put("encoder_hidden_states", Tensors.floats(sig.encoderHiddenStates(),
+                    Tensors.slice(c.hidden(), rows, from, count, batch), new long[] {batch, c.tokens(), c.width()}));
+            if (sig.textEmbeds() != null) {
+                feed.put("text_embeds", Tensors.floats(sig.textEmbeds(), Tensors.slice(c.pooled(), rows, from, count, batch),
+                        new long[] {batch, c.pooled().length / rows}));
+                feed.put("time_ids", Tensors.floats(sig.timeIds(), Tensors.slice(c.timeIds(), rows, from, count, batch),
+                        new long[] {batch, UnetSignature.TIME_IDS}));
             }
-            return feed;
-        });
+        }
+        if (sig.embedsGuidance()) {
+            float[] g = c.guidanceEmbedding(); // a guidance embedding is only accepted on conditional models
+            float[] repeated = new float[batch * g.length];
+            for (int r = 0; r < batch; r++) {
+                System.arraycopy(g, 0, repeated, r * g.length, g.length);
+            }
+            feed.put("timestep_cond", Tensors.floats(sig.timestepCond(), repeated, new long[] {batch, g.length}));
+        }
+        return feed;
     }
 
     private float[][] decode(float[][] latents, long[] latentShape) {

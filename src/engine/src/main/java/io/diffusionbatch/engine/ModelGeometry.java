@@ -25,9 +25,19 @@ import java.util.Objects;
  *                       when the width is dynamic
  * @param fixedHeight    likewise for the height, or 0
  * @param fixedFrames    the only frame count a video UNet allows, or 0 when dynamic (always 0 for image models)
+ * @param guidanceEmbedded whether the UNet takes the guidance scale as an embedding ({@code timestep_cond}, a
+ *                       guidance-distilled consistency model) instead of an unconditional second pass
  */
 public record ModelGeometry(String modelName, boolean video, boolean conditional, boolean latent, int sizeFactor,
-                            long latentChannels, long pixelChannels, int fixedWidth, int fixedHeight, int fixedFrames) {
+                            long latentChannels, long pixelChannels, int fixedWidth, int fixedHeight, int fixedFrames,
+                            boolean guidanceEmbedded) {
+
+    /** A model that takes guidance the usual way, by an unconditional second pass. */
+    public ModelGeometry(String modelName, boolean video, boolean conditional, boolean latent, int sizeFactor,
+                         long latentChannels, long pixelChannels, int fixedWidth, int fixedHeight, int fixedFrames) {
+        this(modelName, video, conditional, latent, sizeFactor, latentChannels, pixelChannels, fixedWidth, fixedHeight,
+                fixedFrames, false);
+    }
 
     /** The most values one Java array (and so one input tensor) can hold. */
     public static final long MAX_TENSOR = Integer.MAX_VALUE - 8;
@@ -92,6 +102,17 @@ public record ModelGeometry(String modelName, boolean video, boolean conditional
         }
     }
 
+    /**
+     * Whether these settings run the UNet a second time for the unconditional (negative-prompt) half of
+     * classifier-free guidance: guidance above 1 on a conditional model that does not take guidance as an
+     * embedding. Where it does not, a negative prompt has no effect.
+     *
+     * @param p the settings; never null
+     */
+    public boolean unconditionalPass(SamplingParams p) {
+        return p.usesGuidance() && conditional && !guidanceEmbedded;
+    }
+
     /** Values of the largest single array of a micro-batch: the guided UNet input or the decoded pixels. */
     private long largestTensor(SamplingParams p, int batchSize) {
         long frames = Math.max(1, p.frames());
@@ -125,7 +146,7 @@ public record ModelGeometry(String modelName, boolean video, boolean conditional
         double frames = video ? Math.max(1, p.frames()) : 1;
         double latentValues = latentChannels * frames * (double) (p.height() / sizeFactor) * (p.width() / sizeFactor);
         double pixelValues = pixelChannels * frames * (double) p.height() * p.width();
-        double rows = (p.usesGuidance() && conditional ? 2.0 : 1.0) * batchSize;
+        double rows = (unconditionalPass(p) ? 2.0 : 1.0) * batchSize;
         double denoise = 4.0 * batchSize * latentValues + 5.0 * rows * latentValues;
         double decode = latent
                 ? 5.0 * batchSize * latentValues + 3.0 * batchSize * pixelValues

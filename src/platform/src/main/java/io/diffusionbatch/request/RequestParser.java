@@ -407,7 +407,7 @@ public final class RequestParser {
                 String field = params.width() != null ? "params.width" : params.height() != null ? "params.height"
                         : params.frames() != null ? "params.frames" : "params";
                 String what = sp.width() + "x" + sp.height() + (g.video() ? " × " + sp.frames() + " frames" : "");
-                add(field, Violation.Rules.BATCH_MEMORY, what + (sp.usesGuidance() && g.conditional()
+                add(field, Violation.Rules.BATCH_MEMORY, what + (g.unconditionalPass(sp)
                         ? " with guidance" : "") + " needs about " + ModelGeometry.gib(bytes) + " per micro-batch of "
                         + limits.microBatch() + " on model " + g.modelName() + ", more than the limit of "
                         + ModelGeometry.gib(limits.maxBatchBytes()) + " (" + RequestLimits.MEMORY_SETTING

@@ -19,6 +19,8 @@ import tools.jackson.databind.JsonNode;
  *   scheduler/scheduler_config.json
  *   tokenizer/                 (with a text encoder)
  *   text_encoder/model.onnx    optional: absent = unconditional model
+ *   tokenizer_2/               (with a second text encoder)
+ *   text_encoder_2/model.onnx  optional: SDXL's second encoder (CLIPTextModelWithProjection)
  *   unet/model.onnx            required
  *   vae_decoder/model.onnx     optional: absent = pixel-space model
  * </pre>
@@ -29,13 +31,15 @@ import tools.jackson.databind.JsonNode;
  * @param schedulerConfig   scheduler/scheduler_config.json
  * @param tokenizer         tokenizer folder, or null for unconditional models
  * @param textEncoder       text_encoder/model.onnx, or null
+ * @param tokenizer2        tokenizer_2 folder, or null when there is no second text encoder
+ * @param textEncoder2      text_encoder_2/model.onnx (Stable Diffusion XL's), or null
  * @param unet              unet/model.onnx
  * @param vaeDecoder        vae_decoder/model.onnx, or null
  * @param vaeScalingFactor  latents are divided by this before decoding (vae_decoder/config.json
  *                          {@code scaling_factor}; 0.18215, Stable Diffusion's, when not given)
  */
-public record ModelFolder(Path root, String name, Path schedulerConfig, Path tokenizer, Path textEncoder, Path unet,
-                          Path vaeDecoder, double vaeScalingFactor) {
+public record ModelFolder(Path root, String name, Path schedulerConfig, Path tokenizer, Path textEncoder,
+                          Path tokenizer2, Path textEncoder2, Path unet, Path vaeDecoder, double vaeScalingFactor) {
 
     /** Stable Diffusion 1.x/2.x's latent scaling factor, used when the VAE's config does not give one. */
     public static final double DEFAULT_VAE_SCALING_FACTOR = 0.18215;
@@ -61,11 +65,22 @@ public record ModelFolder(Path root, String name, Path schedulerConfig, Path tok
                 throw new EngineException("model: " + root + " has text_encoder/model.onnx but no tokenizer/ folder");
             }
         }
+        Path textEncoder2 = optional(root, "text_encoder_2/model.onnx");
+        Path tokenizer2 = null;
+        if (textEncoder2 != null) {
+            if (textEncoder == null) {
+                throw new EngineException("model: " + root + " has text_encoder_2/model.onnx but no text_encoder/model.onnx");
+            }
+            tokenizer2 = root.resolve("tokenizer_2");
+            if (!Files.isDirectory(tokenizer2)) {
+                throw new EngineException("model: " + root + " has text_encoder_2/model.onnx but no tokenizer_2/ folder");
+            }
+        }
         Path vae = optional(root, "vae_decoder/model.onnx");
         double scaling = vae == null ? 1.0 : readScalingFactor(root.resolve("vae_decoder/config.json"));
         Path fileName = root.getFileName();
         return new ModelFolder(root, fileName == null ? root.toString() : fileName.toString(), scheduler, tokenizer,
-                textEncoder, unet, vae, scaling);
+                textEncoder, tokenizer2, textEncoder2, unet, vae, scaling);
     }
 
     public boolean isLatent() {
@@ -74,6 +89,37 @@ public record ModelFolder(Path root, String name, Path schedulerConfig, Path tok
 
     public boolean isConditional() {
         return textEncoder != null;
+    }
+
+    /**
+     * Whether this is a Stable Diffusion XL folder: two text encoders, the UNet conditioned on both
+     * and on the second one's pooled projection and the size and crop ids.
+     */
+    public boolean isXl() {
+        return textEncoder2 != null;
+    }
+
+    /**
+     * model_index.json {@code force_zeros_for_empty_prompt}: whether an empty negative prompt is
+     * replaced by zero embeddings (Stable Diffusion XL's pipeline rule; its default, true, applies
+     * when an XL folder's index does not say). Always false for folders without a second encoder,
+     * whose pipelines have no such rule.
+     *
+     * @throws EngineException when the field is there but not a boolean
+     */
+    public boolean forceZerosForEmptyPrompt() {
+        if (!isXl()) {
+            return false;
+        }
+        Path index = root.resolve("model_index.json");
+        JsonNode f = readObject(index).get("force_zeros_for_empty_prompt");
+        if (f == null || f.isNull()) {
+            return true;
+        }
+        if (!f.isBoolean()) {
+            throw new EngineException("model: " + index + ": force_zeros_for_empty_prompt must be true or false, was " + f);
+        }
+        return f.asBoolean();
     }
 
     /**
@@ -167,6 +213,76 @@ public record ModelFolder(Path root, String name, Path schedulerConfig, Path tok
         try {
             JsonNode f = Json.MAPPER.readTree(config.toFile()).get(field);
             return f != null && f.isIntegralNumber() && f.asLong() > 0 ? f.asLong() : -1;
+        } catch (tools.jackson.core.JacksonException e) {
+            throw new EngineException("model: " + config + " is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * A size field of a component's config.json that may be one positive integer or a list of two
+     * (height, width), as unet/config.json {@code sample_size} is: {height, width}, or null when the
+     * file or the field is absent.
+     *
+     * @throws EngineException when the field is there but neither form
+     */
+    public static long[] configSize(Path config, String field) {
+        if (!Files.isRegularFile(config)) {
+            return null;
+        }
+        JsonNode f = readObject(config).get(field);
+        if (f == null || f.isNull()) {
+            return null;
+        }
+        if (f.isIntegralNumber() && f.asLong() > 0) {
+            return new long[] {f.asLong(), f.asLong()};
+        }
+        if (f.isArray() && f.size() == 2 && f.get(0).isIntegralNumber() && f.get(1).isIntegralNumber()
+                && f.get(0).asLong() > 0 && f.get(1).asLong() > 0) {
+            return new long[] {f.get(0).asLong(), f.get(1).asLong()};
+        }
+        throw new EngineException("model: " + config + ": " + field + " must be a positive integer or a list of two"
+                + " (height, width), was " + f);
+    }
+
+    /**
+     * The length of a list field of a component's config.json (vae_decoder/config.json
+     * {@code block_out_channels}, say), or -1 when the file or the field is absent or not a list.
+     */
+    public static int configListLength(Path config, String field) {
+        if (!Files.isRegularFile(config)) {
+            return -1;
+        }
+        JsonNode f = readObject(config).get(field);
+        return f != null && f.isArray() ? f.size() : -1;
+    }
+
+    /**
+     * A boolean field of a component's config.json, or {@code fallback} when the file or the field is
+     * absent.
+     *
+     * @throws EngineException when the field is there but not a boolean
+     */
+    public static boolean configFlag(Path config, String field, boolean fallback) {
+        if (!Files.isRegularFile(config)) {
+            return fallback;
+        }
+        JsonNode f = readObject(config).get(field);
+        if (f == null || f.isNull()) {
+            return fallback;
+        }
+        if (!f.isBoolean()) {
+            throw new EngineException("model: " + config + ": " + field + " must be true or false, was " + f);
+        }
+        return f.asBoolean();
+    }
+
+    private static JsonNode readObject(Path config) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(config.toFile());
+            if (node == null || !node.isObject()) {
+                throw new EngineException("model: " + config + " must hold a JSON object");
+            }
+            return node;
         } catch (tools.jackson.core.JacksonException e) {
             throw new EngineException("model: " + config + " is not valid JSON: " + e.getOriginalMessage(), e);
         }

@@ -4,9 +4,7 @@ import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import io.diffusionbatch.engine.tokenizer.Tokenizer;
-import io.diffusionbatch.engine.tokenizer.Tokenizers;
-import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,25 +13,22 @@ import java.util.Map;
 
 /**
  * The networks of a model folder in ONNX Runtime sessions, checked against each other: the UNet's
- * signature, the text encoder's inputs and the tokenizer's length, the VAE's channels and its
- * upscaling factor (found by decoding a small zero latent once).
+ * signature, the text encoders' outputs and tokenizers' lengths against the UNet's conditioning
+ * inputs, the VAE's channels and its upscaling factor (found by decoding a small zero latent once,
+ * and checked against vae_decoder/config.json {@code block_out_channels} when that is given).
  *
  * @param unet          the denoiser
  * @param unetSignature its checked inputs
- * @param textEncoder   the text encoder, or null for unconditional models
- * @param tokenizer     the tokenizer, or null for unconditional models
- * @param textOutput    the text encoder's output used as conditioning, or null
+ * @param textEncoders  none (unconditional), one, or two (Stable Diffusion XL: text_encoder and
+ *                      text_encoder_2, whose hidden states are concatenated in this order)
  * @param vaeDecoder    the VAE decoder, or null for pixel-space models
  * @param vaeInput      its input name, or null
  * @param vaeOutput     its output name, or null
  * @param sizeFactor    pixels per latent cell along each side (1 for pixel models)
  */
-public record ModelNetworks(OnnxNetwork unet, UnetSignature unetSignature, OnnxNetwork textEncoder, Tokenizer tokenizer,
-                            String textOutput, OnnxNetwork vaeDecoder, String vaeInput, String vaeOutput, int sizeFactor)
+public record ModelNetworks(OnnxNetwork unet, UnetSignature unetSignature, List<TextEncoder> textEncoders,
+                            OnnxNetwork vaeDecoder, String vaeInput, String vaeOutput, int sizeFactor)
         implements AutoCloseable {
-
-    /** CLIP's context length, used when neither the graph nor the tokenizer fixes one. */
-    private static final int DEFAULT_CONTEXT = 77;
 
     /**
      * Opens every network of the folder on the device.
@@ -42,7 +37,7 @@ public record ModelNetworks(OnnxNetwork unet, UnetSignature unetSignature, OnnxN
      */
     public static ModelNetworks open(ModelFolder model, ExecutionDevice device) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        List<OnnxNetwork> opened = new ArrayList<>();
+        List<AutoCloseable> opened = new ArrayList<>();
         try (OrtSession.SessionOptions so = device.sessionOptions()) {
             OnnxNetwork unet = OnnxNetwork.open(env, "unet", model.unet(), so);
             opened.add(unet);
@@ -62,38 +57,94 @@ public record ModelNetworks(OnnxNetwork unet, UnetSignature unetSignature, OnnxN
                     throw new EngineException("vae_decoder: output '" + vaeOut.name() + "' must be float32 or float16"
                             + " (batch, channels, height, width), was " + vaeOut);
                 }
+                checkUpcast(model, vaeIn);
             }
-            UnetSignature sig = UnetSignature.of(unet, model.isConditional(), channelsHint(model, vaeIn));
+            Path unetConfig = model.unet().resolveSibling("config.json");
+            UnetSignature sig = UnetSignature.of(unet, model.isConditional(), model.isXl(), channelsHint(model, vaeIn),
+                    ModelFolder.configInt(unetConfig, "time_cond_proj_dim"));
             if (vaeIn != null && vaeIn.dim(1) > 0 && vaeIn.dim(1) != sig.latentChannels()) {
                 throw new EngineException("vae_decoder: takes " + vaeIn.dim(1) + " latent channels but the UNet makes "
                         + sig.latentChannels());
             }
-            OnnxNetwork text = null;
-            Tokenizer tokenizer = null;
-            String textOutput = null;
+            List<TextEncoder> encoders = new ArrayList<>();
             if (model.isConditional()) {
-                text = OnnxNetwork.open(env, "text_encoder", model.textEncoder(), so);
-                opened.add(text);
-                TensorSpec ids = checkTextEncoder(text, sig);
-                try {
-                    tokenizer = Tokenizers.load(model.tokenizer(), ids.dim(1) > 0 ? (int) ids.dim(1) : DEFAULT_CONTEXT);
-                } catch (IllegalArgumentException | UncheckedIOException e) {
-                    throw new EngineException("tokenizer: " + e.getMessage(), e);
+                long fixedTokens = sig.encoderHiddenStates().dim(1);
+                TextEncoder first = TextEncoder.open(env, "text_encoder", model.textEncoder(), model.tokenizer(), so,
+                        model.isXl(), false, fixedTokens);
+                opened.add(first);
+                encoders.add(first);
+                if (model.isXl()) {
+                    TextEncoder second = TextEncoder.open(env, "text_encoder_2", model.textEncoder2(),
+                            model.tokenizer2(), so, true, true, fixedTokens);
+                    opened.add(second);
+                    encoders.add(second);
                 }
-                long fixedTokens = ids.dim(1) > 0 ? ids.dim(1) : sig.encoderHiddenStates().dim(1);
-                if (fixedTokens > 0 && fixedTokens != tokenizer.maxLength()) {
-                    throw new EngineException("tokenizer: model_max_length " + tokenizer.maxLength()
-                            + " differs from the fixed sequence length " + fixedTokens + " of the text encoder / UNet");
-                }
-                textOutput = text.outputOrFirst("last_hidden_state").name();
+                checkConditioning(encoders, sig);
             }
             String vaeInput = vaeIn == null ? null : vaeIn.name();
             String vaeOutput = vae == null ? null : vae.outputOrFirst("sample").name();
             int factor = vae == null ? 1 : probeFactor(vae, vaeIn, vaeOutput, sig.latentChannels());
-            return new ModelNetworks(unet, sig, text, tokenizer, textOutput, vae, vaeInput, vaeOutput, factor);
+            int configFactorLength = vae == null ? -1
+                    : ModelFolder.configListLength(model.vaeDecoder().resolveSibling("config.json"), "block_out_channels");
+            if (configFactorLength > 0 && configFactorLength <= 16 && (1 << (configFactorLength - 1)) != factor) {
+                throw new EngineException("vae_decoder: its graph upscales latents " + factor + "×, but config.json's "
+                        + configFactorLength + " block_out_channels make the pipeline's factor "
+                        + (1 << (configFactorLength - 1)) + " (2^(blocks − 1)); the config does not belong to this graph");
+            }
+            return new ModelNetworks(unet, sig, List.copyOf(encoders), vae, vaeInput, vaeOutput, factor);
         } catch (RuntimeException e) {
-            opened.forEach(OnnxNetwork::close);
+            for (AutoCloseable c : opened) {
+                try {
+                    c.close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
             throw e;
+        }
+    }
+
+    /**
+     * diffusers decodes a float16 VAE whose config says {@code force_upcast} (SDXL's, which overflows
+     * in float16) in float32; a graph exported in float16 cannot be, so it is refused rather than
+     * left to decode black or NaN images.
+     */
+    private static void checkUpcast(ModelFolder model, TensorSpec vaeIn) {
+        Path config = model.vaeDecoder().resolveSibling("config.json");
+        if (vaeIn.type() == OnnxJavaType.FLOAT16 && ModelFolder.configFlag(config, "force_upcast", false)) {
+            throw new EngineException("vae_decoder: " + config + " sets force_upcast (this VAE overflows in float16 and"
+                    + " the reference pipeline decodes it in float32), but the graph takes float16; export the VAE"
+                    + " decoder in float32, or use a VAE made for float16 whose config sets force_upcast false");
+        }
+    }
+
+    /**
+     * The encoders' hidden states, concatenated, must be as wide as the UNet's
+     * {@code encoder_hidden_states}, their tokenizers equally long, and SDXL's pooled projection as
+     * wide as {@code text_embeds}.
+     */
+    private static void checkConditioning(List<TextEncoder> encoders, UnetSignature sig) {
+        long width = 0;
+        for (TextEncoder e : encoders) {
+            width = e.hiddenWidth() > 0 && width >= 0 ? width + e.hiddenWidth() : -1;
+            if (e.tokenizer().maxLength() != encoders.get(0).tokenizer().maxLength()) {
+                throw new EngineException("tokenizer_2: model_max_length " + e.tokenizer().maxLength()
+                        + " differs from tokenizer's " + encoders.get(0).tokenizer().maxLength()
+                        + "; the two encoders' hidden states are joined token by token");
+            }
+        }
+        long unetHidden = sig.encoderHiddenStates().dim(2);
+        if (width > 0 && unetHidden > 0 && width != unetHidden) {
+            throw new EngineException("text_encoder: makes hidden states of width " + width
+                    + (encoders.size() > 1 ? " (both encoders joined)" : "") + " but the UNet's encoder_hidden_states"
+                    + " take " + unetHidden);
+        }
+        if (sig.textEmbeds() != null) {
+            long pooled = encoders.get(encoders.size() - 1).pooledWidth();
+            if (pooled > 0 && sig.textEmbeds().dim(1) > 0 && pooled != sig.textEmbeds().dim(1)) {
+                throw new EngineException("text_encoder_2: its text_embeds are " + pooled + " wide but the UNet's"
+                        + " text_embeds take " + sig.textEmbeds().dim(1));
+            }
         }
     }
 
@@ -116,29 +167,6 @@ public record ModelNetworks(OnnxNetwork unet, UnetSignature unetSignature, OnnxN
         return vaeIn != null ? vaeIn.dim(1) : -1;
     }
 
-    private static TensorSpec checkTextEncoder(OnnxNetwork te, UnetSignature sig) {
-        TensorSpec ids = te.input("input_ids");
-        for (String name : te.inputs().keySet()) {
-            if (!name.equals("input_ids") && !name.equals("attention_mask")) {
-                throw new EngineException("text_encoder: unexpected input '" + name + "'; expected input_ids"
-                        + " [and attention_mask], found " + te.inputs().values());
-            }
-        }
-        if ((ids.type() != OnnxJavaType.INT64 && ids.type() != OnnxJavaType.INT32) || ids.rank() != 2) {
-            throw new EngineException("text_encoder: input 'input_ids' must be int64 or int32 (batch, tokens), was " + ids);
-        }
-        TensorSpec out = te.outputOrFirst("last_hidden_state");
-        if (!out.isFloat() || out.rank() != 3) {
-            throw new EngineException("text_encoder: output must be float32 or float16 (batch, tokens, hidden), was " + out);
-        }
-        long unetHidden = sig.encoderHiddenStates().dim(2);
-        if (out.dim(2) > 0 && unetHidden > 0 && out.dim(2) != unetHidden) {
-            throw new EngineException("text_encoder: makes hidden states of width " + out.dim(2)
-                    + " but the UNet's encoder_hidden_states take " + unetHidden);
-        }
-        return ids;
-    }
-
     /** Decodes a zero latent of 8×8 cells (or the graph's fixed size) and reads the upscaling factor. */
     private static int probeFactor(OnnxNetwork vae, TensorSpec in, String output, long channels) {
         long b = in.dim(0) > 0 ? in.dim(0) : 1;
@@ -155,12 +183,20 @@ public record ModelNetworks(OnnxNetwork unet, UnetSignature unetSignature, OnnxN
         return (int) (out[2] / h);
     }
 
+    /** Whether the model has a text encoder. */
+    public boolean conditional() {
+        return !textEncoders.isEmpty();
+    }
+
+    /** The tokens each encoder takes (all take the same number), or 0 for unconditional models. */
+    public int contextLength() {
+        return textEncoders.isEmpty() ? 0 : textEncoders.get(0).tokenizer().maxLength();
+    }
+
     @Override
     public void close() {
         unet.close();
-        if (textEncoder != null) {
-            textEncoder.close();
-        }
+        textEncoders.forEach(TextEncoder::close);
         if (vaeDecoder != null) {
             vaeDecoder.close();
         }

@@ -9,6 +9,7 @@ import ai.onnxruntime.TensorInfo;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -101,21 +102,38 @@ public final class OnnxNetwork implements AutoCloseable {
      * @throws EngineException when ONNX Runtime fails, or when the JVM is shutting down (see {@link JvmShutdown})
      */
     public Output run(Map<String, OnnxTensor> feed, String output) {
+        return run(feed, List.of(output)).get(0);
+    }
+
+    /**
+     * Runs the network and returns several float outputs, in the order asked (float16 outputs are
+     * widened to float32).
+     *
+     * @param feed    input tensors by name; closed by this method
+     * @param outputs names of the outputs to return; not empty
+     * @throws EngineException when ONNX Runtime fails, an output is not a float tensor, or the JVM is
+     *                         shutting down (see {@link JvmShutdown})
+     */
+    public List<Output> run(Map<String, OnnxTensor> feed, List<String> outputs) {
         try {
             JvmShutdown.checkRunning(role);
         } catch (EngineException e) {
             feed.values().forEach(OnnxTensor::close);
             throw e;
         }
-        try (OrtSession.Result r = session.run(feed, java.util.Set.of(output))) {
-            OnnxTensor t = r.get(output).orElse(null) instanceof OnnxTensor tensor ? tensor : null;
-            FloatBuffer fb = t == null ? null : t.getFloatBuffer();
-            if (fb == null) {
-                throw new EngineException(role + ": output '" + output + "' of " + file + " is not a float tensor");
+        try (OrtSession.Result r = session.run(feed, new java.util.LinkedHashSet<>(outputs))) {
+            List<Output> out = new java.util.ArrayList<>(outputs.size());
+            for (String output : outputs) {
+                OnnxTensor t = r.get(output).orElse(null) instanceof OnnxTensor tensor ? tensor : null;
+                FloatBuffer fb = t == null ? null : t.getFloatBuffer();
+                if (fb == null) {
+                    throw new EngineException(role + ": output '" + output + "' of " + file + " is not a float tensor");
+                }
+                float[] data = new float[fb.remaining()];
+                fb.get(data);
+                out.add(new Output(data, t.getInfo().getShape()));
             }
-            float[] out = new float[fb.remaining()];
-            fb.get(out);
-            return new Output(out, t.getInfo().getShape());
+            return out;
         } catch (OrtException e) {
             throw new EngineException(role + ": ONNX Runtime failed: " + e.getMessage(), e);
         } finally {
@@ -136,14 +154,29 @@ public final class OnnxNetwork implements AutoCloseable {
      * @return the output split into one array per row
      */
     public float[][] runRows(int rows, long fixedBatch, String output, ChunkFeed feed) {
+        return runRows(rows, fixedBatch, List.of(output), feed).get(0);
+    }
+
+    /**
+     * {@link #runRows(int, long, String, ChunkFeed)} for several outputs at once.
+     *
+     * @return per output, in the order asked, one array per row
+     */
+    public List<float[][]> runRows(int rows, long fixedBatch, List<String> outputs, ChunkFeed feed) {
         int size = fixedBatch > 0 ? (int) fixedBatch : rows;
-        float[][] out = new float[rows][];
+        List<float[][]> out = new java.util.ArrayList<>();
+        for (int k = 0; k < outputs.size(); k++) {
+            out.add(new float[rows][]);
+        }
         for (int from = 0; from < rows; from += size) {
             int count = Math.min(size, rows - from);
-            float[] data = run(feed.feed(from, count, size), output).data();
-            int per = data.length / size;
-            for (int r = 0; r < count; r++) {
-                out[from + r] = java.util.Arrays.copyOfRange(data, r * per, (r + 1) * per);
+            List<Output> results = run(feed.feed(from, count, size), outputs);
+            for (int k = 0; k < outputs.size(); k++) {
+                float[] data = results.get(k).data();
+                int per = data.length / size;
+                for (int r = 0; r < count; r++) {
+                    out.get(k)[from + r] = java.util.Arrays.copyOfRange(data, r * per, (r + 1) * per);
+                }
             }
         }
         return out;
