@@ -246,4 +246,52 @@ class EngineTest {
                 .isInstanceOf(EngineException.class)
                 .hasMessageStartingWith("device: cuda was requested but this build of ONNX Runtime has no CUDA");
     }
+
+    @Test
+    void aVaeConfigThatContradictsItsGraphIsRefused(@TempDir Path dir) throws Exception {
+        // float16 graph + force_upcast: the reference pipeline would decode in float32, which this graph cannot
+        Path half = copy(TestModels.dir("tiny-sd-fp16"), dir.resolve("half"));
+        writeVaeConfig(half, "\"force_upcast\": true");
+        assertThatThrownBy(() -> Engine.open(half, EngineOptions.cpu())).isInstanceOf(EngineException.class)
+                .hasMessageContaining("force_upcast").hasMessageContaining("export the VAE decoder in float32");
+        writeVaeConfig(half, "\"force_upcast\": false");
+        Engine.open(half, EngineOptions.cpu()).close();
+        // tiny-sd's VAE upscales 4x: 3 blocks agree (2^2), 2 blocks do not
+        Path sd = copy(TestModels.dir("tiny-sd"), dir.resolve("sd"));
+        writeVaeConfig(sd, "\"block_out_channels\": [8, 8, 8]");
+        Engine.open(sd, EngineOptions.cpu()).close();
+        writeVaeConfig(sd, "\"block_out_channels\": [8, 8]");
+        assertThatThrownBy(() -> Engine.open(sd, EngineOptions.cpu())).isInstanceOf(EngineException.class)
+                .hasMessageContaining("upscales latents 4×").hasMessageContaining("factor 2");
+    }
+
+    @Test
+    void aSizeTheGraphFixesWinsOverUnetConfig(@TempDir Path dir) throws Exception {
+        // graphs with dynamic sides take unet/config.json's sample_size: DiffusersFixturesTest
+        Path sd = copy(TestModels.dir("tiny-sd"), dir.resolve("sd"));
+        java.nio.file.Files.writeString(sd.resolve("unet/config.json"), "{\"sample_size\": [12, 20]}");
+        try (Engine fixed = Engine.open(sd, EngineOptions.cpu())) {
+            assertThat(fixed.nativeWidth()).isEqualTo(32);
+            assertThat(fixed.nativeHeight()).isEqualTo(32);
+        }
+    }
+
+    private static Path copy(Path src, Path to) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(src)) {
+            for (Path p : walk.toList()) {
+                Path t = to.resolve(src.relativize(p).toString());
+                if (java.nio.file.Files.isDirectory(p)) {
+                    java.nio.file.Files.createDirectories(t);
+                } else {
+                    java.nio.file.Files.copy(p, t);
+                }
+            }
+        }
+        return to;
+    }
+
+    private static void writeVaeConfig(Path model, String field) throws java.io.IOException {
+        java.nio.file.Files.writeString(model.resolve("vae_decoder/config.json"),
+                "{\"scaling_factor\": 0.18215, " + field + "}");
+    }
 }
