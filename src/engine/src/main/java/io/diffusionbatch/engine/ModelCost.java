@@ -7,10 +7,10 @@ package io.diffusionbatch.engine;
  * lower bound; -1 means a graph could not be analysed at all (its figures are then 0). Absent
  * networks count 0.
  *
- * @param textEncoderParams   parameters of the text encoder (0 when absent)
+ * @param textEncoderParams   parameters of the text encoder, of both for Stable Diffusion XL (0 when absent)
  * @param unetParams          parameters of the denoiser
  * @param vaeDecoderParams    parameters of the VAE decoder (0 when absent)
- * @param textEncoderFlops    FLOPs of one text-encoder evaluation of one prompt
+ * @param textEncoderFlops    FLOPs of one text-encoder evaluation of one prompt (both encoders for SDXL)
  * @param unetFlops           FLOPs of one denoiser evaluation of one sample
  * @param vaeDecoderFlops     FLOPs of decoding one sample (all frames of a video)
  * @param flopsPerSample      NFE × unet + prompts encoded × text encoder + decoder, for this item's settings
