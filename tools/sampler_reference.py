@@ -125,6 +125,16 @@ Extensions:
   steps (timesteps 999, 832, 666, 500, 333, 166, 0 -- numpy rounds halves to
   even, 832.5 -> 832 and 166.5 -> 166, unlike Java's Math.round; prev =
   t - 142, so the step does not land on the next listed timestep).
+* ``dpmpp-2m-karras-cosine-linspace-10``: Karras sigmas on squaredcos_cap_v2
+  betas.  diffusers' DPMSolverMultistepScheduler.set_timesteps (commit 58eb52c,
+  src/diffusers/schedulers/scheduling_dpmsolver_multistep.py, the
+  ``use_karras_sigmas`` branch and the last lines) computes
+  ``timesteps = np.array([self._sigma_to_t(sigma, log_sigmas) ...])``, skips
+  ``timesteps.round()`` only for this beta schedule, keeps ``sigmas`` as the
+  Karras values, and ends with ``self.timesteps =
+  torch.from_numpy(timesteps).to(device=device, dtype=torch.int64)``: the
+  model sees the log-sigma timesteps truncated toward zero (e.g. 998.97 ->
+  998) while the update still uses the untruncated Karras sigmas.
 """
 
 import argparse
@@ -637,6 +647,7 @@ def case_specs():
         ("euler-zerosnr-trailing-vpred-10", "euler", ZEROSNR_VPRED, 10, 0.0),
         ("dpmpp-2m-zerosnr-trailing-vpred-10", "dpmpp-2m", ZEROSNR_VPRED, 10, 0.0),
         ("ddim-sd15-linspace-eta1-7", "ddim", with_(SD15, timestep_spacing="linspace", steps_offset=0), 7, 1.0),
+        ("dpmpp-2m-karras-cosine-linspace-10", "dpmpp-2m-karras", COSINE_LINSPACE, 10, 0.0),
     ]
     return specs
 

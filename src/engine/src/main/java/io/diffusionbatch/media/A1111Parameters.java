@@ -23,11 +23,18 @@ import java.util.regex.Pattern;
  * <pre>
  * PROMPT
  * Negative prompt: NEG
- * Steps: 20, Sampler: DPM++ 2M, CFG scale: 7.5, Seed: 42, Size: 512x512, Model hash: 0123456789, Model: name, K: V...
+ * Steps: 20, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7.5, Seed: 42, Size: 512x512, Model hash: 0123456789, Model: name, K: V...
  * </pre>
  * <ul>
  *   <li>The "Negative prompt" line is omitted when the negative prompt is empty.</li>
- *   <li>"Model hash" and "Model" are omitted when null; {@code extra} entries follow in their map order.</li>
+ *   <li>"Sampler" is omitted when {@code sampler} is null: the web UI has no sampler for what made the picture (see
+ *       {@link Provenance#a1111Sampler(String)}). Its reader then falls back to its default sampler, as it does for
+ *       a name it does not know, but the text does not claim a sampler that was not used.</li>
+ *   <li>"Model hash" and "Model" are omitted when null; {@code extra} entries follow in their map order, except
+ *       {@code "Schedule type"}, which goes right after "Sampler": {@code create_infotext} builds its settings as a
+ *       Python dict literal with a "Schedule type" slot after "Sampler" and merges the sampler's extra parameters
+ *       into it, so the web UI (1.9 and later) writes {@code Sampler: DPM++ 2M, Schedule type: Karras, CFG scale:
+ *       ...}.</li>
  *   <li>Values are written like Python's {@code str()}: CFG scale is a Python float ({@code 7.0}, {@code 7.5},
  *       never {@code 7}), see {@link #pythonFloat(double)}.</li>
  *   <li>A value containing {@code ,} {@code :} or a newline is written as a JSON string (the web UI's
@@ -66,7 +73,8 @@ import java.util.regex.Pattern;
  * @param prompt         positive prompt, not null
  * @param negativePrompt negative prompt, null/empty for none
  * @param steps          sampling steps, {@code >= 1}
- * @param sampler        sampler display name as in A1111 (e.g. {@code "DPM++ 2M"}), not blank
+ * @param sampler        sampler display name as in A1111 (e.g. {@code "DPM++ 2M"}); null when the web UI has none
+ *                       for it (then not written); not blank
  * @param cfgScale       classifier-free guidance scale, finite
  * @param seed           seed
  * @param width          image width, {@code >= 1}
@@ -79,6 +87,9 @@ import java.util.regex.Pattern;
 public record A1111Parameters(String prompt, String negativePrompt, int steps, String sampler, double cfgScale,
                               long seed, int width, int height, String modelHash, String modelName,
                               Map<String, String> extra) {
+
+    /** The web UI's key for the σ schedule (1.9 and later), written right after "Sampler" (see the class comment). */
+    public static final String SCHEDULE_TYPE = "Schedule type";
 
     private static final Set<String> RESERVED = Set.of(
             "Prompt", "Negative prompt", "Steps", "Sampler", "CFG scale", "Seed", "Size", "Model hash", "Model");
@@ -99,8 +110,8 @@ public record A1111Parameters(String prompt, String negativePrompt, int steps, S
         if (steps < 1) {
             throw new IllegalArgumentException("steps must be >= 1, got " + steps);
         }
-        if (sampler == null || sampler.isBlank()) {
-            throw new IllegalArgumentException("sampler must not be null or blank");
+        if (sampler != null && sampler.isBlank()) {
+            throw new IllegalArgumentException("sampler must not be blank (null for none)");
         }
         if (!Double.isFinite(cfgScale)) {
             throw new IllegalArgumentException("cfgScale must be finite, got " + cfgScale);
@@ -145,7 +156,13 @@ public record A1111Parameters(String prompt, String negativePrompt, int steps, S
         sb.append('\n');
         List<String[]> kv = new ArrayList<>();
         kv.add(new String[]{"Steps", Integer.toString(steps)});
-        kv.add(new String[]{"Sampler", sampler});
+        if (sampler != null) {
+            kv.add(new String[]{"Sampler", sampler});
+        }
+        String schedule = extra.get(SCHEDULE_TYPE);
+        if (schedule != null) {
+            kv.add(new String[]{SCHEDULE_TYPE, schedule});
+        }
         kv.add(new String[]{"CFG scale", pythonFloat(cfgScale)});
         kv.add(new String[]{"Seed", Long.toString(seed)});
         kv.add(new String[]{"Size", width + "x" + height});
@@ -155,7 +172,11 @@ public record A1111Parameters(String prompt, String negativePrompt, int steps, S
         if (modelName != null) {
             kv.add(new String[]{"Model", modelName});
         }
-        extra.forEach((k, v) -> kv.add(new String[]{k, v}));
+        extra.forEach((k, v) -> {
+            if (!k.equals(SCHEDULE_TYPE)) {
+                kv.add(new String[]{k, v});
+            }
+        });
         for (int i = 0; i < kv.size(); i++) {
             if (i > 0) {
                 sb.append(", ");
@@ -187,9 +208,12 @@ public record A1111Parameters(String prompt, String negativePrompt, int steps, S
     /**
      * Parses A1111 infotext.
      *
+     * <p>A text without "Sampler" gives a null {@link #sampler()} (as {@link #format()} writes for a sampler the
+     * web UI does not have).
+     *
      * @throws IllegalArgumentException if the text has no parameter line (fewer than 3 key/value pairs on its
-     *                                  last line) or lacks Steps, Sampler, CFG scale, Seed or Size, or one of
-     *                                  them is malformed
+     *                                  last line) or lacks Steps, CFG scale, Seed or Size, or one of them is
+     *                                  malformed
      */
     public static A1111Parameters parse(String text) {
         Objects.requireNonNull(text, "text must not be null");
@@ -219,7 +243,7 @@ public record A1111Parameters(String prompt, String negativePrompt, int steps, S
             map.put(p[0], p[1]);
         }
         int steps = parseInt(required(map, "Steps"), "Steps");
-        String sampler = required(map, "Sampler");
+        String sampler = map.get("Sampler");
         double cfg;
         try {
             cfg = Double.parseDouble(required(map, "CFG scale"));

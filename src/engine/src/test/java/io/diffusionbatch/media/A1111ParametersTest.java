@@ -49,9 +49,38 @@ class A1111ParametersTest {
         extra.put("Lora", "<lora:x:0.8>");
         extra.put("Tiling", "Tiling");
         A1111Parameters p = new A1111Parameters("p", "n", 5, "DDIM", 0.5, 0, 64, 32, null, "m, v2", extra);
-        assertThat(p.format()).isEqualTo("p\nNegative prompt: n\nSteps: 5, Sampler: DDIM, CFG scale: 0.5, Seed: 0, "
-                + "Size: 64x32, Model: \"m, v2\", Schedule type: Karras, Lora hashes: \"a: 1, b: 2\", "
+        assertThat(p.format()).isEqualTo("p\nNegative prompt: n\nSteps: 5, Sampler: DDIM, Schedule type: Karras, "
+                + "CFG scale: 0.5, Seed: 0, Size: 64x32, Model: \"m, v2\", Lora hashes: \"a: 1, b: 2\", "
                 + "Note: \"say \\\"hi\\\"\\\\now\\nnext\\ttab\", Lora: \"<lora:x:0.8>\", Tiling");
+    }
+
+    /**
+     * create_infotext (web UI 1.9+) has a "Schedule type" slot right after "Sampler" in its dict literal, and the
+     * sampler's extra_generation_params["Schedule type"] fills that slot wherever the extras come from.
+     */
+    @Test
+    void scheduleTypeGoesRightAfterTheSamplerWhereverItIsInTheExtras() {
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put("Clip skip", "2");
+        extra.put("Schedule type", "Karras");
+        extra.put("Version", "v1.10.1");
+        A1111Parameters p = new A1111Parameters("a", "", 20, "DPM++ 2M", 7, 1, 512, 512, "0123456789", "sd", extra);
+        assertThat(p.format()).isEqualTo("a\nSteps: 20, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7.0, "
+                + "Seed: 1, Size: 512x512, Model hash: 0123456789, Model: sd, Clip skip: 2, Version: v1.10.1");
+        // and text the web UI 1.9+ wrote reads back with the schedule type among the extras
+        A1111Parameters back = A1111Parameters.parse(p.format());
+        assertThat(back).isEqualTo(p);
+        assertThat(back.sampler()).isEqualTo("DPM++ 2M");
+        assertThat(back.extra()).containsEntry("Schedule type", "Karras");
+    }
+
+    @Test
+    void aNullSamplerIsNotWrittenAndReadsBackAsNull() {
+        A1111Parameters p = new A1111Parameters("a", "", 20, null, 7, 1, 8, 8, null, null, Map.of("Own", "x"));
+        assertThat(p.format()).isEqualTo("a\nSteps: 20, CFG scale: 7.0, Seed: 1, Size: 8x8, Own: x");
+        A1111Parameters back = A1111Parameters.parse(p.format());
+        assertThat(back.sampler()).isNull();
+        assertThat(back).isEqualTo(p);
     }
 
     @Test
@@ -120,7 +149,7 @@ class A1111ParametersTest {
         assertThatThrownBy(() -> new A1111Parameters("p", "", 0, "Euler", 7, 1, 8, 8))
                 .hasMessageContaining("steps");
         assertThatThrownBy(() -> new A1111Parameters("p", "", 1, " ", 7, 1, 8, 8))
-                .hasMessageContaining("sampler");
+                .hasMessageContaining("sampler must not be blank");
         assertThatThrownBy(() -> new A1111Parameters("p", "", 1, "Euler", Double.NaN, 1, 8, 8))
                 .hasMessageContaining("cfgScale");
         assertThatThrownBy(() -> new A1111Parameters("p", "", 1, "Euler", 7, 1, 8, 8, null, null, Map.of("Seed", "1")))

@@ -107,7 +107,7 @@ class ItemWriterTest {
         java.util.Map<String, String> texts = pngTexts(file);
         assertThat(texts.get("parameters")).isEqualTo("a red circle on a white background\n"
                 + "Negative prompt: blurry\n"
-                + "Steps: 5, Sampler: DPM++ 2M, CFG scale: 7.5, Seed: 123, Size: 32x32, Model hash: "
+                + "Steps: 5, Sampler: DPM++ 2M, Schedule type: Uniform, CFG scale: 7.5, Seed: 123, Size: 32x32, Model hash: "
                 + id.shortHash() + ", Model: tiny-sd, Version: diffusion-batch " + Engine.VERSION);
         String json = texts.get(ItemWriter.PROVENANCE_KEYWORD);
         assertThat(json).contains("\"sha256\":\"" + id.sha256() + "\"").contains("\"seed\":123")

@@ -11,8 +11,10 @@ import io.diffusionbatch.engine.schedule.Timesteps;
  * "DPM-Solver++: Fast Solver for Guided Sampling of Diffusion Probabilistic Models" (arXiv:2211.01095),
  * algorithm 2 with the "midpoint" correction D = D₀ + ½·(D₀ − D₋₁)/r. With the {@code karras} flag the σ
  * table is the ρ = 7 schedule of Karras et al. 2022, "Elucidating the Design Space of Diffusion-Based
- * Generative Models" (arXiv:2206.00364), and timesteps are recovered from σ by log-σ interpolation (rounded
- * unless the beta schedule is squaredcos_cap_v2).
+ * Generative Models" (arXiv:2206.00364), and timesteps are recovered from σ by log-σ interpolation, rounded
+ * to the nearest integer (half to even), or truncated toward zero when the beta schedule is squaredcos_cap_v2
+ * (diffusers skips the rounding there but still stores the timesteps as int64); the σ values themselves are
+ * not changed, so only the timestep the network sees moves.
  *
  * <p>Matches diffusers' {@code DPMSolverMultistepScheduler(algorithm_type="dpmsolver++", solver_order=2,
  * solver_type="midpoint", lower_order_final=True, euler_at_final=False, final_sigmas_type="zero")}:
@@ -79,10 +81,13 @@ public final class DpmSolverPlusPlus2MSampler extends AbstractSampler {
             }
             sig = Timesteps.karrasSigmas(train[0], train[train.length - 1], steps);
             ts = new double[steps];
+            // diffusers' set_timesteps rounds the log-sigma timesteps except for squaredcos_cap_v2, then stores
+            // them as int64 (torch .to(dtype=torch.int64), truncation toward zero): for squaredcos_cap_v2 the
+            // network sees the truncated timestep. The σ table stays the Karras one either way.
             boolean round = c.betaSchedule() != BetaSchedule.SQUAREDCOS_CAP_V2;
             for (int i = 0; i < steps; i++) {
                 double tt = Timesteps.sigmaToT(sig[i], logSigmas);
-                ts[i] = round ? Timesteps.round(tt) : tt;
+                ts[i] = round ? Timesteps.round(tt) : Math.floor(tt);
             }
         } else {
             sig = new double[ts.length];
