@@ -342,7 +342,7 @@ def text_encoder(seed, hidden, layers, heads, projection_dim=None, all_hidden=Fa
     else:
         outputs = ("last_hidden_state", "pooler_output")
     vocab = len(json.load(open(os.path.join(CLIP_TINY, "vocab.json"))))
-    return TinyClipText(vocab, hidden, layers, heads, 2 * hidden, projection_dim, outputs=outputs).eval()
+    return perturbed(TinyClipText(vocab, hidden, layers, heads, 2 * hidden, projection_dim, outputs=outputs).eval())
 
 
 # ----------------------------------------------------------------------------------------------- tokenizer
@@ -419,9 +419,19 @@ def unet_config(**extra):
     return cfg
 
 
+@torch.no_grad()
+def perturbed(module, scale=0.02):
+    """Adds N(0, scale^2) to every parameter. Freshly built modules start with norm weights of exactly 1 and many
+    biases of exactly 0; torch's ONNX export merges initializers with identical values, so such a graph would
+    hold fewer parameters than the module (trained checkpoints have no such twins)."""
+    for p in module.parameters():
+        p.add_(torch.randn_like(p) * scale)
+    return module
+
+
 def make_unet(seed, **extra):
     torch.manual_seed(seed)
-    return UNet2DConditionModel(**unet_config(**extra)).eval()
+    return perturbed(UNet2DConditionModel(**unet_config(**extra)).eval())
 
 
 def make_vae(seed, **extra):
@@ -430,7 +440,7 @@ def make_vae(seed, **extra):
               down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2,
               latent_channels=4, layers_per_block=1, norm_num_groups=VAE_GROUPS, sample_size=2 * SAMPLE_SIZE)
     kw.update(extra)
-    return AutoencoderKL(**kw).eval()
+    return perturbed(AutoencoderKL(**kw).eval())
 
 
 def config_json(module):
@@ -836,6 +846,17 @@ def build_sdxl(name, scheduler, unet, vae, te, te2, copy_of=None):
     return folder
 
 
+def torch_parameters(fx):
+    """Parameters of the torch modules each network was exported from, counted by torch (numel of
+    .parameters()): the text encoder(s) (both for SDXL), the UNet, and the VAE's decoder path the ONNX decoder
+    holds (post_quant_conv + decoder)."""
+    def count(*modules):
+        return sum(p.numel() for m in modules for p in m.parameters())
+    text = count(fx.te) + (count(fx.te2) if fx.te2 is not None else 0)
+    vae = count(fx.vae.decoder) + (count(fx.vae.post_quant_conv) if fx.vae.post_quant_conv is not None else 0)
+    return {"text_encoder": text, "unet": count(fx.unet), "vae_decoder": vae}
+
+
 def main():
     os.makedirs(ROOT, exist_ok=True)
     runs = []
@@ -894,7 +915,8 @@ def main():
     runs.append(reference_run(turbo, "sdxl-turbo euler-a 4 steps, guidance 0", p, "", 18, "euler-a", 4, 0.0))
 
     defaults = {n: {"width": f.default_size, "height": f.default_size,
-                    "rule": "unet.config.sample_size * 2 ** (len(vae.config.block_out_channels) - 1)"}
+                    "rule": "unet.config.sample_size * 2 ** (len(vae.config.block_out_channels) - 1)",
+                    "parameters": torch_parameters(f)}
                 for n, f in fixtures.items()}
     out = {"generator": "tools/make_diffusers_fixtures.py", "diffusers_commit": DIFFUSERS_REV,
            "torch": torch.__version__, "defaults": defaults, "runs": runs,

@@ -97,6 +97,11 @@ class GenerateCommandTest {
             assertThat(r.code()).as(String.join(" ", cases[i])).isEqualTo(2);
             assertThat(r.err()).as(String.join(" ", cases[i])).contains(expected[i]);
         }
+        // a guidance-distilled LCM takes guidance as an embedding: no unconditional pass at any guidance
+        CliRun lcm = CliRun.of("generate", "--model", "src/engine/src/test/resources/models/diffusers/lcm", "--out", out,
+                "--prompt", "x", "--negative", "y", "--guidance", "8.5");
+        assertThat(lcm.code()).isEqualTo(2);
+        assertThat(lcm.err()).contains("--negative: has no effect on model lcm: it takes guidance as an embedding");
         assertThat(dir.resolve("o")).doesNotExist();
 
         Path file = dir.resolve("afile");

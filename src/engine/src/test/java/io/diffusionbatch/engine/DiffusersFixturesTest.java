@@ -56,8 +56,8 @@ class DiffusersFixturesTest {
         try (Engine engine = TestModels.open(run.get("model").asString(), 1)) {
             GeneratedItem item = generate(engine, run);
             assertShapes(item, run);
-            double latentErr = relativeError(item.latent(), run.get("final_latent"));
-            double pixelErr = relativeError(item.pixels(), run.get("pixels"));
+            double latentErr = TestModels.relativeError(item.latent(), run.get("final_latent"));
+            double pixelErr = TestModels.relativeError(item.pixels(), run.get("pixels"));
             System.out.printf(Locale.ROOT, "diffusers %s: latent max error %.2e, pixels max error %.2e (relative to max)%n",
                     run.get("description").asString(), latentErr, pixelErr);
             assertThat(latentErr).as("final latent, max |a-b| / max |b|").isLessThan(FP32_TOLERANCE);
@@ -74,8 +74,8 @@ class DiffusersFixturesTest {
             assertShapes(a, run);
             assertThat(a.latent()).as("two runs, bit for bit").isEqualTo(b.latent());
             assertThat(a.pixels()).as("two runs, bit for bit").isEqualTo(b.pixels());
-            double latentErr = relativeError(a.latent(), run.get("final_latent"));
-            double pixelErr = relativeError(a.pixels(), run.get("pixels"));
+            double latentErr = TestModels.relativeError(a.latent(), run.get("final_latent"));
+            double pixelErr = TestModels.relativeError(a.pixels(), run.get("pixels"));
             System.out.printf(Locale.ROOT, "diffusers fp16 %s: latent max error %.2e, pixels max error %.2e (relative to max)%n",
                     run.get("description").asString(), latentErr, pixelErr);
             assertThat(latentErr).isLessThan(FP16_TOLERANCE);
@@ -98,6 +98,80 @@ class DiffusersFixturesTest {
         assertThat(fixtures().toList()).containsExactlyInAnyOrder("sd15", "sd15-fp16", "sd2-v", "lcm", "sdxl", "sdxl-turbo");
     }
 
+    @Test
+    void eachFamilyDefaultsAsItsPipelineRunsIt() {
+        try (Engine sd = TestModels.open("diffusers/sd15", 1); Engine lcm = TestModels.open("diffusers/lcm", 1);
+             Engine xl = TestModels.open("diffusers/sdxl", 1); Engine turbo = TestModels.open("diffusers/sdxl-turbo", 1)) {
+            assertThat(List.of(sd.defaultParams().sampler(), sd.defaultParams().steps())).containsExactly("dpmpp-2m", 20);
+            assertThat(sd.defaultParams().guidance()).isEqualTo(7.5);
+            // guidance-distilled LCM: the LCM pipeline's w = 8.5, fed as an embedding, no unconditional pass
+            assertThat(List.of(lcm.defaultParams().sampler(), lcm.defaultParams().steps())).containsExactly("lcm", 4);
+            assertThat(lcm.defaultParams().guidance()).isEqualTo(8.5);
+            assertThat(lcm.unconditionalPass(lcm.defaultParams())).isFalse();
+            assertThat(lcm.geometry().guidanceEmbedded()).isTrue();
+            // SDXL: its pipeline's guidance 5.0 with an unconditional pass
+            assertThat(xl.defaultParams().guidance()).isEqualTo(5.0);
+            assertThat(xl.unconditionalPass(xl.defaultParams())).isTrue();
+            // SDXL-Turbo: euler-a, 1 step, guidance 0: one UNet evaluation in all
+            SamplingParams t = turbo.defaultParams();
+            assertThat(List.of(t.sampler(), t.steps())).containsExactly("euler-a", 1);
+            assertThat(t.guidance()).isZero();
+            GeneratedItem item = turbo.generate(List.of(new GenerationSpec("a cat", "", 1, t))).get(0);
+            assertThat(item.counters().nfe()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aGuidanceEmbeddingTakesTheScaleAndIgnoresTheNegativePrompt() {
+        try (Engine lcm = TestModels.open("diffusers/lcm", 1)) {
+            SamplingParams p = lcm.defaultParams();
+            List<GeneratedItem> items = lcm.generate(List.of(new GenerationSpec("a cat", "", 3, p),
+                    new GenerationSpec("a cat", "blurry, dark", 3, p),
+                    new GenerationSpec("a cat", "", 3, p.withGuidance(3.0))));
+            assertThat(items.get(1).latent()).as("no unconditional pass: the negative prompt changes nothing")
+                    .isEqualTo(items.get(0).latent());
+            assertThat(items.get(2).latent()).as("w goes into the network").isNotEqualTo(items.get(0).latent());
+            assertThat(items.get(0).counters().nfe()).isEqualTo(4);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("fixtures")
+    void parametersCountedFromTheGraphsEqualTorchs(String fixture) throws Exception {
+        JsonNode torch = reference().get("defaults").get(fixture).get("parameters");
+        try (Engine engine = TestModels.open("diffusers/" + fixture, 1)) {
+            SamplingParams p = engine.defaultParams().withSteps(1);
+            ModelCost cost = engine.generate(List.of(new GenerationSpec("a cat", "", 1, p))).get(0).counters().cost();
+            assertThat(cost.unresolvedNodes()).isZero();
+            assertThat(cost.unetParams()).as("unet").isEqualTo(torch.get("unet").asLong());
+            assertThat(cost.vaeDecoderParams()).as("vae_decoder").isEqualTo(torch.get("vae_decoder").asLong());
+            assertThat(cost.textEncoderParams()).as("text encoder(s)").isEqualTo(torch.get("text_encoder").asLong());
+        }
+    }
+
+    @Test
+    void sdxlFoldersMissingAPieceAreRefusedNamingIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        // the UNet takes text_embeds and time_ids, but there is no second encoder
+        java.nio.file.Path one = TestModels.copy("diffusers/sdxl", dir.resolve("one"));
+        TestModels.deleteTree(one.resolve("text_encoder_2"));
+        TestModels.deleteTree(one.resolve("tokenizer_2"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Engine.open(one, EngineOptions.cpu()))
+                .hasMessageContaining("text_embeds and time_ids need an SDXL folder with text_encoder_2/");
+        // a second encoder without the pooled projection (a CLIPTextModel where a ...WithProjection belongs)
+        java.nio.file.Path pooled = TestModels.copy("diffusers/sdxl", dir.resolve("pooled"));
+        Files.copy(pooled.resolve("text_encoder/model.onnx"), pooled.resolve("text_encoder_2/model.onnx"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Engine.open(pooled, EngineOptions.cpu()))
+                .hasMessageContaining("text_encoder_2: Stable Diffusion XL takes the pooled projection 'text_embeds'");
+        // an encoder exported without its hidden states (only last_hidden_state, pooler_output)
+        java.nio.file.Path hidden = TestModels.copy("diffusers/sdxl", dir.resolve("hidden"));
+        Files.copy(TestModels.dir("diffusers/sd15/text_encoder/model.onnx"), hidden.resolve("text_encoder/model.onnx"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Engine.open(hidden, EngineOptions.cpu()))
+                .hasMessageContaining("text_encoder: Stable Diffusion XL conditions on the penultimate layer's hidden states");
+    }
+
     private static GeneratedItem generate(Engine engine, JsonNode run) {
         SamplingParams p = engine.defaultParams().withSampler(run.get("sampler").asString())
                 .withSteps(run.get("steps").asInt()).withGuidance(run.get("guidance_scale").asDouble())
@@ -109,28 +183,8 @@ class DiffusersFixturesTest {
     }
 
     private static void assertShapes(GeneratedItem item, JsonNode run) {
-        assertThat(item.latentShape()).containsExactly(longs(run.get("latent_shape")));
-        assertThat(item.pixelShape()).containsExactly(longs(run.get("pixel_shape")));
+        assertThat(item.latentShape()).containsExactly(TestModels.longs(run.get("latent_shape")));
+        assertThat(item.pixelShape()).containsExactly(TestModels.longs(run.get("pixel_shape")));
         assertThat(item.counters().nfe()).isEqualTo(run.get("nfe").asInt());
-    }
-
-    /** max |a − b| divided by max |b|. */
-    static double relativeError(float[] actual, JsonNode expected) {
-        assertThat(actual).hasSize(expected.size());
-        double worst = 0, scale = 0;
-        for (int i = 0; i < actual.length; i++) {
-            double e = expected.get(i).asDouble();
-            worst = Math.max(worst, Math.abs(actual[i] - e));
-            scale = Math.max(scale, Math.abs(e));
-        }
-        return worst / scale;
-    }
-
-    private static long[] longs(JsonNode a) {
-        long[] out = new long[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = a.get(i).asLong();
-        }
-        return out;
     }
 }

@@ -39,35 +39,15 @@ class EngineReferenceTest {
             GeneratedItem item = engine.generate(List.of(new GenerationSpec(run.get("prompt").asString(),
                     run.get("negative_prompt").asString(), run.get("seed").asLong(), p))).get(0);
 
-            assertThat(item.latentShape()).containsExactly(longs(run.get("latent_shape")));
-            assertThat(item.pixelShape()).containsExactly(longs(run.get("output_shape")));
+            assertThat(item.latentShape()).containsExactly(TestModels.longs(run.get("latent_shape")));
+            assertThat(item.pixelShape()).containsExactly(TestModels.longs(run.get("output_shape")));
             assertThat(item.counters().nfe()).isEqualTo(run.get("steps").asInt() * run.get("unet_batch").asInt());
-            double latentErr = relativeError(item.latent(), run.get("final_latent"));
-            double outputErr = relativeError(item.pixels(), run.get("output"));
+            double latentErr = TestModels.relativeError(item.latent(), run.get("final_latent"));
+            double outputErr = TestModels.relativeError(item.pixels(), run.get("output"));
             System.out.printf(Locale.ROOT, "reference %s: latent max error %.2e, output max error %.2e (relative to max)%n",
                     run.get("description").asString(), latentErr, outputErr);
             assertThat(latentErr).isLessThan(1e-3);
             assertThat(outputErr).isLessThan(1e-3);
         }
-    }
-
-    /** max |a − b| divided by max |b|. */
-    private static double relativeError(float[] actual, JsonNode expected) {
-        assertThat(actual).hasSize(expected.size());
-        double worst = 0, scale = 0;
-        for (int i = 0; i < actual.length; i++) {
-            double e = expected.get(i).asDouble();
-            worst = Math.max(worst, Math.abs(actual[i] - e));
-            scale = Math.max(scale, Math.abs(e));
-        }
-        return worst / scale;
-    }
-
-    private static long[] longs(JsonNode a) {
-        long[] out = new long[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = a.get(i).asLong();
-        }
-        return out;
     }
 }

@@ -249,15 +249,21 @@ class EngineTest {
 
     @Test
     void aVaeConfigThatContradictsItsGraphIsRefused(@TempDir Path dir) throws Exception {
-        // float16 graph + force_upcast: the reference pipeline would decode in float32, which this graph cannot
-        Path half = copy(TestModels.dir("tiny-sd-fp16"), dir.resolve("half"));
-        writeVaeConfig(half, "\"force_upcast\": true");
-        assertThatThrownBy(() -> Engine.open(half, EngineOptions.cpu())).isInstanceOf(EngineException.class)
+        // an SDXL folder with a float16 VAE graph + force_upcast: its pipeline would decode in float32, which this
+        // graph cannot; SD 1.x's pipeline has no such rule (diffusers writes force_upcast into every VAE config)
+        Path xl = TestModels.copy("diffusers/sdxl", dir.resolve("xl"));
+        java.nio.file.Files.copy(TestModels.dir("diffusers/sd15-fp16/vae_decoder/model.onnx"),
+                xl.resolve("vae_decoder/model.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        writeVaeConfig(xl, "\"force_upcast\": true");
+        assertThatThrownBy(() -> Engine.open(xl, EngineOptions.cpu())).isInstanceOf(EngineException.class)
                 .hasMessageContaining("force_upcast").hasMessageContaining("export the VAE decoder in float32");
-        writeVaeConfig(half, "\"force_upcast\": false");
+        writeVaeConfig(xl, "\"force_upcast\": false");
+        Engine.open(xl, EngineOptions.cpu()).close();
+        Path half = TestModels.copy("tiny-sd-fp16", dir.resolve("half"));
+        writeVaeConfig(half, "\"force_upcast\": true");
         Engine.open(half, EngineOptions.cpu()).close();
         // tiny-sd's VAE upscales 4x: 3 blocks agree (2^2), 2 blocks do not
-        Path sd = copy(TestModels.dir("tiny-sd"), dir.resolve("sd"));
+        Path sd = TestModels.copy("tiny-sd", dir.resolve("sd"));
         writeVaeConfig(sd, "\"block_out_channels\": [8, 8, 8]");
         Engine.open(sd, EngineOptions.cpu()).close();
         writeVaeConfig(sd, "\"block_out_channels\": [8, 8]");
@@ -268,26 +274,12 @@ class EngineTest {
     @Test
     void aSizeTheGraphFixesWinsOverUnetConfig(@TempDir Path dir) throws Exception {
         // graphs with dynamic sides take unet/config.json's sample_size: DiffusersFixturesTest
-        Path sd = copy(TestModels.dir("tiny-sd"), dir.resolve("sd"));
+        Path sd = TestModels.copy("tiny-sd", dir.resolve("sd"));
         java.nio.file.Files.writeString(sd.resolve("unet/config.json"), "{\"sample_size\": [12, 20]}");
         try (Engine fixed = Engine.open(sd, EngineOptions.cpu())) {
             assertThat(fixed.nativeWidth()).isEqualTo(32);
             assertThat(fixed.nativeHeight()).isEqualTo(32);
         }
-    }
-
-    private static Path copy(Path src, Path to) throws java.io.IOException {
-        try (java.util.stream.Stream<Path> walk = java.nio.file.Files.walk(src)) {
-            for (Path p : walk.toList()) {
-                Path t = to.resolve(src.relativize(p).toString());
-                if (java.nio.file.Files.isDirectory(p)) {
-                    java.nio.file.Files.createDirectories(t);
-                } else {
-                    java.nio.file.Files.copy(p, t);
-                }
-            }
-        }
-        return to;
     }
 
     private static void writeVaeConfig(Path model, String field) throws java.io.IOException {

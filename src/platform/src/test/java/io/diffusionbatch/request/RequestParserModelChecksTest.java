@@ -137,4 +137,27 @@ class RequestParserModelChecksTest {
                     LIMITS, registry).params().width()).isEqualTo(32);
         }
     }
+
+    /** SDXL-Turbo and a guidance-distilled LCM enter the catalog like any model, with their families' defaults. */
+    @Test
+    void sdxlAndGuidanceDistilledModelsEnterTheCatalogWithTheirFamiliesDefaults() throws Exception {
+        Path fixtures = Path.of("src/engine/src/test/resources/models/diffusers");
+        try (ModelRegistry registry = new ModelRegistry(Map.of(
+                "turbo", new DiffusionProperties.Model(fixtures.resolve("sdxl-turbo"), "image", null),
+                "lcm", new DiffusionProperties.Model(fixtures.resolve("lcm"), "image", null)),
+                EngineOptions.cpu().withBatchSize(4))) {
+            CatalogModel turbo = registry.find("turbo").orElseThrow();
+            assertThat(List.of(turbo.defaults().sampler(), turbo.defaults().steps(), turbo.defaults().guidance()))
+                    .containsExactly("euler-a", 1, 0.0);
+            assertThat(List.of(turbo.defaultWidth(), turbo.defaultHeight())).containsExactly(32, 32);
+            CatalogModel lcm = registry.find("lcm").orElseThrow();
+            assertThat(List.of(lcm.defaults().sampler(), lcm.defaults().steps(), lcm.defaults().guidance()))
+                    .containsExactly("lcm", 4, 8.5);
+            assertThat(lcm.geometry().guidanceEmbedded()).isTrue();
+            assertThat(RequestParser.parse(request("turbo", "{\"width\": 48, \"height\": 32}")
+                    .getBytes(StandardCharsets.UTF_8), LIMITS, registry).params().width()).isEqualTo(48);
+            assertThat(RequestParser.parse(request("lcm", "{\"guidance\": 3.0}").getBytes(StandardCharsets.UTF_8),
+                    LIMITS, registry).params().guidance()).isEqualTo(3.0);
+        }
+    }
 }

@@ -105,13 +105,16 @@ public record ModelNetworks(OnnxNetwork unet, UnetSignature unetSignature, List<
     }
 
     /**
-     * diffusers decodes a float16 VAE whose config says {@code force_upcast} (SDXL's, which overflows
-     * in float16) in float32; a graph exported in float16 cannot be, so it is refused rather than
-     * left to decode black or NaN images.
+     * diffusers' SDXL pipeline decodes a float16 VAE whose config says {@code force_upcast} (SDXL's,
+     * which overflows in float16) in float32; a graph exported in float16 cannot be, so it is refused
+     * rather than left to decode black or NaN images. Only XL folders: the SD 1.x/2.x pipelines have
+     * no such rule, and diffusers writes {@code force_upcast: true} (AutoencoderKL's default) into
+     * every VAE config it saves, fp16 exports of SD 1.5 included.
      */
     private static void checkUpcast(ModelFolder model, TensorSpec vaeIn) {
         Path config = model.vaeDecoder().resolveSibling("config.json");
-        if (vaeIn.type() == OnnxJavaType.FLOAT16 && ModelFolder.configFlag(config, "force_upcast", false)) {
+        if (model.isXl() && vaeIn.type() == OnnxJavaType.FLOAT16
+                && ModelFolder.configFlag(config, "force_upcast", false)) {
             throw new EngineException("vae_decoder: " + config + " sets force_upcast (this VAE overflows in float16 and"
                     + " the reference pipeline decodes it in float32), but the graph takes float16; export the VAE"
                     + " decoder in float32, or use a VAE made for float16 whose config sets force_upcast false");
