@@ -298,7 +298,7 @@ final class GenerateCommand implements Callable<Integer> {
                           String device, Path where) {
         String unit = video ? "videos" : "images";
         return String.format(Locale.ROOT, "done: %d %s, NFE %d/%s, %.2f GFLOPs/%s, %.2f s, %.3f %s/s (batch %d, %s) -> %s",
-                count, unit, nfePerItem, video ? "video" : "image", flopsPerItem / 1e9, video ? "video" : "image",
+                count, count == 1 ? unit.substring(0, unit.length() - 1) : unit, nfePerItem, video ? "video" : "image", flopsPerItem / 1e9, video ? "video" : "image",
                 seconds, count / seconds, unit, batch, device, where);
     }
 

@@ -34,6 +34,19 @@ class GenerateCommandTest {
     }
 
     @Test
+    void anSdxlTurboExportRunsWithItsDefaultsAndSaysSoInItsProvenance(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("turbo.png");
+        CliRun r = CliRun.of("generate", "--model", "src/engine/src/test/resources/models/diffusers/sdxl-turbo",
+                "--prompt", "a cat on a windowsill", "--seed", "5", "--out", png.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("done: 1 image, NFE 1/image");
+        assertThat(ImageIO.read(png.toFile()).getWidth()).isEqualTo(32); // unet/config.json sample_size 16 × 2
+        String text = new String(Files.readAllBytes(png), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertThat(text).contains("Steps: 1, Sampler: Euler a, Schedule type: Uniform, CFG scale: 0.0, Seed: 5");
+        assertThat(Files.readString(dir.resolve("turbo.json"))).contains("\"sampler\" : \"euler-a\"");
+    }
+
+    @Test
     void aSingleFileOutputAndItsLatent(@TempDir Path dir) {
         Path png = dir.resolve("one.png");
         CliRun r = CliRun.of("generate", "--model", TINY_SD, "--prompt", "a blue star", "--seed", "1", "--steps", "3",
@@ -125,7 +138,7 @@ class GenerateCommandTest {
         CliRun v = CliRun.of("generate", "--model", "src/engine/src/test/resources/models/tiny-video", "--prompt", "a red circle moving right",
                 "--seed", "3", "--steps", "3", "--fps", "4", "--format", "gif", "--out", dir.toString());
         assertThat(v.code()).as(v.err()).isZero();
-        assertThat(v.out()).startsWith("done: 1 videos, NFE 6/video");
+        assertThat(v.out()).startsWith("done: 1 video, NFE 6/video");
         assertThat(dir.resolve("00000-3.gif")).exists();
     }
 }
