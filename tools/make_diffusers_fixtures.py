@@ -612,9 +612,11 @@ class Fixture:
 
 
 @torch.no_grad()
-def reference_run(fx, description, prompt, negative, seed, sampler, steps, guidance, eta=0.0):
+def reference_run(fx, description, prompt, negative, seed, sampler, steps, guidance, eta=0.0, width=None,
+                  height=None):
     sched = SAMPLERS[sampler].from_config(fx.scheduler_config)
-    h = w = fx.default_size
+    h = height or fx.default_size
+    w = width or fx.default_size
     latent_shape = (fx.unet.config.in_channels, h // fx.vae_scale, w // fx.vae_scale)
     lcm = fx.kind == "lcm"
     cfg = guidance > 1 and not lcm
@@ -911,6 +913,10 @@ def main():
     runs.append(reference_run(sdxl, "sdxl euler, guidance 5, empty negative (zeros)", p, "", 15, "euler", 6, 5.0))
     runs.append(reference_run(sdxl, "sdxl euler, guidance 5, negative prompt", p, "blurry, low quality", 16,
                               "euler", 6, 5.0))
+    runs.append(reference_run(sdxl, "sdxl euler 48x32 (width 48, height 32: time_ids and latent order)", p, "blurry",
+                              19, "euler", 4, 5.0, width=48, height=32))
+    runs.append(reference_run(sd15, "sd15 ddim 48x32 (width 48, height 32)", p, "", 20, "ddim", 4, 7.5, width=48,
+                              height=32))
     runs.append(reference_run(turbo, "sdxl-turbo euler-a 1 step, guidance 0", p, "", 17, "euler-a", 1, 0.0))
     runs.append(reference_run(turbo, "sdxl-turbo euler-a 4 steps, guidance 0", p, "", 18, "euler-a", 4, 0.0))
 

@@ -2,7 +2,7 @@ package io.diffusionbatch.engine;
 
 import io.diffusionbatch.engine.graph.GraphStats;
 import io.diffusionbatch.engine.model.OnnxNetwork;
-import io.diffusionbatch.engine.model.TensorSpec;
+import io.diffusionbatch.engine.model.TextEncoder;
 import io.diffusionbatch.engine.model.UnetSignature;
 import java.io.IOException;
 import java.util.Arrays;
@@ -27,7 +27,7 @@ final class CostCounter {
 
     private final UnetSignature sig;
     private final OnnxNetwork unet;
-    private final java.util.List<OnnxNetwork> textEncoders;
+    private final java.util.List<TextEncoder> textEncoders;
     private final OnnxNetwork vae;
     private final long contextLength;
     private final long hiddenSize;
@@ -36,7 +36,7 @@ final class CostCounter {
     private final Map<Key, Sizes> cache = new ConcurrentHashMap<>();
 
     /** Networks may be null where the model has none; none of them is run or closed here. */
-    CostCounter(UnetSignature sig, OnnxNetwork unet, java.util.List<OnnxNetwork> textEncoders, OnnxNetwork vae,
+    CostCounter(UnetSignature sig, OnnxNetwork unet, java.util.List<TextEncoder> textEncoders, OnnxNetwork vae,
                 int contextLength, int sizeFactor) {
         this.sig = sig;
         this.unet = unet;
@@ -46,9 +46,8 @@ final class CostCounter {
         long hidden = sig.encoderHiddenStates() == null ? -1 : sig.encoderHiddenStates().dim(2);
         if (hidden < 0 && !textEncoders.isEmpty()) { // the encoders' widths joined (SDXL has two)
             hidden = 0;
-            for (OnnxNetwork te : textEncoders) {
-                TensorSpec out = te.outputOrFirst("last_hidden_state");
-                hidden = hidden >= 0 && out.rank() == 3 && out.dim(2) > 0 ? hidden + out.dim(2) : -1;
+            for (TextEncoder te : textEncoders) {
+                hidden = hidden >= 0 && te.hiddenWidth() > 0 ? hidden + te.hiddenWidth() : -1;
             }
         }
         this.hiddenSize = hidden;
@@ -76,15 +75,17 @@ final class CostCounter {
             unetShapes.put("encoder_hidden_states", new long[] {1, contextLength, hiddenSize});
         }
         if (sig.textEmbeds() != null) {
-            unetShapes.put("text_embeds", new long[] {1, sig.textEmbeds().dim(1)});
+            long pooled = sig.textEmbeds().dim(1) > 0 ? sig.textEmbeds().dim(1)
+                    : textEncoders.get(textEncoders.size() - 1).pooledWidth();
+            unetShapes.put("text_embeds", new long[] {1, pooled});
             unetShapes.put("time_ids", new long[] {1, UnetSignature.TIME_IDS});
         }
         if (sig.timestepCond() != null) {
             unetShapes.put("timestep_cond", new long[] {1, sig.guidanceEmbedding()});
         }
         PerSample text = null;
-        for (OnnxNetwork te : textEncoders) { // SDXL's two encoders count as one text stage
-            PerSample one = stats(te, "input_ids", Map.of("input_ids", new long[] {1, contextLength},
+        for (TextEncoder te : textEncoders) { // SDXL's two encoders count as one text stage
+            PerSample one = stats(te.network(), "input_ids", Map.of("input_ids", new long[] {1, contextLength},
                     "attention_mask", new long[] {1, contextLength}));
             text = text == null ? one : new PerSample(text.params() + one.params(), text.flops() + one.flops(),
                     text.unresolved() < 0 || one.unresolved() < 0 ? -1 : text.unresolved() + one.unresolved());

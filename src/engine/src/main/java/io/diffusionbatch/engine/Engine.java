@@ -72,6 +72,8 @@ public final class Engine implements AutoCloseable {
 
     /** Latent cells along each side when neither the UNet's graph nor its config.json gives a size. */
     private static final int FALLBACK_CELLS = 64;
+    /** The same for Stable Diffusion XL: its pipeline's {@code default_sample_size}, 1024 px. */
+    private static final int XL_FALLBACK_CELLS = 128;
 
     private Engine(ModelFolder model, EngineOptions options) {
         this.model = model;
@@ -86,29 +88,35 @@ public final class Engine implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             throw new EngineException("model: " + model.schedulerConfig() + ": " + e.getMessage(), e);
         }
-        this.networks = ModelNetworks.open(model, device);
-        this.unet = networks.unet();
-        this.sig = networks.unetSignature();
-        this.textEncoders = networks.textEncoders();
+        // configs read before any session opens, so that a bad one does not leave sessions behind
         this.zeroEmptyNegative = model.forceZerosForEmptyPrompt();
-        this.vae = networks.vaeDecoder();
-        this.vaeInput = networks.vaeInput();
-        this.vaeOutput = networks.vaeOutput();
-        this.sizeFactor = networks.sizeFactor();
-        this.costs = new CostCounter(sig, unet, textEncoders.stream().map(TextEncoder::network).toList(), vae,
-                networks.contextLength(), sizeFactor);
-        TensorSpec s = sig.sample();
-        long w = s.dim(s.rank() - 1);
-        long h = s.dim(s.rank() - 2);
-        long pixelChannels = vae == null ? sig.latentChannels()
-                : vae.outputOrFirst(vaeOutput).dim(1) > 0 ? vae.outputOrFirst(vaeOutput).dim(1) : 3;
-        this.geometry = new ModelGeometry(model.name(), sig.isVideo(), model.isConditional(), vae != null, sizeFactor,
-                sig.latentChannels(), pixelChannels, w > 0 ? Math.toIntExact(w * sizeFactor) : 0,
-                h > 0 ? Math.toIntExact(h * sizeFactor) : 0, sig.isVideo() && s.dim(2) > 0 ? (int) s.dim(2) : 0,
-                sig.embedsGuidance());
         long[] configured = ModelFolder.configSize(model.unet().resolveSibling("config.json"), "sample_size");
-        this.nativeCells = new long[] {h > 0 ? h : configured != null ? configured[0] : FALLBACK_CELLS,
-                w > 0 ? w : configured != null ? configured[1] : FALLBACK_CELLS};
+        this.networks = ModelNetworks.open(model, device);
+        try {
+            this.unet = networks.unet();
+            this.sig = networks.unetSignature();
+            this.textEncoders = networks.textEncoders();
+            this.vae = networks.vaeDecoder();
+            this.vaeInput = networks.vaeInput();
+            this.vaeOutput = networks.vaeOutput();
+            this.sizeFactor = networks.sizeFactor();
+            this.costs = new CostCounter(sig, unet, textEncoders, vae, networks.contextLength(), sizeFactor);
+            TensorSpec s = sig.sample();
+            long w = s.dim(s.rank() - 1);
+            long h = s.dim(s.rank() - 2);
+            long pixelChannels = vae == null ? sig.latentChannels()
+                    : vae.outputOrFirst(vaeOutput).dim(1) > 0 ? vae.outputOrFirst(vaeOutput).dim(1) : 3;
+            this.geometry = new ModelGeometry(model.name(), sig.isVideo(), model.isConditional(), vae != null, sizeFactor,
+                    sig.latentChannels(), pixelChannels, w > 0 ? Math.toIntExact(w * sizeFactor) : 0,
+                    h > 0 ? Math.toIntExact(h * sizeFactor) : 0, sig.isVideo() && s.dim(2) > 0 ? (int) s.dim(2) : 0,
+                    sig.embedsGuidance());
+            long fallback = model.isXl() ? XL_FALLBACK_CELLS : FALLBACK_CELLS;
+            this.nativeCells = new long[] {h > 0 ? h : configured != null ? configured[0] : fallback,
+                    w > 0 ? w : configured != null ? configured[1] : fallback};
+        } catch (RuntimeException e) {
+            networks.close();
+            throw e;
+        }
     }
 
     /**
@@ -156,8 +164,9 @@ public final class Engine implements AutoCloseable {
 
     /**
      * The output width the UNet is made for, in pixels: its graph's fixed spatial dimension, else
-     * unet/config.json {@code sample_size} (an integer, or a list of height and width), as the
-     * reference pipeline takes it, else 64 latent cells; times the VAE's factor.
+     * unet/config.json {@code sample_size} as the reference pipeline takes it (the engine also reads a
+     * list of height and width there, which the pipelines do not), else 64 latent cells (128 for
+     * Stable Diffusion XL, its pipeline's fallback); times the VAE's factor.
      */
     public int nativeWidth() {
         return Math.toIntExact(nativeCells[1] * sizeFactor);
@@ -185,7 +194,8 @@ public final class Engine implements AutoCloseable {
      *   <li>a distilled consistency model (its {@code scheduler_config.json} names {@code LCMScheduler}):
      *       the {@code lcm} sampler at 4 steps with no unconditional pass; guidance 1 when the guidance
      *       was distilled into the weights, or, for a UNet that takes it as an embedding
-     *       ({@code timestep_cond}), the LCM pipeline's default w = 8.5;</li>
+     *       ({@code timestep_cond}), the LCM pipeline's default w = 8.5 (5.0 for an XL folder, whose
+     *       pipeline is the SDXL one);</li>
      *   <li>SDXL-Turbo (an XL folder whose scheduler is {@code EulerAncestralDiscreteScheduler} with
      *       {@code timestep_spacing: trailing}, as its release ships it): {@code euler-a} at 1 step with
      *       guidance 0, i.e. no unconditional pass, as its model card runs it.</li>
@@ -196,7 +206,7 @@ public final class Engine implements AutoCloseable {
                 .withGuidance(isConditional() ? model.isXl() ? 5.0 : 7.5 : 1.0)
                 .withFrames(nativeFrames());
         if (consistencyModel) {
-            return d.withSampler("lcm").withSteps(4).withGuidance(sig.embedsGuidance() ? 8.5 : 1.0);
+            return d.withSampler("lcm").withSteps(4).withGuidance(sig.embedsGuidance() ? model.isXl() ? 5.0 : 8.5 : 1.0);
         }
         return turbo ? d.withSampler("euler-a").withSteps(1).withGuidance(0.0) : d;
     }

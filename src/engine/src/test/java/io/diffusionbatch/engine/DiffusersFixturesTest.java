@@ -38,7 +38,7 @@ class DiffusersFixturesTest {
 
     static Stream<JsonNode> runs() throws Exception {
         JsonNode root = reference();
-        assertThat(root.get("runs").size()).isEqualTo(12);
+        assertThat(root.get("runs").size()).isEqualTo(14);
         return StreamSupport.stream(root.get("runs").spliterator(), false);
     }
 
@@ -102,7 +102,8 @@ class DiffusersFixturesTest {
     void sdxlItemsInOneMicroBatchEachMatchTheirReference() throws Exception {
         // the two sdxl runs share their settings, so they go through the networks together: one row's negative is
         // zeros (empty negative prompt), the other's an encoded prompt, and the pooled and size rows ride along
-        List<JsonNode> xl = runs().filter(r -> r.get("model").asString().equals("diffusers/sdxl")).toList();
+        List<JsonNode> xl = runs().filter(r -> r.get("model").asString().equals("diffusers/sdxl")
+                && r.get("width").asInt() == 32).toList();
         assertThat(xl).hasSize(2);
         try (Engine engine = TestModels.open("diffusers/sdxl", 2)) {
             List<GenerationSpec> specs = xl.stream().map(r -> spec(engine, r)).toList();
@@ -114,6 +115,56 @@ class DiffusersFixturesTest {
                         .isLessThan(FP32_TOLERANCE);
             }
         }
+    }
+
+    @Test
+    void withoutForceZerosAnEmptyNegativeIsEncodedLikeAnyPrompt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path encoded = TestModels.copy("diffusers/sdxl", dir.resolve("encoded"));
+        String index = Files.readString(encoded.resolve("model_index.json"));
+        Files.writeString(encoded.resolve("model_index.json"), index.replace("\"force_zeros_for_empty_prompt\": true",
+                "\"force_zeros_for_empty_prompt\": false"));
+        try (Engine zeros = TestModels.open("diffusers/sdxl", 1);
+             Engine plain = Engine.open(encoded, EngineOptions.cpu())) {
+            SamplingParams p = zeros.defaultParams().withSteps(3);
+            // " " tokenizes as "" does, but is not an empty negative prompt: it is encoded in both folders
+            float[] zerosEmpty = zeros.generate(List.of(new GenerationSpec("a cat", "", 2, p))).get(0).latent();
+            float[] zerosSpace = zeros.generate(List.of(new GenerationSpec("a cat", " ", 2, p))).get(0).latent();
+            float[] plainEmpty = plain.generate(List.of(new GenerationSpec("a cat", "", 2, p))).get(0).latent();
+            assertThat(plainEmpty).isEqualTo(zerosSpace);
+            assertThat(zerosEmpty).isNotEqualTo(zerosSpace);
+        }
+    }
+
+    @Test
+    void sizesAndConfigsTheGraphLeavesOpen(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        // a list sample_size (height, width) on a graph with dynamic sides; the VAE's factor is 2
+        java.nio.file.Path sd = TestModels.copy("diffusers/sd15", dir.resolve("sd"));
+        Files.writeString(sd.resolve("unet/config.json"), "{\"sample_size\": [12, 20], \"in_channels\": 4}");
+        try (Engine e = Engine.open(sd, EngineOptions.cpu())) {
+            assertThat(List.of(e.nativeHeight(), e.nativeWidth())).containsExactly(24, 40);
+        }
+        // no sample_size: 64 cells, and for SDXL its pipeline's 128
+        Files.writeString(sd.resolve("unet/config.json"), "{}");
+        java.nio.file.Path xl = TestModels.copy("diffusers/sdxl", dir.resolve("xl"));
+        Files.writeString(xl.resolve("unet/config.json"), "{}");
+        try (Engine e = Engine.open(sd, EngineOptions.cpu()); Engine x = Engine.open(xl, EngineOptions.cpu())) {
+            assertThat(e.nativeWidth()).isEqualTo(128);
+            assertThat(x.nativeWidth()).isEqualTo(256);
+        }
+        // a VAE decoded from per-channel latent statistics, which the engine does not do, is refused
+        Files.writeString(xl.resolve("vae_decoder/config.json"), "{\"scaling_factor\": 0.5, \"latents_mean\": [0, 0, 0, 0],"
+                + " \"latents_std\": [1, 1, 1, 1]}");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Engine.open(xl, EngineOptions.cpu()))
+                .hasMessageContaining("sets latents_mean");
+        // a malformed config value is named, not taken for absent
+        java.nio.file.Path lcm = TestModels.copy("diffusers/lcm", dir.resolve("lcm"));
+        Files.writeString(lcm.resolve("unet/config.json"), "{\"sample_size\": 16, \"time_cond_proj_dim\": \"32\"}");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Engine.open(lcm, EngineOptions.cpu()))
+                .hasMessageContaining("time_cond_proj_dim must be a positive integer");
+        Files.writeString(lcm.resolve("unet/config.json"), "{\"sample_size\": \"16\"}");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Engine.open(lcm, EngineOptions.cpu()))
+                .hasMessageContaining("sample_size must be a positive integer or a list of two");
     }
 
     @Test

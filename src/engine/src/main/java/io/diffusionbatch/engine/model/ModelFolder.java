@@ -78,6 +78,9 @@ public record ModelFolder(Path root, String name, Path schedulerConfig, Path tok
         }
         Path vae = optional(root, "vae_decoder/model.onnx");
         double scaling = vae == null ? 1.0 : readScalingFactor(root.resolve("vae_decoder/config.json"));
+        if (vae != null) {
+            refuseLatentStatistics(root.resolve("vae_decoder/config.json"));
+        }
         Path fileName = root.getFileName();
         return new ModelFolder(root, fileName == null ? root.toString() : fileName.toString(), scheduler, tokenizer,
                 textEncoder, tokenizer2, textEncoder2, unet, vae, scaling);
@@ -111,15 +114,7 @@ public record ModelFolder(Path root, String name, Path schedulerConfig, Path tok
         if (!isXl()) {
             return false;
         }
-        Path index = root.resolve("model_index.json");
-        JsonNode f = readObject(index).get("force_zeros_for_empty_prompt");
-        if (f == null || f.isNull()) {
-            return true;
-        }
-        if (!f.isBoolean()) {
-            throw new EngineException("model: " + index + ": force_zeros_for_empty_prompt must be true or false, was " + f);
-        }
-        return f.asBoolean();
+        return configFlag(root.resolve("model_index.json"), "force_zeros_for_empty_prompt", true);
     }
 
     /**
@@ -204,18 +199,22 @@ public record ModelFolder(Path root, String name, Path schedulerConfig, Path tok
 
     /**
      * A positive integer field of a component's config.json, or -1 when the file or the field is
-     * absent or not a positive integer.
+     * absent (or null).
+     *
+     * @throws EngineException when the field is there but not a positive integer
      */
     public static long configInt(Path config, String field) {
         if (!Files.isRegularFile(config)) {
             return -1;
         }
-        try {
-            JsonNode f = Json.MAPPER.readTree(config.toFile()).get(field);
-            return f != null && f.isIntegralNumber() && f.asLong() > 0 ? f.asLong() : -1;
-        } catch (tools.jackson.core.JacksonException e) {
-            throw new EngineException("model: " + config + " is not valid JSON: " + e.getOriginalMessage(), e);
+        JsonNode f = readObject(config).get(field);
+        if (f == null || f.isNull()) {
+            return -1;
         }
+        if (!f.isIntegralNumber() || f.asLong() < 1) {
+            throw new EngineException("model: " + config + ": " + field + " must be a positive integer, was " + f);
+        }
+        return f.asLong();
     }
 
     /**
@@ -285,6 +284,25 @@ public record ModelFolder(Path root, String name, Path schedulerConfig, Path tok
             return node;
         } catch (tools.jackson.core.JacksonException e) {
             throw new EngineException("model: " + config + " is not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * A VAE whose config gives {@code latents_mean} / {@code latents_std} (Playground v2.5 style) is
+     * decoded by its pipeline from {@code latents · std / scaling_factor + mean}; the engine divides by
+     * the scaling factor only, so such a folder is refused rather than decoded into wrong pixels.
+     */
+    private static void refuseLatentStatistics(Path config) {
+        if (!Files.isRegularFile(config)) {
+            return;
+        }
+        JsonNode node = readObject(config);
+        for (String field : List.of("latents_mean", "latents_std")) {
+            JsonNode f = node.get(field);
+            if (f != null && !f.isNull()) {
+                throw new EngineException("model: " + config + " sets " + field + "; VAEs decoded from per-channel"
+                        + " latent statistics are not supported (the engine divides latents by scaling_factor only)");
+            }
         }
     }
 

@@ -186,11 +186,6 @@ public record ModelNetworks(OnnxNetwork unet, UnetSignature unetSignature, List<
         return (int) (out[2] / h);
     }
 
-    /** Whether the model has a text encoder. */
-    public boolean conditional() {
-        return !textEncoders.isEmpty();
-    }
-
     /** The tokens each encoder takes (all take the same number), or 0 for unconditional models. */
     public int contextLength() {
         return textEncoders.isEmpty() ? 0 : textEncoders.get(0).tokenizer().maxLength();

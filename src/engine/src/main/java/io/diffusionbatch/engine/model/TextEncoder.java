@@ -94,8 +94,8 @@ public final class TextEncoder implements AutoCloseable {
                 TensorSpec p = net.outputs().get("text_embeds");
                 if (p == null || !p.isFloat() || p.rank() != 2) {
                     throw new EngineException(role + ": Stable Diffusion XL takes the pooled projection 'text_embeds'"
-                            + " (batch, projection) of its second encoder (a CLIPTextModelWithProjection); the graph's"
-                            + " outputs are " + net.outputs().values());
+                            + " (batch, projection) of its second encoder (a CLIPTextModelWithProjection); the outputs of "
+                            + file + " are " + net.outputs().values());
                 }
                 pooledName = p.name();
             }
@@ -128,7 +128,7 @@ public final class TextEncoder implements AutoCloseable {
         }
         if (last < 1 || !net.outputs().containsKey("hidden_states." + (last - 1))) {
             throw new EngineException(net.role() + ": Stable Diffusion XL conditions on the penultimate layer's hidden"
-                    + " states; the graph has no outputs hidden_states.0 .. hidden_states.N (export it with"
+                    + " states; " + net.file() + " has no outputs hidden_states.0 .. hidden_states.N (export it with"
                     + " output_hidden_states, as optimum does); its outputs are " + net.outputs().values());
         }
         return "hidden_states." + (last - 1);
@@ -145,11 +145,6 @@ public final class TextEncoder implements AutoCloseable {
     /** Width of the hidden states, or -1 when the graph leaves it dynamic. */
     public long hiddenWidth() {
         return hiddenWidth;
-    }
-
-    /** Whether {@link #encode} returns pooled projections. */
-    public boolean pooled() {
-        return pooledOutput != null;
     }
 
     /** Width of the pooled projection, or -1 when dynamic or absent. */

@@ -126,7 +126,7 @@ public record UnetSignature(TensorSpec sample, TensorSpec timestep, TensorSpec e
     private static TensorSpec matrix(OnnxNetwork unet, String name, long width) {
         TensorSpec s = unet.input(name);
         if (!s.isFloat() || s.rank() != 2 || (width > 0 && s.dim(1) > 0 && s.dim(1) != width)) {
-            throw new EngineException("unet: input '" + name + "' must be float32 or float16 (batch, "
+            throw new EngineException("unet: input '" + name + "' of " + unet.file() + " must be float32 or float16 (batch, "
                     + (width > 0 ? String.valueOf(width) : "width") + "), was " + s);
         }
         return s;
