@@ -13,14 +13,14 @@ import tools.jackson.databind.JsonNode;
  * The tiny ONNX model folders built by tools/make_test_models.py (and, under diffusers/, by
  * tools/make_diffusers_fixtures.py), and what the tests that compare against their references share.
  */
-final class TestModels {
+public final class TestModels {
 
     static final Path ROOT = Path.of("src/engine/src/test/resources/models");
 
     private TestModels() {
     }
 
-    static Path dir(String name) {
+    public static Path dir(String name) {
         return ROOT.resolve(name);
     }
 
@@ -29,7 +29,7 @@ final class TestModels {
     }
 
     /** A copy of a test model folder at {@code to}, for tests that change a file of it. */
-    static Path copy(String name, Path to) throws IOException {
+    public static Path copy(String name, Path to) throws IOException {
         Path src = dir(name);
         try (Stream<Path> walk = Files.walk(src)) {
             for (Path p : walk.toList()) {

@@ -3,6 +3,7 @@ package io.diffusionbatch.engine.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.diffusionbatch.engine.TestModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,21 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ModelFolderTest {
-
-    private static Path copyOf(String name, Path dir) throws IOException {
-        Path src = Path.of("src/engine/src/test/resources/models", name);
-        try (Stream<Path> walk = Files.walk(src)) {
-            for (Path p : walk.toList()) {
-                Path t = dir.resolve(src.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t);
-                }
-            }
-        }
-        return dir;
-    }
 
     @Test
     void readsTheLayout() {
@@ -42,7 +28,7 @@ class ModelFolderTest {
 
     @Test
     void theHashCoversEveryFileButHiddenOnes(@TempDir Path tmp) throws IOException {
-        Path dir = copyOf("tiny-uncond", tmp.resolve("m"));
+        Path dir = TestModels.copy("tiny-uncond", tmp.resolve("m"));
         String before = ModelFolder.open(dir).sha256();
         assertThat(before).matches("[0-9a-f]{64}");
         assertThat(ModelFolder.open(dir).sha256()).isEqualTo(before);
@@ -55,11 +41,11 @@ class ModelFolderTest {
 
     @Test
     void missingPartsAreNamed(@TempDir Path tmp) throws IOException {
-        Path dir = copyOf("tiny-sd", tmp.resolve("m"));
+        Path dir = TestModels.copy("tiny-sd", tmp.resolve("m"));
         Files.delete(dir.resolve("unet/model.onnx"));
         assertThatThrownBy(() -> ModelFolder.open(dir)).isInstanceOf(EngineException.class)
                 .hasMessageContaining("has no unet/model.onnx");
-        Path dir2 = copyOf("tiny-sd", tmp.resolve("n"));
+        Path dir2 = TestModels.copy("tiny-sd", tmp.resolve("n"));
         try (Stream<Path> files = Files.list(dir2.resolve("tokenizer"))) {
             for (Path f : files.toList()) {
                 Files.delete(f);
@@ -67,7 +53,7 @@ class ModelFolderTest {
         }
         Files.delete(dir2.resolve("tokenizer"));
         assertThatThrownBy(() -> ModelFolder.open(dir2)).hasMessageContaining("has text_encoder/model.onnx but no tokenizer/");
-        Path dir3 = copyOf("tiny-sd", tmp.resolve("o"));
+        Path dir3 = TestModels.copy("tiny-sd", tmp.resolve("o"));
         Files.writeString(dir3.resolve("vae_decoder/config.json"), "{\"scaling_factor\": -1}");
         assertThatThrownBy(() -> ModelFolder.open(dir3)).hasMessageContaining("scaling_factor must be a positive number");
     }
@@ -92,7 +78,7 @@ class ModelFolderTest {
 
     @Test
     void aSecondTextEncoderNeedsItsTokenizerAndTheFirstEncoder(@TempDir Path dir) throws IOException {
-        Path m = copyOf("tiny-sd", dir.resolve("m"));
+        Path m = TestModels.copy("tiny-sd", dir.resolve("m"));
         Files.createDirectories(m.resolve("text_encoder_2"));
         Files.copy(m.resolve("text_encoder/model.onnx"), m.resolve("text_encoder_2/model.onnx"));
         assertThatThrownBy(() -> ModelFolder.open(m)).hasMessageContaining("text_encoder_2/model.onnx but no tokenizer_2/");
