@@ -187,7 +187,10 @@ class DatasetNightIT {
         try (Connection c = DriverManager.getConnection(second.jdbcUrl(), "postgres", "postgres")) {
             runDir1 = outputs.resolve(text(c, "SELECT output_dir FROM requests WHERE id = " + run1));
             long deadline = System.nanoTime() + Duration.ofSeconds(300).toNanos();
-            while (scalar(c, "SELECT count(*) FROM dataset_nights WHERE request_id = " + run2) == 0) {
+            // the export step writes the night's row; the summarize step after it ends the run
+            while (scalar(c, "SELECT count(*) FROM dataset_nights WHERE request_id = " + run2) == 0
+                    || scalar(c, "SELECT count(*) FROM requests WHERE id = " + run2
+                            + " AND status IN ('completed', 'failed', 'cancelled')") == 0) {
                 assertThat(System.nanoTime()).as("night 2 exported after the restart; log:\n" + tail(log))
                         .isLessThan(deadline);
                 Thread.sleep(250);

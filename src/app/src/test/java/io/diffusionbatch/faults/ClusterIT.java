@@ -370,14 +370,19 @@ class ClusterIT {
         ensureWorkers(3);
         ensureManager();
         String id = Cluster.newId("broker");
-        int items = 360;
-        cluster.send(Map.of(id, request(id, items, 1, LONG_STEPS)));
+        // long enough to outlast the broker's stop with partitions still queued: an idle machine once made 360
+        // items of 500 steps in 3 s, the whole run ending while the broker was stopping
+        int items = 1080;
+        cluster.send(Map.of(id, request(id, items, 1, 900))); // 1000 with leading spacing would reach t = 1000
         long run = cluster.awaitRun(id, Duration.ofSeconds(60));
         cluster.await(() -> cluster.scalar("SELECT count(*) FROM partitions WHERE request_id = ? AND state = 'running'",
                 run) == 3 && cluster.itemsDone(run) >= 8, RUN, "three partitions of run " + run + " running");
 
         cluster.kafka().stop();
         long stoppedAt = System.currentTimeMillis();
+        assertThat(cluster.scalar("SELECT count(*) FROM partitions WHERE request_id = ? AND state = 'queued'", run))
+                .as("partitions of run " + run + " still queued once the broker has stopped (else the run outran the"
+                        + " stop and the test shows nothing)").isPositive();
         long doneAtStop = cluster.itemsDone(run);
         cluster.await(() -> cluster.scalar("SELECT count(*) FROM partition_attempts WHERE request_id = ? "
                         + "AND started_at > to_timestamp(? / 1000.0)", run, stoppedAt) > 0

@@ -1,7 +1,6 @@
 package io.diffusionbatch.engine;
 
 import ai.onnxruntime.OnnxTensor;
-import io.diffusionbatch.engine.ParamViolation.Param;
 import io.diffusionbatch.engine.json.Json;
 import io.diffusionbatch.engine.model.EngineException;
 import io.diffusionbatch.engine.model.ExecutionDevice;
@@ -15,7 +14,6 @@ import io.diffusionbatch.engine.model.UnetSignature;
 import io.diffusionbatch.engine.noise.SeedNoise;
 import io.diffusionbatch.engine.sampler.Sampler;
 import io.diffusionbatch.engine.sampler.Samplers;
-import io.diffusionbatch.engine.schedule.PredictionType;
 import io.diffusionbatch.engine.schedule.SchedulerConfig;
 import io.diffusionbatch.engine.schedule.TimestepSpacing;
 import io.diffusionbatch.engine.tokenizer.TokenizedPrompt;
@@ -109,7 +107,7 @@ public final class Engine implements AutoCloseable {
             this.geometry = new ModelGeometry(model.name(), sig.isVideo(), model.isConditional(), vae != null, sizeFactor,
                     sig.latentChannels(), pixelChannels, w > 0 ? Math.toIntExact(w * sizeFactor) : 0,
                     h > 0 ? Math.toIntExact(h * sizeFactor) : 0, sig.isVideo() && s.dim(2) > 0 ? (int) s.dim(2) : 0,
-                    sig.embedsGuidance());
+                    sig.embedsGuidance(), scheduler);
             long fallback = model.isXl() ? XL_FALLBACK_CELLS : FALLBACK_CELLS;
             this.nativeCells = new long[] {h > 0 ? h : configured != null ? configured[0] : fallback,
                     w > 0 ? w : configured != null ? configured[1] : fallback};
@@ -238,18 +236,7 @@ public final class Engine implements AutoCloseable {
      */
     public List<ParamViolation> violations(SamplingParams p) {
         List<ParamViolation> v = new ArrayList<>(p.violations());
-        v.addAll(geometry.violations(p, batchSize));
-        if (v.isEmpty()) {
-            try {
-                Samplers.create(p.sampler(), schedulerFor(p), p.steps(), p.eta());
-            } catch (IllegalArgumentException e) {
-                // the samplers' own messages start with the setting they refuse ("steps: ...")
-                Param param = Param.ofMessagePrefix(e.getMessage());
-                String m = e.getMessage();
-                String text = m.startsWith(param.optionName() + ":") ? m.substring(param.optionName().length() + 1).trim() : m;
-                v.add(new ParamViolation(param, ParamViolation.SAMPLER_CONFIG, text));
-            }
-        }
+        v.addAll(geometry.violations(p, batchSize)); // the sampler on this model's schedule included
         return v;
     }
 
@@ -389,14 +376,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private SchedulerConfig schedulerFor(SamplingParams p) {
-        SchedulerConfig c = scheduler;
-        if (p.timestepSpacing() != null) {
-            c = c.withTimestepSpacing(TimestepSpacing.fromConfig(p.timestepSpacing()));
-        }
-        if (p.predictionType() != null) {
-            c = c.withPredictionType(PredictionType.fromConfig(p.predictionType()));
-        }
-        return c;
+        return ModelGeometry.schedulerFor(scheduler, p);
     }
 
     /**

@@ -1,6 +1,10 @@
 package io.diffusionbatch.engine;
 
 import io.diffusionbatch.engine.ParamViolation.Param;
+import io.diffusionbatch.engine.sampler.Samplers;
+import io.diffusionbatch.engine.schedule.PredictionType;
+import io.diffusionbatch.engine.schedule.SchedulerConfig;
+import io.diffusionbatch.engine.schedule.TimestepSpacing;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -27,16 +31,18 @@ import java.util.Objects;
  * @param fixedFrames    the only frame count a video UNet allows, or 0 when dynamic (always 0 for image models)
  * @param guidanceEmbedded whether the UNet takes the guidance scale as an embedding ({@code timestep_cond}, a
  *                       guidance-distilled consistency model) instead of an unconditional second pass
+ * @param scheduler      the model's scheduler config, against which {@link #violations} builds the sampler (so that
+ *                       steps its timestep table cannot give are refused before any work); null = not checked
  */
 public record ModelGeometry(String modelName, boolean video, boolean conditional, boolean latent, int sizeFactor,
                             long latentChannels, long pixelChannels, int fixedWidth, int fixedHeight, int fixedFrames,
-                            boolean guidanceEmbedded) {
+                            boolean guidanceEmbedded, SchedulerConfig scheduler) {
 
-    /** A model that takes guidance the usual way, by an unconditional second pass. */
+    /** A model that takes guidance the usual way, by an unconditional second pass, with no scheduler check. */
     public ModelGeometry(String modelName, boolean video, boolean conditional, boolean latent, int sizeFactor,
                          long latentChannels, long pixelChannels, int fixedWidth, int fixedHeight, int fixedFrames) {
         this(modelName, video, conditional, latent, sizeFactor, latentChannels, pixelChannels, fixedWidth, fixedHeight,
-                fixedFrames, false);
+                fixedFrames, false, null);
     }
 
     /** The most values one Java array (and so one input tensor) can hold. */
@@ -56,12 +62,13 @@ public record ModelGeometry(String modelName, boolean video, boolean conditional
     /**
      * Checks settings against this model (not against their own ranges: {@link SamplingParams#violations()} does):
      * width and height a multiple of {@link #sizeFactor} and equal to a fixed size, frames of a video model (and
-     * none for an image model), guidance of an unconditional model, and the largest tensor of a micro-batch.
+     * none for an image model), guidance of an unconditional model, the largest tensor of a micro-batch, and (when the
+     * settings are valid otherwise and a scheduler is known) that the sampler can be built on the model's schedule.
      *
      * @param p         the settings; never null
      * @param batchSize items per micro-batch, >= 1
      * @return one violation per broken rule (rules {@link ParamViolation#MODEL_SIZE}, {@link ParamViolation#MODEL_KIND},
-     *         {@link ParamViolation#TENSOR_SIZE}); empty when the model can make it
+     *         {@link ParamViolation#TENSOR_SIZE}, {@link ParamViolation#SAMPLER_CONFIG}); empty when the model can make it
      */
     public List<ParamViolation> violations(SamplingParams p, int batchSize) {
         List<ParamViolation> v = new ArrayList<>();
@@ -89,7 +96,29 @@ public record ModelGeometry(String modelName, boolean video, boolean conditional
             v.add(new ParamViolation(Param.GUIDANCE, ParamViolation.MODEL_KIND, "model " + modelName
                     + " is unconditional (no text encoder); guidance must be <= 1, was " + p.guidance()));
         }
+        if (scheduler != null && v.isEmpty() && p.violations().isEmpty()) {
+            try {
+                Samplers.create(p.sampler(), schedulerFor(scheduler, p), p.steps(), p.eta());
+            } catch (IllegalArgumentException e) {
+                // the samplers' own messages start with the setting they refuse ("steps: ...")
+                Param param = Param.ofMessagePrefix(e.getMessage());
+                String m = e.getMessage();
+                String text = m.startsWith(param.optionName() + ":") ? m.substring(param.optionName().length() + 1).trim() : m;
+                v.add(new ParamViolation(param, ParamViolation.SAMPLER_CONFIG, text));
+            }
+        }
         return v;
+    }
+
+    /** The model's scheduler config with the settings' overrides of timestep spacing and prediction type. */
+    static SchedulerConfig schedulerFor(SchedulerConfig c, SamplingParams p) {
+        if (p.timestepSpacing() != null) {
+            c = c.withTimestepSpacing(TimestepSpacing.fromConfig(p.timestepSpacing()));
+        }
+        if (p.predictionType() != null) {
+            c = c.withPredictionType(PredictionType.fromConfig(p.predictionType()));
+        }
+        return c;
     }
 
     private void checkSide(List<ParamViolation> v, Param side, int pixels, int fixed) {

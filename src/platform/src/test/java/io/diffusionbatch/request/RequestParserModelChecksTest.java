@@ -127,7 +127,13 @@ class RequestParserModelChecksTest {
         try (ModelRegistry registry = new ModelRegistry(Map.of("tiny", new DiffusionProperties.Model(tinySd, "image",
                 null)), EngineOptions.cpu().withBatchSize(4))) {
             CatalogModel tiny = registry.find("tiny").orElseThrow();
-            assertThat(tiny.geometry()).isEqualTo(new ModelGeometry("tiny-sd", false, true, true, 4, 4, 3, 32, 32, 0));
+            assertThat(tiny.geometry()).usingRecursiveComparison().ignoringFields("scheduler")
+                    .isEqualTo(new ModelGeometry("tiny-sd", false, true, true, 4, 4, 3, 32, 32, 0));
+            // steps the model's schedule cannot give are refused at intake, not item by item on the workers
+            List<Violation> steps = violations(request("tiny", "{\"steps\": 1000, \"sampler\": \"ddim\"}"), registry);
+            assertThat(steps).extracting(Violation::field, Violation::rule)
+                    .containsExactly(tuple("params.steps", "sampler-config"));
+            assertThat(steps.get(0).message()).contains("1000").contains("num_train_timesteps");
             assertThat(violations(request("tiny", "{\"width\": 7}"), registry))
                     .extracting(Violation::field, Violation::rule).containsExactly(tuple("params.width", "model-size"));
             assertThat(violations(request("tiny", "{\"width\": 8192, \"height\": 8192}"), registry))
