@@ -440,7 +440,8 @@ public final class Engine implements AutoCloseable {
     /**
      * What the UNet is conditioned on, per row: the encoders' hidden states joined token by token
      * (rows × tokens × width), SDXL's pooled projection (rows × p) and size ids (rows × 6), and a
-     * guidance-distilled model's guidance embedding (one row, the same for all). Absent parts are null.
+     * guidance-distilled model's guidance embedding (rows × d, the same row repeated). Absent parts are
+     * null; the UNet's feed slices each part like the samples.
      */
     private record Conditioning(float[] hidden, long tokens, long width, float[] pooled, float[] timeIds,
                                 float[] guidanceEmbedding) {
@@ -489,17 +490,21 @@ public final class Engine implements AutoCloseable {
                 }
             }
         }
-        float[] timeIds = null;
-        if (sig.timeIds() != null) { // (original size, crop top-left, target size), original = target, no crop
-            timeIds = new float[rows * UnetSignature.TIME_IDS];
-            for (int r = 0; r < rows; r++) {
-                float[] ids = {p.height(), p.width(), 0, 0, p.height(), p.width()};
-                System.arraycopy(ids, 0, timeIds, r * ids.length, ids.length);
-            }
-        }
+        // (original size, crop top-left, target size), original = target, no crop
+        float[] timeIds = sig.timeIds() == null ? null
+                : repeated(new float[] {p.height(), p.width(), 0, 0, p.height(), p.width()}, rows);
         float[] guidanceEmbedding = sig.embedsGuidance()
-                ? guidanceEmbedding(p.guidance(), (int) sig.guidanceEmbedding()) : null;
+                ? repeated(guidanceEmbedding(p.guidance(), (int) sig.guidanceEmbedding()), rows) : null;
         return new Conditioning(hidden, len, width, pooledFlat, timeIds, guidanceEmbedding);
+    }
+
+    /** {@code row} stacked {@code rows} times. */
+    private static float[] repeated(float[] row, int rows) {
+        float[] out = new float[rows * row.length];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(row, 0, out, r * row.length, row.length);
+        }
+        return out;
     }
 
     /**
@@ -552,13 +557,9 @@ public final class Engine implements AutoCloseable {
                         new long[] {batch, UnetSignature.TIME_IDS}));
             }
         }
-        if (sig.embedsGuidance()) {
-            float[] g = c.guidanceEmbedding(); // a guidance embedding is only accepted on conditional models
-            float[] repeated = new float[batch * g.length];
-            for (int r = 0; r < batch; r++) {
-                System.arraycopy(g, 0, repeated, r * g.length, g.length);
-            }
-            feed.put("timestep_cond", Tensors.floats(sig.timestepCond(), repeated, new long[] {batch, g.length}));
+        if (sig.embedsGuidance()) { // a guidance embedding is only accepted on conditional models: c is there
+            feed.put("timestep_cond", Tensors.floats(sig.timestepCond(),
+                    Tensors.slice(c.guidanceEmbedding(), rows, from, count, batch), new long[] {batch, sig.guidanceEmbedding()}));
         }
         return feed;
     }
